@@ -1,0 +1,104 @@
+"""Boundaries (GeoJSON, WGS84): Avon and Somerset LSOA/MSOA/ward; LAD22 (UK) and PFA23 (E&W).
+
+Geometries are kept as GeoJSON text so that this layer needs no geometry library; readers parse
+them with shapely/geopandas where they need shapes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import NamedTuple
+
+import pyarrow as pa
+
+from svduty.reference import ReferenceDataError, arrow_schema, data_path
+from svduty.reference.geography import current_la
+
+
+class Level(NamedTuple):
+    """Where one boundary level comes from and which properties hold its code, name and LA."""
+
+    level: str
+    file: str
+    code: str
+    name: str
+    la: str | None  # property holding the current LA code; None = derive or leave null
+
+
+LEVELS: tuple[Level, ...] = (
+    Level(
+        "lsoa11",
+        "avon_somerset_LSOA11_boundaries.geojson.gz",
+        "LSOA11CD",
+        "LSOA11NM",
+        "LADCD_ACTIVE",
+    ),
+    Level(
+        "lsoa21",
+        "avon_somerset_LSOA21_boundaries.geojson.gz",
+        "LSOA21CD",
+        "LSOA21NM",
+        "LADCD_ACTIVE",
+    ),
+    Level(
+        "msoa11",
+        "avon_somerset_MSOA11_boundaries.geojson.gz",
+        "MSOA11CD",
+        "MSOA11NM",
+        "LADCD_ACTIVE",
+    ),
+    Level(
+        "ward25",
+        "avon_somerset_WD25_ward_boundaries.geojson.gz",
+        "WD25CD",
+        "WD25NM",
+        "LADCD_ACTIVE",
+    ),
+    Level("la22", "LAD22_UK_BUC.geojson.gz", "LAD22CD", "LAD22NM", None),
+    Level("pfa23", "PFA23_EW_BUC.geojson.gz", "PFA23CD", "PFA23NM", None),
+)
+
+
+def read_features(file: str) -> list[dict]:
+    """The features of a bundled ``geography/boundaries`` GeoJSON file (gzip)."""
+    with gzip.open(data_path("geography", "boundaries", file), "rt", encoding="utf-8") as f:
+        collection = json.load(f)
+    if collection.get("type") != "FeatureCollection":
+        raise ReferenceDataError(f"{file}: not a GeoJSON FeatureCollection")
+    return collection["features"]
+
+
+def boundary() -> pa.Table:
+    """``ref_boundary``: one row per (level, code) with its GeoJSON geometry as text."""
+    active = current_la()
+    rows = []
+    for level in LEVELS:
+        seen: set[str] = set()
+        for feature in read_features(level.file):
+            props = feature["properties"]
+            code = str(props[level.code]).strip()
+            if code in seen:
+                raise ReferenceDataError(f"{level.file}: {code} appears twice")
+            seen.add(code)
+            if not feature.get("geometry"):
+                raise ReferenceDataError(f"{level.file}: {code} has no geometry")
+            if level.la is not None:
+                la_code = str(props[level.la]).strip()
+            elif level.level == "la22":
+                la_code = active.get(code, (None, None))[0]
+            else:
+                la_code = None
+            rows.append(
+                {
+                    "level": level.level,
+                    "code": code,
+                    "name": str(props[level.name]).strip(),
+                    "la_code": la_code,
+                    "geometry_geojson": json.dumps(feature["geometry"], separators=(",", ":")),
+                    "source_file": f"geography/boundaries/{level.file}",
+                }
+            )
+    order = {level.level: i for i, level in enumerate(LEVELS)}
+    rows.sort(key=lambda r: (order[r["level"]], r["code"]))
+    return pa.Table.from_pylist(rows, schema=arrow_schema("ref_boundary"))

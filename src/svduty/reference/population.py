@@ -1,0 +1,173 @@
+"""Population: Census 2021 by LSOA21 and age band; earlier LSOA11 estimates (2015, 2018)."""
+
+from __future__ import annotations
+
+import functools
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from svduty.reference import ReferenceDataError, arrow_schema, read_csv, to_float, to_int
+
+CENSUS_FILE = "population/census2021_LSOA21_usual_residents_by_age6_EW.csv.gz"
+SAPE_FILE = "population/ONS_SAPE21DT11_mid2018_LSOA11_population_density_EW.csv.gz"
+IMD_DENOMINATORS_FILE = "imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz"
+
+#: Census 2021 age band as published -> (order, youngest age, oldest age or None).
+AGE_BANDS: dict[str, tuple[int, int, int | None]] = {
+    "Aged 15 years and under": (1, 0, 15),
+    "Aged 16 to 24 years": (2, 16, 24),
+    "Aged 25 to 34 years": (3, 25, 34),
+    "Aged 35 to 49 years": (4, 35, 49),
+    "Aged 50 to 64 years": (5, 50, 64),
+    "Aged 65 years and over": (6, 65, None),
+}
+#: The bands that make up "under 25" (aged 24 and under).
+UNDER_25_BANDS = frozenset(b for b, (_, _, hi) in AGE_BANDS.items() if hi is not None and hi < 25)
+
+
+@functools.cache
+def census_raw() -> pa.Table:
+    """The Census 2021 file as read: lsoa21_code, lsoa21_name, age_band, residents (int64)."""
+    table = read_csv(
+        CENSUS_FILE,
+        {
+            "lsoa21_code": "lsoa21_code",
+            "lsoa21_name": "lsoa21_name",
+            "age_group": "age_band",
+            "usual_residents": "residents",
+        },
+    )
+    table = table.set_column(3, "residents", to_int(table.column("residents")))
+    for column in table.column_names:
+        if table.column(column).null_count:
+            raise ReferenceDataError(f"{CENSUS_FILE}: empty values in {column}")
+    if pc.any(pc.less(table.column("residents"), 0)).as_py():
+        raise ReferenceDataError(f"{CENSUS_FILE}: negative residents")
+    return table
+
+
+def lsoa21_names() -> dict[str, str]:
+    """Every 2021 LSOA (England and Wales) -> its name, from the Census 2021 file."""
+    pairs = census_raw().group_by(["lsoa21_code", "lsoa21_name"]).aggregate([])
+    codes = pairs.column("lsoa21_code").to_pylist()
+    names = dict(zip(codes, pairs.column("lsoa21_name").to_pylist(), strict=True))
+    if len(names) != len(codes):
+        raise ReferenceDataError(f"{CENSUS_FILE}: an LSOA21 code has two names")
+    return names
+
+
+def residents_by_lsoa21() -> dict[str, tuple[int, int]]:
+    """Every 2021 LSOA -> (usual residents, usual residents aged under 25), Census 2021."""
+    raw = census_raw()
+    young = pc.if_else(
+        pc.is_in(raw.column("age_band"), pa.array(sorted(UNDER_25_BANDS))),
+        raw.column("residents"),
+        0,
+    )
+    sums = (
+        pa.table(
+            {"code": raw.column("lsoa21_code"), "all": raw.column("residents"), "young": young}
+        )
+        .group_by("code")
+        .aggregate([("all", "sum"), ("young", "sum")])
+    )
+    return dict(
+        zip(
+            sums.column("code").to_pylist(),
+            zip(
+                sums.column("all_sum").to_pylist(),
+                sums.column("young_sum").to_pylist(),
+                strict=True,
+            ),
+            strict=True,
+        )
+    )
+
+
+def population() -> pa.Table:
+    """``ref_population``: Census 2021 usual residents by LSOA21 and age band (6 bands)."""
+    raw = census_raw()
+    bands = list(AGE_BANDS)
+    index = pc.index_in(raw.column("age_band"), value_set=pa.array(bands))
+    if index.null_count:
+        unknown = pc.unique(pc.filter(raw.column("age_band"), pc.is_null(index))).to_pylist()
+        raise ReferenceDataError(f"{CENSUS_FILE}: unknown age band(s) {unknown}")
+    pairs = raw.group_by(["lsoa21_code", "age_band"]).aggregate([("residents", "count")])
+    if pairs.num_rows != raw.num_rows:
+        raise ReferenceDataError(f"{CENSUS_FILE}: an LSOA has the same age band twice")
+    if raw.num_rows != len(bands) * len(pc.unique(raw.column("lsoa21_code"))):
+        raise ReferenceDataError(f"{CENSUS_FILE}: not every LSOA has all {len(bands)} bands")
+
+    def by_band(values: list) -> pa.Array:
+        return pa.array(values).take(index)
+
+    table = pa.table(
+        {
+            "lsoa21_code": raw.column("lsoa21_code"),
+            "age_band": raw.column("age_band"),
+            "age_band_order": by_band([AGE_BANDS[b][0] for b in bands]),
+            "age_min": by_band([AGE_BANDS[b][1] for b in bands]),
+            "age_max": by_band([AGE_BANDS[b][2] for b in bands]),
+            "under_25": by_band([b in UNDER_25_BANDS for b in bands]),
+            "residents": raw.column("residents"),
+            "source": pa.array(["Census 2021"] * raw.num_rows, pa.string()),
+        },
+        schema=arrow_schema("ref_population"),
+    )
+    return table.sort_by([("lsoa21_code", "ascending"), ("age_band_order", "ascending")])
+
+
+def population_lsoa11() -> pa.Table:
+    """``ref_population_lsoa11``: mid-2018 totals and area (E&W), mid-2015 broad ages (England)."""
+    sape = read_csv(
+        SAPE_FILE,
+        {
+            "LSOA11CD": "lsoa11_code",
+            "mid_2018_population": "population_mid2018",
+            "area_sq_km": "area_sq_km",
+        },
+    )
+    sape = pa.table(
+        {
+            "lsoa11_code": sape.column("lsoa11_code"),
+            "population_mid2018": to_int(sape.column("population_mid2018")),
+            "area_sq_km": to_float(sape.column("area_sq_km")),
+        }
+    )
+    denominators = read_csv(
+        IMD_DENOMINATORS_FILE,
+        {
+            "LSOA code (2011)": "lsoa11_code",
+            "Total population: mid 2015 (excluding prisoners)": "population_mid2015",
+            "Dependent Children aged 0-15: mid 2015 (excluding prisoners)": (
+                "population_mid2015_0_15"
+            ),
+            "Population aged 16-59: mid 2015 (excluding prisoners)": "population_mid2015_16_59",
+            "Older population aged 60 and over: mid 2015 (excluding prisoners)": (
+                "population_mid2015_60_plus"
+            ),
+            "Working age population 18-59/64: for use with Employment Deprivation Domain "
+            "(excluding prisoners)": "population_mid2015_working_age",
+        },
+    )
+    denominators = pa.table(
+        [denominators.column(0)] + [to_int(c) for c in denominators.columns[1:]],
+        names=denominators.column_names,
+    )
+    for name, table in ((SAPE_FILE, sape), (IMD_DENOMINATORS_FILE, denominators)):
+        codes = table.column("lsoa11_code")
+        if codes.null_count or len(pc.unique(codes)) != table.num_rows:
+            raise ReferenceDataError(f"{name}: LSOA codes are missing or repeated")
+    unknown = pc.filter(
+        denominators.column("lsoa11_code"),
+        pc.invert(pc.is_in(denominators.column("lsoa11_code"), sape.column("lsoa11_code"))),
+    )
+    if len(unknown):
+        raise ReferenceDataError(
+            f"{IMD_DENOMINATORS_FILE}: {len(unknown)} LSOA11 codes not in {SAPE_FILE}, "
+            f"e.g. {unknown[:5].to_pylist()}"
+        )
+    joined = sape.join(denominators, "lsoa11_code", join_type="left outer")
+    schema = arrow_schema("ref_population_lsoa11")
+    return joined.select(schema.names).cast(schema).sort_by("lsoa11_code")

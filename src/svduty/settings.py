@@ -1,0 +1,93 @@
+"""Every setting svduty reads from the environment, in one place.
+
+docs/settings.md is checked against SETTINGS by the tests, so a setting added here and not
+documented there fails CI.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SVDUTY_HOME",
+        "./svduty-data",
+        "The data directory: the warehouse file, the partnership configuration, keys and outputs.",
+    ),
+    Setting(
+        "SVDUTY_WAREHOUSE_URL",
+        "duckdb:///$SVDUTY_HOME/warehouse.duckdb",
+        "Where the warehouse lives: `duckdb:///path/to/file.duckdb` (embedded) or "
+        "`postgres://user@host:port/database` (a shared server).",
+    ),
+    Setting(
+        "SVDUTY_PARTNERSHIP",
+        "$SVDUTY_HOME/partnership.yaml",
+        "The partnership configuration written by `svduty init`.",
+    ),
+    Setting(
+        "SVDUTY_LOADED_BY",
+        "user@host of the process",
+        "Who or what is recorded in the `loads` table as having loaded a file "
+        "(set it in automation, e.g. `nightly-police-uk-job`).",
+    ),
+    Setting(
+        "SVDUTY_TEST_POSTGRES_URL",
+        "postgresql://postgres@127.0.0.1:5432/test",
+        "Tests only: the PostgreSQL server the warehouse tests run against.",
+    ),
+    Setting(
+        "SVDUTY_FAULT_PAUSE_BEFORE_COMMIT",
+        "(unset)",
+        "Tests only: a file path. A load writes this file and then sleeps just before it "
+        "commits, so the crash-consistency test can kill it mid-transaction.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved settings for one process."""
+
+    home: Path
+    warehouse_url: str
+    partnership_path: Path
+    loaded_by: str
+    fault_pause_before_commit: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("SVDUTY_HOME") or "svduty-data").expanduser().resolve()
+        url = env.get("SVDUTY_WAREHOUSE_URL") or f"duckdb:///{home / 'warehouse.duckdb'}"
+        partnership = Path(env.get("SVDUTY_PARTNERSHIP") or home / "partnership.yaml")
+        loaded_by = env.get("SVDUTY_LOADED_BY") or _default_loader()
+        pause = env.get("SVDUTY_FAULT_PAUSE_BEFORE_COMMIT")
+        return cls(
+            home=home,
+            warehouse_url=url,
+            partnership_path=partnership.expanduser().resolve(),
+            loaded_by=loaded_by,
+            fault_pause_before_commit=Path(pause) if pause else None,
+        )
+
+
+def _default_loader() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry inside some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"

@@ -1,0 +1,1 @@
+"""One module per partner feed: its columns, its parser, its validation, its canonical mapping."""
