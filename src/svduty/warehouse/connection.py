@@ -47,8 +47,12 @@ class Warehouse:
         return name in self.ibis.list_tables()
 
     def replace_table(self, name: str, data: pa.Table) -> None:
-        """Replace a whole table (used for reference data, which is reloaded whole)."""
-        self.ibis.create_table(name, data, overwrite=True)
+        """Replace a whole table in one transaction (reference data is reloaded whole)."""
+        columns = ", ".join(f"{f.name} {_sql_type(f.type)}" for f in data.schema)
+        with self.transaction() as tx:
+            tx.execute(f"DROP TABLE IF EXISTS {name}")
+            tx.execute(f"CREATE TABLE {name} ({columns})")
+            tx.insert(name, data)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -105,3 +109,23 @@ class Transaction:
 
 def connect(url: str) -> Warehouse:
     return Warehouse(url)
+
+
+_SQL_TYPES = {
+    pa.string(): "TEXT",
+    pa.large_string(): "TEXT",
+    pa.int64(): "BIGINT",
+    pa.int32(): "INTEGER",
+    pa.int16(): "SMALLINT",
+    pa.int8(): "SMALLINT",
+    pa.float64(): "DOUBLE PRECISION",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+}
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    try:
+        return _SQL_TYPES[arrow_type]
+    except KeyError:
+        raise TypeError(f"no warehouse column type for Arrow type {arrow_type}") from None

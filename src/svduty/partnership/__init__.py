@@ -1,0 +1,218 @@
+"""The partnership configuration: who the duty holders are and how they are organised.
+
+A partnership is described by one YAML file (``partnership.yaml`` in the data directory,
+written by ``svduty init`` from the bundled Avon and Somerset default). ``load`` reads and
+validates it; every error names the file and the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+DEFAULT_YAML = Path(__file__).with_name("avon-and-somerset.yaml")
+
+SPECIFIED_AUTHORITY_KINDS = frozenset(
+    {
+        "police",
+        "probation",
+        "youth_offending",
+        "fire_and_rescue",
+        "integrated_care_board",
+        "local_authority",
+    }
+)
+OTHER_BODY_KINDS = frozenset(
+    {"police_and_crime_commissioner", "educational", "prison", "youth_custody"}
+)
+
+_LA_CODE = re.compile(r"^[EW]0[6-9]\d{6}$")
+_PFA_CODE = re.compile(r"^[EW]23\d{6}$")
+
+
+class PartnershipConfigError(ValueError):
+    """The partnership YAML is missing a key or has a wrong value."""
+
+
+class LocalAuthority(NamedTuple):
+    code: str
+    name: str
+    local_partnership_group: str
+
+
+@dataclass(frozen=True)
+class Partnership:
+    name: str
+    police_force_area: str
+    police_uk_force: str
+    local_authorities: tuple[LocalAuthority, ...]
+    groups: tuple[dict[str, Any], ...]
+    specified_authorities: tuple[dict[str, Any], ...]
+    other_bodies: tuple[dict[str, Any], ...]
+    local_definition: dict[str, Any]
+    public_contact: dict[str, Any]
+
+    @property
+    def local_authority_codes(self) -> tuple[str, ...]:
+        return tuple(la.code for la in self.local_authorities)
+
+    def group(self, name: str) -> dict[str, Any]:
+        for g in self.groups:
+            if g["name"] == name:
+                return g
+        raise KeyError(name)
+
+
+def write_default(path: str | Path, *, overwrite: bool = False) -> Path:
+    """Copy the bundled Avon and Somerset configuration to ``path``."""
+    dest = Path(path)
+    if dest.exists() and not overwrite:
+        raise FileExistsError(
+            f"{dest} already exists; not overwriting it (pass overwrite=True to replace it)"
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DEFAULT_YAML, dest)
+    return dest
+
+
+def load(path: str | Path = DEFAULT_YAML) -> Partnership:
+    """Read and validate a partnership YAML file."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PartnershipConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise PartnershipConfigError(f"{path}: not valid YAML: {exc}") from None
+    return _Validator(path).partnership(raw)
+
+
+class _Validator:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> PartnershipConfigError:
+        return PartnershipConfigError(f"{self.path}: {where}: {problem}")
+
+    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"expected a mapping, got {type(value).__name__}")
+        return value
+
+    def items(self, data: dict[str, Any], key: str, where: str) -> list[Any]:
+        value = self.get(data, key, where)
+        here = f"{where}{key}"
+        if not isinstance(value, list) or not value:
+            raise self.fail(here, "expected a non-empty list")
+        return value
+
+    def get(self, data: dict[str, Any], key: str, where: str) -> Any:
+        if key not in data:
+            raise self.fail(f"{where}{key}", "required key is missing")
+        return data[key]
+
+    def text(self, data: dict[str, Any], key: str, where: str, *, nullable=False) -> str | None:
+        value = self.get(data, key, where)
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where}{key}", f"expected non-empty text, got {value!r}")
+        return value.strip()
+
+    def partnership(self, raw: Any) -> Partnership:
+        top = self.mapping(raw, "top level")
+        pfa = self.text(top, "police_force_area", "")
+        if not _PFA_CODE.match(pfa):
+            raise self.fail("police_force_area", f"{pfa!r} is not a PFA code like E23000036")
+
+        las: list[LocalAuthority] = []
+        for i, item in enumerate(self.items(top, "local_authorities", "")):
+            where = f"local_authorities[{i}]."
+            item = self.mapping(item, where.rstrip("."))
+            code = self.text(item, "code", where)
+            if not _LA_CODE.match(code):
+                raise self.fail(f"{where}code", f"{code!r} is not a local authority code")
+            las.append(
+                LocalAuthority(
+                    code,
+                    self.text(item, "name", where),
+                    self.text(item, "local_partnership_group", where),
+                )
+            )
+        la_codes = {la.code for la in las}
+        if len(la_codes) != len(las):
+            raise self.fail("local_authorities", "a local authority code is listed twice")
+
+        groups: list[dict[str, Any]] = []
+        for i, item in enumerate(self.items(top, "groups", "")):
+            where = f"groups[{i}]."
+            item = self.mapping(item, where.rstrip("."))
+            group = dict(item)
+            group["name"] = self.text(item, "name", where)
+            group["parent"] = self.text(item, "parent", where, nullable=True)
+            codes = self.items(item, "local_authorities", where)
+            for code in codes:
+                if code not in la_codes:
+                    raise self.fail(
+                        f"{where}local_authorities", f"{code!r} is not in local_authorities"
+                    )
+            group["local_authorities"] = list(codes)
+            groups.append(group)
+        names = [g["name"] for g in groups]
+        if len(set(names)) != len(names):
+            raise self.fail("groups", "a group name is listed twice")
+        for i, g in enumerate(groups):
+            if g["parent"] is not None and g["parent"] not in names:
+                raise self.fail(f"groups[{i}].parent", f"{g['parent']!r} is not a group name")
+        for i, la in enumerate(las):
+            if la.local_partnership_group not in names:
+                raise self.fail(
+                    f"local_authorities[{i}].local_partnership_group",
+                    f"{la.local_partnership_group!r} is not a group name",
+                )
+
+        definition = self.mapping(self.get(top, "local_definition", ""), "local_definition")
+        definition = {
+            k: self.text(definition, k, "local_definition.")
+            for k in ("id", "version", "text", "source")
+        }
+        contact = self.mapping(self.get(top, "public_contact", ""), "public_contact")
+        contact = {
+            "url": self.text(contact, "url", "public_contact.", nullable=True),
+            "email": self.text(contact, "email", "public_contact.", nullable=True),
+        }
+
+        return Partnership(
+            name=self.text(top, "name", ""),
+            police_force_area=pfa,
+            police_uk_force=self.text(top, "police_uk_force", ""),
+            local_authorities=tuple(las),
+            groups=tuple(groups),
+            specified_authorities=tuple(
+                self.bodies(top, "specified_authorities", SPECIFIED_AUTHORITY_KINDS)
+            ),
+            other_bodies=tuple(self.bodies(top, "other_bodies", OTHER_BODY_KINDS)),
+            local_definition=definition,
+            public_contact=contact,
+        )
+
+    def bodies(self, top: dict[str, Any], key: str, kinds: frozenset[str]) -> list[dict]:
+        out = []
+        for i, item in enumerate(self.items(top, key, "")):
+            where = f"{key}[{i}]."
+            item = self.mapping(item, where.rstrip("."))
+            body = dict(item)
+            body["name"] = self.text(item, "name", where)
+            kind = self.text(item, "kind", where)
+            if kind not in kinds:
+                raise self.fail(
+                    f"{where}kind", f"{kind!r} is not one of {', '.join(sorted(kinds))}"
+                )
+            body["kind"] = kind
+            out.append(body)
+        return out

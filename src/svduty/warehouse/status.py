@@ -1,0 +1,92 @@
+"""What the warehouse holds: coverage by force and month, gaps, quarantine by reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+
+from svduty.sources import police_uk
+from svduty.warehouse.connection import Warehouse
+
+
+def _months_between(first: date, last: date) -> list[str]:
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _ranges(months: list[str]) -> list[str]:
+    """['2019-07', '2021-10', '2021-11'] -> ['2019-07', '2021-10 to 2021-11']."""
+    out: list[list[str]] = []
+    for month in months:
+        if out and _months_between(date.fromisoformat(out[-1][-1] + "-01"),
+                                   date.fromisoformat(month + "-01"))[1:] == [month]:
+            out[-1].append(month)
+        else:
+            out.append([month])
+    return [r[0] if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in out]
+
+
+def coverage(warehouse: Warehouse) -> list[dict]:
+    """Per force: months loaded, first and last month, and the months missing between them."""
+    loads = warehouse.table("loads")
+    current = loads.filter(
+        (loads.source == police_uk.SOURCE)
+        & (loads.status != "refused")
+        & loads.superseded_by_load_id.isnull()
+    )
+    rows = current.select(current.scope, current.rows_loaded, current.rows_quarantined).execute()
+    by_force: dict[str, dict] = {}
+    for scope, loaded, quarantined in rows.itertuples(index=False):
+        force, month = scope.split("/")
+        entry = by_force.setdefault(force, {"months": [], "rows_loaded": 0, "rows_quarantined": 0})
+        entry["months"].append(month)
+        entry["rows_loaded"] += int(loaded)
+        entry["rows_quarantined"] += int(quarantined)
+    out = []
+    for force, entry in sorted(by_force.items()):
+        months = sorted(entry["months"])
+        span = _months_between(date.fromisoformat(months[0] + "-01"),
+                               date.fromisoformat(months[-1] + "-01"))
+        missing = [m for m in span if m not in set(months)]
+        out.append(
+            {
+                "force": force,
+                "first_month": months[0],
+                "last_month": months[-1],
+                "months_loaded": len(months),
+                "missing_months": missing,
+                "gaps": _ranges(missing),
+                "rows_loaded": entry["rows_loaded"],
+                "rows_quarantined": entry["rows_quarantined"],
+            }
+        )
+    return out
+
+
+def quarantine_by_reason(warehouse: Warehouse) -> list[dict]:
+    """Quarantined rows of the current loads, counted by feed and reason code."""
+    q, loads = warehouse.table("quarantine"), warehouse.table("loads")
+    current = loads.filter(loads.superseded_by_load_id.isnull()).select("load_id")
+    q = q.semi_join(current, "load_id")
+    agg = q.group_by(["source", "reason_code"]).aggregate(rows=q.count()).order_by(
+        [ibis.desc("rows"), "reason_code"]
+    )
+    return [
+        {"source": s, "reason_code": c, "rows": int(n)}
+        for s, c, n in agg.execute().itertuples(index=False)
+    ]
+
+
+def refusals(warehouse: Warehouse) -> list[dict]:
+    loads = warehouse.table("loads")
+    refused = loads.filter(loads.status == "refused").order_by("load_id")
+    return [
+        {"load_id": int(i), "file_name": f, "message": m}
+        for i, f, m in refused.select("load_id", "file_name", "message").execute().itertuples(
+            index=False
+        )
+    ]
