@@ -1,0 +1,256 @@
+"""The command line: `svduty init | ingest police-uk | status | demo`.
+
+`main` only parses; each command is a plain function of its Config, so tests call the same code.
+Exit codes: 0 ok, 1 bad input, 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from svduty import partnership
+from svduty.analysis.police_summary import violence_summary
+from svduty.settings import Config
+from svduty.warehouse import connect
+from svduty.warehouse.ingest import FileResult, ingest_police_uk
+from svduty.warehouse.reference_load import load_reference
+from svduty.warehouse.status import coverage, quarantine_by_reason, refusals
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+ingest_app = typer.Typer(no_args_is_help=True, help="Load partner and open data files.")
+app.add_typer(ingest_app, name="ingest")
+console = Console()
+err = Console(stderr=True)
+
+DEMO_POLICE_UK = Path(__file__).resolve().parent.parent / "data" / "police_uk" / "street"
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
+
+
+def _emit(document: dict) -> None:
+    print(json.dumps(document, indent=2, default=str))
+
+
+# ---- init -------------------------------------------------------------------------------------
+
+
+def init(config: Config, *, overwrite: bool = False) -> dict:
+    config.home.mkdir(parents=True, exist_ok=True)
+    written = False
+    if overwrite or not config.partnership_path.exists():
+        partnership.write_default(config.partnership_path, overwrite=overwrite)
+        written = True
+    warehouse = connect(config.warehouse_url)
+    try:
+        reference_loaded = load_reference(warehouse, loaded_by=config.loaded_by)
+    finally:
+        warehouse.close()
+    return {
+        "home": str(config.home),
+        "warehouse_url": config.warehouse_url,
+        "partnership": str(config.partnership_path),
+        "partnership_written": written,
+        "reference_loaded": reference_loaded,
+    }
+
+
+@app.command("init")
+def init_command(
+    overwrite: Annotated[bool, typer.Option(help="Rewrite an existing partnership file.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create the data directory, the partnership configuration and the reference tables."""
+    result = init(Config.from_env(), overwrite=overwrite)
+    if as_json:
+        _emit(result)
+        return
+    console.print(f"Data directory: {result['home']}")
+    console.print(f"Warehouse: {result['warehouse_url']}")
+    verb = "written" if result["partnership_written"] else "kept (use --overwrite to rewrite)"
+    console.print(f"Partnership configuration {verb}: {result['partnership']}")
+    console.print(
+        "Reference tables " + ("loaded" if result["reference_loaded"] else "already up to date")
+    )
+
+
+# ---- ingest -----------------------------------------------------------------------------------
+
+
+def ingest(config: Config, paths: list[Path], progress=lambda r: None) -> list[FileResult]:
+    warehouse = connect(config.warehouse_url)
+    try:
+        return ingest_police_uk(
+            warehouse,
+            paths,
+            loaded_by=config.loaded_by,
+            progress=progress,
+            pause_before_commit=config.fault_pause_before_commit,
+        )
+    finally:
+        warehouse.close()
+
+
+@ingest_app.command("police-uk")
+def ingest_police_uk_command(
+    paths: Annotated[list[Path], typer.Argument(help="Street files (.csv or .csv.gz) or folders.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Load data.police.uk street-level crime files; a folder is searched for street files."""
+    config = Config.from_env()
+    if as_json:
+        results = ingest(config, paths)
+    else:
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Loading police.uk files", total=None)
+            results = ingest(config, paths, progress=lambda r: bar.advance(task))
+    totals = {k: sum(getattr(r, k) for r in results if r.status != "unchanged")
+              for k in ("rows_read", "rows_loaded", "rows_quarantined")}
+    if as_json:
+        _emit({"files": [r.as_dict() for r in results], "totals": totals})
+    else:
+        _print_ingest(results, totals)
+    if any(r.status == "refused" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_ingest(results: list[FileResult], totals: dict) -> None:
+    table = Table(title="police.uk street files")
+    for col in ("file", "status", "read", "loaded", "quarantined"):
+        table.add_column(col, justify="right" if col in ("read", "loaded", "quarantined") else "left")
+    for r in results:
+        table.add_row(r.file, r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
+                      f"{r.rows_quarantined:,}")
+    console.print(table)
+    console.print(
+        f"{totals['rows_read']:,} rows read = {totals['rows_loaded']:,} loaded + "
+        f"{totals['rows_quarantined']:,} quarantined"
+    )
+    for r in results:
+        if r.status == "refused":
+            err.print(f"[red]refused[/red] {r.message}")
+
+
+# ---- status -----------------------------------------------------------------------------------
+
+
+def status(config: Config) -> dict:
+    warehouse = connect(config.warehouse_url)
+    try:
+        return {
+            "coverage": coverage(warehouse),
+            "quarantine_by_reason": quarantine_by_reason(warehouse),
+            "refused_files": refusals(warehouse),
+        }
+    finally:
+        warehouse.close()
+
+
+@app.command("status")
+def status_command(as_json: JsonFlag = False) -> None:
+    """Coverage by force and month, gaps, quarantined rows by reason, refused files."""
+    result = status(Config.from_env())
+    if as_json:
+        _emit(result)
+        return
+    table = Table(title="Coverage of police.uk street files")
+    for col in ("force", "first", "last", "months", "missing", "rows loaded", "quarantined"):
+        table.add_column(col)
+    for c in result["coverage"]:
+        table.add_row(c["force"], c["first_month"], c["last_month"], str(c["months_loaded"]),
+                      ", ".join(c["gaps"]) or "none", f"{c['rows_loaded']:,}",
+                      f"{c['rows_quarantined']:,}")
+    console.print(table)
+    if result["quarantine_by_reason"]:
+        q = Table(title="Quarantined rows by reason")
+        for col in ("source", "reason", "rows"):
+            q.add_column(col)
+        for r in result["quarantine_by_reason"]:
+            q.add_row(r["source"], r["reason_code"], f"{r['rows']:,}")
+        console.print(q)
+    else:
+        console.print("No rows in quarantine.")
+    for r in result["refused_files"]:
+        console.print(f"Refused: {r['file_name']}: {r['message']}")
+
+
+# ---- demo -------------------------------------------------------------------------------------
+
+
+def demo(config: Config) -> dict:
+    setup = init(config)
+    results = ingest(config, [DEMO_POLICE_UK / "avon-and-somerset"])
+    area = partnership.load(config.partnership_path)
+    warehouse = connect(config.warehouse_url)
+    try:
+        summary = violence_summary(
+            warehouse, force=area.police_uk_force, pfa_code=area.police_force_area
+        )
+        cover = coverage(warehouse)
+    finally:
+        warehouse.close()
+    return {"setup": setup, "files": [r.as_dict() for r in results], "coverage": cover,
+            "partnership": area.name, "violence_summary": summary}
+
+
+@app.command("demo")
+def demo_command(as_json: JsonFlag = False) -> None:
+    """Load the bundled real Avon and Somerset open data and print a first violence summary."""
+    result = demo(Config.from_env())
+    if as_json:
+        _emit(result)
+        return
+    files = result["files"]
+    by_status: dict[str, int] = {}
+    for f in files:
+        by_status[f["status"]] = by_status.get(f["status"], 0) + 1
+    console.print(f"[bold]{result['partnership']}[/bold]: data directory {result['setup']['home']}")
+    console.print(
+        f"police.uk street files: {len(files)} ("
+        + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) + ")"
+    )
+    for c in result["coverage"]:
+        console.print(
+            f"  {c['force']}: {c['months_loaded']} months {c['first_month']} to {c['last_month']}, "
+            f"{c['rows_loaded']:,} rows loaded, {c['rows_quarantined']:,} quarantined; "
+            f"missing: {', '.join(c['gaps']) or 'none'}"
+        )
+    _print_summary(result["violence_summary"])
+
+
+def _print_summary(rows: list[dict]) -> None:
+    table = Table(
+        title="Police recorded crime (police.uk) by local authority and year: count and rate "
+        "per 1,000 residents (Census 2021)",
+        caption="Rates cover the months loaded in that year and are not annualised. Rows with no "
+        "location, or placed in an LSOA outside the force area, are shown on their own lines.",
+    )
+    table.add_column("area")
+    table.add_column("year")
+    table.add_column("months", justify="right")
+    for crime_type in ("Violence and sexual offences", "Robbery", "Possession of weapons"):
+        table.add_column(crime_type, justify="right")
+    cells: dict[tuple, dict] = {}
+    for r in rows:
+        cells.setdefault((r["area"], r["year"], r["months"]), {})[r["crime_type"]] = r
+    for (area, year, months), by_type in cells.items():
+        values = []
+        for crime_type in ("Violence and sexual offences", "Robbery", "Possession of weapons"):
+            r = by_type.get(crime_type)
+            if r is None:
+                values.append("0")
+            elif r["rate_per_1000"] is None:
+                values.append(f"{r['count']:,}")
+            else:
+                values.append(f"{r['count']:,} ({r['rate_per_1000']:.2f})")
+        table.add_row(area, str(year), str(months), *values)
+    console.print(table)
+
+
+def main() -> None:
+    app()
