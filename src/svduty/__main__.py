@@ -1,0 +1,3 @@
+from svduty.cli import main
+
+main()

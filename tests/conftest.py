@@ -1,0 +1,57 @@
+"""Shared fixtures: a fresh DuckDB warehouse per test, and a fresh PostgreSQL schema."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from svduty.warehouse import connect
+
+STREET = Path(__file__).resolve().parent.parent / "src/svduty/data/police_uk/street"
+AS_STREET = STREET / "avon-and-somerset"
+PG_URL = os.environ.get("SVDUTY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def duckdb_url(tmp_path) -> str:
+    return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+
+
+@pytest.fixture
+def warehouse(duckdb_url):
+    wh = connect(duckdb_url)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL database of its own for one test, dropped afterwards."""
+    name = f"svduty_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True)
+    except psycopg.OperationalError as exc:  # CI starts the server: a failure here is real
+        pytest.fail(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
+    admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
+
+
+def street_text(month: str = "2018-01") -> str:
+    """The decompressed text of a real bundled street file."""
+    path = AS_STREET / f"{month}-avon-and-somerset-street.csv.gz"
+    return gzip.decompress(path.read_bytes()).decode("utf-8")
+
+
+def write_variant(tmp_path: Path, name: str, text: str, *, encoding="utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
