@@ -34,7 +34,7 @@ def test_loading_the_same_file_twice_changes_nothing(warehouse):
 def test_a_newer_release_of_a_month_replaces_the_older(warehouse, tmp_path):
     ingest_police_uk(warehouse, [JAN, FEB], loaded_by="test")
     rows = street_text().split("\r\n")
-    newer = "\r\n".join(rows[:-101] + [""])  # the republished month lost 100 rows
+    newer = "\r\n".join([*rows[:-101], ""])  # the republished month lost 100 rows
     (r,) = ingest_police_uk(
         warehouse,
         [write_variant(tmp_path, "2018-01-avon-and-somerset-street.csv", newer)],
@@ -57,11 +57,17 @@ def test_killed_mid_load_leaves_the_warehouse_as_it_was_and_the_rerun_completes(
     wh.close()
 
     marker = tmp_path / "paused"
-    env = dict(os.environ, SVDUTY_WAREHOUSE_URL=url, SVDUTY_HOME=str(tmp_path),
-               SVDUTY_FAULT_PAUSE_BEFORE_COMMIT=str(marker))
+    env = dict(
+        os.environ,
+        SVDUTY_WAREHOUSE_URL=url,
+        SVDUTY_HOME=str(tmp_path),
+        SVDUTY_FAULT_PAUSE_BEFORE_COMMIT=str(marker),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "svduty", "ingest", "police-uk", str(FEB), "--json"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
     while not marker.exists():

@@ -111,7 +111,7 @@ def test_unknown_crime_type_is_quarantined_with_field_and_value(warehouse, tmp_p
     rows = lines(street_text())
     k = next(i for i, row in enumerate(rows) if ",Anti-social behaviour," in row)
     rows[k] = rows[k].replace("Anti-social behaviour", "Antisocial behavior")
-    (r,) = load(warehouse, write_variant(tmp_path, NAME, "\r\n".join(rows)))
+    (_r,) = load(warehouse, write_variant(tmp_path, NAME, "\r\n".join(rows)))
     (q,) = quarantine(warehouse)
     assert q["field"] == "Crime type" and "'Antisocial behavior'" in q["reason"]
     assert q["line"] == k + 1
@@ -122,7 +122,7 @@ def test_month_that_disagrees_with_the_file_name_is_quarantined(warehouse, tmp_p
     rows = lines(street_text())
     rows[7] = rows[7].replace(",2018-01,", ",2018-02,", 1)
     rows[8] = rows[8].replace(",2018-01,", ",Jan-18,", 1)
-    (r,) = load(warehouse, write_variant(tmp_path, NAME, "\r\n".join(rows)))
+    (_r,) = load(warehouse, write_variant(tmp_path, NAME, "\r\n".join(rows)))
     q = quarantine(warehouse)
     assert [(x["line"], x["reason_code"]) for x in q] == [(8, "month_mismatch"), (9, "month_form")]
     assert "spreadsheet" in q[1]["reason"]

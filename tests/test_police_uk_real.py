@@ -33,9 +33,7 @@ def test_every_row_of_every_bundled_file_is_loaded_and_counts_match_the_raw_file
 
     t = warehouse.table("police_uk_street")
     got = t.group_by([t.month, t.crime_type]).aggregate(n=t.count()).execute()
-    loaded = Counter(
-        {(m.strftime("%Y-%m"), c): int(n) for m, c, n in got.itertuples(index=False)}
-    )
+    loaded = Counter({(m.strftime("%Y-%m"), c): int(n) for m, c, n in got.itertuples(index=False)})
     assert loaded == raw_counts()
 
     (force,) = coverage(warehouse)

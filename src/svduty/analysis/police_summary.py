@@ -38,13 +38,11 @@ def violence_summary(warehouse, *, force: str, pfa_code: str) -> list[dict]:
         .group_by(["area", "area_code", "year", "crime_type"])
         .aggregate(count=lambda t: t.count())
     )
-    months = (
-        crimes.group_by(year=crimes.month.year())
-        .aggregate(months=lambda t: t.month.nunique())
-    )
+    months = crimes.group_by(year=crimes.month.year()).aggregate(months=lambda t: t.month.nunique())
     joined = counts.left_join(las, counts.area_code == las.la_code).join(months, "year")
-    rows = joined.select("area", "area_code", "year", "crime_type", "count", "months",
-                         "population_2021").execute()
+    rows = joined.select(
+        "area", "area_code", "year", "crime_type", "count", "months", "population_2021"
+    ).execute()
     out = []
     for r in rows.itertuples(index=False):
         population = None if r.population_2021 != r.population_2021 else r.population_2021
@@ -62,6 +60,12 @@ def violence_summary(warehouse, *, force: str, pfa_code: str) -> list[dict]:
             }
         )
     order = {NO_LOCATION: 2, OUTSIDE: 3}
-    out.sort(key=lambda d: (order.get(d["area"], 1), d["area"], d["year"],
-                            CRIME_TYPES.index(d["crime_type"])))
+    out.sort(
+        key=lambda d: (
+            order.get(d["area"], 1),
+            d["area"],
+            d["year"],
+            CRIME_TYPES.index(d["crime_type"]),
+        )
+    )
     return out

@@ -109,8 +109,10 @@ def ingest_police_uk_command(
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("Loading police.uk files", total=None)
             results = ingest(config, paths, progress=lambda r: bar.advance(task))
-    totals = {k: sum(getattr(r, k) for r in results if r.status != "unchanged")
-              for k in ("rows_read", "rows_loaded", "rows_quarantined")}
+    totals = {
+        k: sum(getattr(r, k) for r in results if r.status != "unchanged")
+        for k in ("rows_read", "rows_loaded", "rows_quarantined")
+    }
     if as_json:
         _emit({"files": [r.as_dict() for r in results], "totals": totals})
     else:
@@ -122,10 +124,13 @@ def ingest_police_uk_command(
 def _print_ingest(results: list[FileResult], totals: dict) -> None:
     table = Table(title="police.uk street files")
     for col in ("file", "status", "read", "loaded", "quarantined"):
-        table.add_column(col, justify="right" if col in ("read", "loaded", "quarantined") else "left")
+        table.add_column(
+            col, justify="right" if col in ("read", "loaded", "quarantined") else "left"
+        )
     for r in results:
-        table.add_row(r.file, r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
-                      f"{r.rows_quarantined:,}")
+        table.add_row(
+            r.file, r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}"
+        )
     console.print(table)
     console.print(
         f"{totals['rows_read']:,} rows read = {totals['rows_loaded']:,} loaded + "
@@ -162,9 +167,15 @@ def status_command(as_json: JsonFlag = False) -> None:
     for col in ("force", "first", "last", "months", "missing", "rows loaded", "quarantined"):
         table.add_column(col)
     for c in result["coverage"]:
-        table.add_row(c["force"], c["first_month"], c["last_month"], str(c["months_loaded"]),
-                      ", ".join(c["gaps"]) or "none", f"{c['rows_loaded']:,}",
-                      f"{c['rows_quarantined']:,}")
+        table.add_row(
+            c["force"],
+            c["first_month"],
+            c["last_month"],
+            str(c["months_loaded"]),
+            ", ".join(c["gaps"]) or "none",
+            f"{c['rows_loaded']:,}",
+            f"{c['rows_quarantined']:,}",
+        )
     console.print(table)
     if result["quarantine_by_reason"]:
         q = Table(title="Quarantined rows by reason")
@@ -194,8 +205,13 @@ def demo(config: Config) -> dict:
         cover = coverage(warehouse)
     finally:
         warehouse.close()
-    return {"setup": setup, "files": [r.as_dict() for r in results], "coverage": cover,
-            "partnership": area.name, "violence_summary": summary}
+    return {
+        "setup": setup,
+        "files": [r.as_dict() for r in results],
+        "coverage": cover,
+        "partnership": area.name,
+        "violence_summary": summary,
+    }
 
 
 @app.command("demo")
@@ -212,7 +228,8 @@ def demo_command(as_json: JsonFlag = False) -> None:
     console.print(f"[bold]{result['partnership']}[/bold]: data directory {result['setup']['home']}")
     console.print(
         f"police.uk street files: {len(files)} ("
-        + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) + ")"
+        + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+        + ")"
     )
     for c in result["coverage"]:
         console.print(

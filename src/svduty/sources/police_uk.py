@@ -39,7 +39,7 @@ COLUMNS: tuple[str, ...] = (
     "Last outcome category",
     "Context",
 )
-OUTCOMES_COLUMNS = COLUMNS[:9] + ("Outcome type",)
+OUTCOMES_COLUMNS = (*COLUMNS[:9], "Outcome type")
 STOP_SEARCH_FIRST = ("Type", "Date", "Part of a policing operation")
 
 CRIME_TYPES: frozenset[str] = frozenset(
@@ -163,7 +163,9 @@ def _check_header(path: Path, header: str) -> None:
     if got == OUTCOMES_COLUMNS:
         hint = "this is a police.uk outcomes file; `svduty ingest police-uk` reads street files"
     elif got[:3] == STOP_SEARCH_FIRST:
-        hint = "this is a police.uk stop-and-search file; `svduty ingest police-uk` reads street files"
+        hint = (
+            "this is a police.uk stop-and-search file; `svduty ingest police-uk` reads street files"
+        )
     else:
         missing = [c for c in COLUMNS if c not in got]
         extra = [c for c in got if c not in COLUMNS]
@@ -208,8 +210,7 @@ def _parse(body: bytes) -> tuple[pa.Table, pa.Table]:
 def _read_csv(body: bytes, handler, *, use_threads: bool) -> pa.Table:
     return pacsv.read_csv(
         io.BytesIO(body),
-        read_options=pacsv.ReadOptions(
-column_names=list(COLUMNS), use_threads=use_threads),
+        read_options=pacsv.ReadOptions(column_names=list(COLUMNS), use_threads=use_threads),
         parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
         convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in COLUMNS},

@@ -95,7 +95,9 @@ class Transaction:
         if self._wh.kind == "duckdb":
             self._cur.register("_svduty_incoming", data)
             try:
-                self._cur.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _svduty_incoming")
+                self._cur.execute(
+                    f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _svduty_incoming"
+                )
             finally:
                 self._cur.unregister("_svduty_incoming")
             return

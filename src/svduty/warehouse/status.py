@@ -22,8 +22,9 @@ def _ranges(months: list[str]) -> list[str]:
     """['2019-07', '2021-10', '2021-11'] -> ['2019-07', '2021-10 to 2021-11']."""
     out: list[list[str]] = []
     for month in months:
-        if out and _months_between(date.fromisoformat(out[-1][-1] + "-01"),
-                                   date.fromisoformat(month + "-01"))[1:] == [month]:
+        if out and _months_between(
+            date.fromisoformat(out[-1][-1] + "-01"), date.fromisoformat(month + "-01")
+        )[1:] == [month]:
             out[-1].append(month)
         else:
             out.append([month])
@@ -49,8 +50,9 @@ def coverage(warehouse: Warehouse) -> list[dict]:
     out = []
     for force, entry in sorted(by_force.items()):
         months = sorted(entry["months"])
-        span = _months_between(date.fromisoformat(months[0] + "-01"),
-                               date.fromisoformat(months[-1] + "-01"))
+        span = _months_between(
+            date.fromisoformat(months[0] + "-01"), date.fromisoformat(months[-1] + "-01")
+        )
         missing = [m for m in span if m not in set(months)]
         out.append(
             {
@@ -72,8 +74,10 @@ def quarantine_by_reason(warehouse: Warehouse) -> list[dict]:
     q, loads = warehouse.table("quarantine"), warehouse.table("loads")
     current = loads.filter(loads.superseded_by_load_id.isnull()).select("load_id")
     q = q.semi_join(current, "load_id")
-    agg = q.group_by(["source", "reason_code"]).aggregate(rows=q.count()).order_by(
-        [ibis.desc("rows"), "reason_code"]
+    agg = (
+        q.group_by(["source", "reason_code"])
+        .aggregate(rows=q.count())
+        .order_by([ibis.desc("rows"), "reason_code"])
     )
     return [
         {"source": s, "reason_code": c, "rows": int(n)}
@@ -86,7 +90,7 @@ def refusals(warehouse: Warehouse) -> list[dict]:
     refused = loads.filter(loads.status == "refused").order_by("load_id")
     return [
         {"load_id": int(i), "file_name": f, "message": m}
-        for i, f, m in refused.select("load_id", "file_name", "message").execute().itertuples(
-            index=False
-        )
+        for i, f, m in refused.select("load_id", "file_name", "message")
+        .execute()
+        .itertuples(index=False)
     ]

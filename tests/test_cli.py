@@ -1,0 +1,65 @@
+"""The CLI: JSON output, exit codes, and the demo's summary reconciling with the raw files."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from conftest import AS_STREET
+from svduty.cli import app
+
+runner = CliRunner()
+
+
+def env(tmp_path) -> dict:
+    return {"SVDUTY_HOME": str(tmp_path / "home"), "SVDUTY_LOADED_BY": "cli-test"}
+
+
+def test_ingest_json_reports_rows_per_file_and_exit_code_0(tmp_path):
+    f = AS_STREET / "2018-03-avon-and-somerset-street.csv.gz"
+    result = runner.invoke(app, ["ingest", "police-uk", str(f), "--json"], env=env(tmp_path))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    (entry,) = doc["files"]
+    assert entry["rows_read"] == entry["rows_loaded"] + entry["rows_quarantined"] == 14117
+
+
+def test_refused_file_exits_1_and_says_why(tmp_path):
+    bad = tmp_path / "2018-01-avon-and-somerset-street.csv"
+    bad.write_text("")
+    result = runner.invoke(app, ["ingest", "police-uk", str(bad), "--json"], env=env(tmp_path))
+    assert result.exit_code == 1
+    assert "empty" in json.loads(result.stdout)["files"][0]["message"]
+
+
+def test_usage_error_exits_2(tmp_path):
+    result = runner.invoke(app, ["ingest", "police-uk"], env=env(tmp_path))
+    assert result.exit_code == 2
+
+
+def test_status_json_reports_gaps(tmp_path):
+    files = [str(AS_STREET / f"2019-{m}-avon-and-somerset-street.csv.gz") for m in ("06", "08")]
+    runner.invoke(app, ["ingest", "police-uk", *files, "--json"], env=env(tmp_path))
+    result = runner.invoke(app, ["status", "--json"], env=env(tmp_path))
+    assert result.exit_code == 0
+    (cov,) = json.loads(result.stdout)["coverage"]
+    assert cov["gaps"] == ["2019-07"]
+
+
+def test_demo_summary_accounts_for_every_violence_robbery_and_weapons_row(tmp_path):
+    from svduty.analysis.police_summary import CRIME_TYPES, NO_LOCATION, OUTSIDE
+    from svduty.cli import demo
+    from svduty.settings import Config
+    from test_police_uk_real import raw_counts
+
+    result = demo(Config.from_env(env(tmp_path)))
+    summary = result["violence_summary"]
+    raw = raw_counts()
+    for crime_type in CRIME_TYPES:
+        expected = sum(n for (_, c), n in raw.items() if c == crime_type)
+        assert sum(r["count"] for r in summary if r["crime_type"] == crime_type) == expected
+    areas = {r["area"] for r in summary}
+    assert {"Somerset", "Bristol, City of", NO_LOCATION, OUTSIDE} <= areas
+    assert "Mendip" not in areas
+    assert all(r["rate_per_1000"] is None for r in summary if r["area"] in (NO_LOCATION, OUTSIDE))
