@@ -9,7 +9,9 @@ milliseconds rather than a Python loop per row.
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -348,14 +350,10 @@ def _with_ragged(quarantined: pa.Table, ragged: pa.Table) -> pa.Table:
 
 
 def _field_count(text: str) -> int:
-    import csv
-
     return len(next(csv.reader([text]), []))
 
 
 def _json_text(text: str) -> str:
-    import json
-
     return json.dumps({"text": text})
 
 

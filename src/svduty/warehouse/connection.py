@@ -88,6 +88,12 @@ class Transaction:
         result = self._cur.execute(sql, params)
         return result.fetchall() if result.description else []
 
+    def next_load_id(self) -> int:
+        """The id for a new `loads` row, taken under a lock so two loaders never share one."""
+        if self._wh.kind == "postgres":  # DuckDB already has a single writer per file
+            self.execute("LOCK TABLE loads IN EXCLUSIVE MODE")
+        return int(self.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads")[0][0])
+
     def insert(self, name: str, data: pa.Table) -> None:
         if data.num_rows == 0:
             return

@@ -15,7 +15,7 @@ import pyarrow as pa
 from svduty import reference
 from svduty.sources import police_uk
 from svduty.sources.errors import FileRefused
-from svduty.warehouse.connection import Transaction, Warehouse
+from svduty.warehouse.connection import Warehouse
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _commit(
             f"{quarantined} quarantined"
         )
     with warehouse.transaction() as tx:
-        _lock_loads(warehouse, tx)
+        load_id = tx.next_load_id()
         current = tx.execute(
             "SELECT load_id, content_sha256 FROM loads WHERE source = ? AND scope = ? "
             "AND status <> 'refused' AND superseded_by_load_id IS NULL",
@@ -125,7 +125,6 @@ def _commit(
                 rows_read=street.rows_read,
                 message=f"already loaded as load {current[0][0]}; nothing changed",
             )
-        load_id = _next_load_id(tx)
         replaced = current[0][0] if current else None
         if replaced is not None:
             tx.execute("DELETE FROM police_uk_street WHERE load_id = ?", (replaced,))
@@ -177,8 +176,7 @@ def _commit(
 
 def _record_refusal(warehouse: Warehouse, refused: FileRefused, loaded_by: str) -> FileResult:
     with warehouse.transaction() as tx:
-        _lock_loads(warehouse, tx)
-        load_id = _next_load_id(tx)
+        load_id = tx.next_load_id()
         tx.execute(
             "INSERT INTO loads (load_id, source, file_name, loaded_by, loaded_at, rows_read, "
             "rows_loaded, rows_quarantined, status, message) "
@@ -188,17 +186,6 @@ def _record_refusal(warehouse: Warehouse, refused: FileRefused, loaded_by: str) 
     return FileResult(
         file=refused.path.name, status="refused", load_id=load_id, message=str(refused)
     )
-
-
-def _lock_loads(warehouse: Warehouse, tx: Transaction) -> None:
-    # Two loaders on one PostgreSQL server must not take the same load_id. DuckDB has a single
-    # writer per file already.
-    if warehouse.kind == "postgres":
-        tx.execute("LOCK TABLE loads IN EXCLUSIVE MODE")
-
-
-def _next_load_id(tx: Transaction) -> int:
-    return int(tx.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads")[0][0])
 
 
 def _with_load_id(table: pa.Table, load_id: int) -> pa.Table:

@@ -31,7 +31,7 @@ def load_reference(warehouse: Warehouse, *, loaded_by: str) -> bool:
     for name in reference.TABLES:
         warehouse.replace_table(name, reference.build(name))
     with warehouse.transaction() as tx:
-        load_id = int(tx.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads")[0][0])
+        load_id = tx.next_load_id()
         tx.execute(
             "INSERT INTO loads (load_id, source, scope, file_name, content_sha256, loaded_by, "
             "loaded_at, rows_read, rows_loaded, rows_quarantined, status) "
