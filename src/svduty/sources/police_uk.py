@@ -309,19 +309,27 @@ def validate(files: Sequence[StreetFile], forces: Mapping[str, str]) -> list[Val
             quarantined = con.sql(_REASON_SQL).to_arrow_table()
     finally:
         con.close()
+    loaded_by_file = _split_by_file(loaded, len(files))
+    quarantined_by_file = _split_by_file(quarantined, len(files))
     return [
         Validated(
-            loaded=_rows_of(loaded, i).select(list(CANONICAL_COLUMNS)),
+            loaded=loaded_by_file[i].select(list(CANONICAL_COLUMNS)),
             quarantined=_with_ragged(
-                _rows_of(quarantined, i).select(list(QUARANTINE_COLUMNS)), f.ragged
+                quarantined_by_file[i].select(list(QUARANTINE_COLUMNS)), f.ragged
             ),
         )
         for i, f in enumerate(files)
     ]
 
 
-def _rows_of(table: pa.Table, file_index: int) -> pa.Table:
-    return table.filter(pa.compute.equal(table.column("file_index"), file_index))
+def _split_by_file(table: pa.Table, n_files: int) -> list[pa.Table]:
+    """One table per file index, in one sort rather than one scan per file."""
+    index = table.column("file_index").to_numpy()
+    order = np.argsort(index, kind="stable")
+    ordered = table.take(pa.array(order))
+    ends = np.cumsum(np.bincount(index, minlength=n_files))
+    starts = np.concatenate(([0], ends[:-1]))
+    return [ordered.slice(int(a), int(b - a)) for a, b in zip(starts, ends, strict=True)]
 
 
 def _with_ragged(quarantined: pa.Table, ragged: pa.Table) -> pa.Table:
