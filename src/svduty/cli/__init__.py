@@ -23,7 +23,13 @@ from svduty.warehouse.ingest import FileResult, ingest_police_uk
 from svduty.warehouse.reference_load import load_reference
 from svduty.warehouse.status import coverage, quarantine_by_reason, refusals
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="svduty: data for the Serious Violence Duty partnership. Settings come from the "
+    "environment (SVDUTY_HOME, SVDUTY_WAREHOUSE_URL; see docs/settings.md). "
+    "Exit codes: 0 ok, 1 bad input, 2 usage.",
+)
 ingest_app = typer.Typer(no_args_is_help=True, help="Load partner and open data files.")
 app.add_typer(ingest_app, name="ingest")
 console = Console()
