@@ -14,6 +14,7 @@ from svduty.warehouse.ingest import ingest_police_uk
 
 JAN = AS_STREET / "2018-01-avon-and-somerset-street.csv.gz"
 FEB = AS_STREET / "2018-02-avon-and-somerset-street.csv.gz"
+FEB_ROWS = len(street_text("2018-02").splitlines()) - 1  # counted from the raw file
 
 
 def snapshot(wh) -> dict:
@@ -43,7 +44,7 @@ def test_a_newer_release_of_a_month_replaces_the_older(warehouse, tmp_path):
     assert r.status == "replaced" and r.replaced_load_id == 1
     t = warehouse.table("police_uk_street")
     by_load = dict(t.group_by("load_id").aggregate(n=t.count()).execute().values.tolist())
-    assert by_load == {2: 12635, r.load_id: len(rows) - 102}
+    assert by_load == {2: FEB_ROWS, r.load_id: len(rows) - 102}
     loads = warehouse.table("loads").order_by("load_id").execute()
     assert loads.loc[0, "superseded_by_load_id"] == r.load_id
     assert loads.loc[2, "replaces_load_id"] == 1
@@ -81,5 +82,5 @@ def test_killed_mid_load_leaves_the_warehouse_as_it_was_and_the_rerun_completes(
     wh = connect(url)
     assert snapshot(wh) == before
     (r,) = ingest_police_uk(wh, [FEB], loaded_by="test")
-    assert r.status == "loaded" and r.rows_loaded == 12635
+    assert r.status == "loaded" and r.rows_loaded == FEB_ROWS
     wh.close()

@@ -10,6 +10,7 @@ another force area, or in an LSOA code the ONS lookups do not know).
 from __future__ import annotations
 
 import ibis
+import pandas as pd
 
 NO_LOCATION = "No location recorded"
 OUTSIDE = "Outside the force area"
@@ -45,12 +46,11 @@ def violence_summary(warehouse, *, force: str, pfa_code: str) -> list[dict]:
     ).execute()
     out = []
     for r in rows.itertuples(index=False):
-        population = None if r.population_2021 != r.population_2021 else r.population_2021
-        population = None if population is None else int(population)
+        population = None if pd.isna(r.population_2021) else int(r.population_2021)
         out.append(
             {
                 "area": r.area,
-                "area_code": r.area_code if isinstance(r.area_code, str) else None,
+                "area_code": None if pd.isna(r.area_code) else r.area_code,
                 "year": int(r.year),
                 "crime_type": r.crime_type,
                 "count": int(r.count),

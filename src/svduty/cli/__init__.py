@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 bad input, 2 usage.
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
@@ -52,11 +53,8 @@ def init(config: Config, *, overwrite: bool = False) -> dict:
     if overwrite or not config.partnership_path.exists():
         partnership.write_default(config.partnership_path, overwrite=overwrite)
         written = True
-    warehouse = connect(config.warehouse_url)
-    try:
+    with closing(connect(config.warehouse_url)) as warehouse:
         reference_loaded = load_reference(warehouse, loaded_by=config.loaded_by)
-    finally:
-        warehouse.close()
     return {
         "home": str(config.home),
         "warehouse_url": config.warehouse_url,
@@ -89,8 +87,7 @@ def init_command(
 
 
 def ingest(config: Config, paths: list[Path], progress=lambda r: None) -> list[FileResult]:
-    warehouse = connect(config.warehouse_url)
-    try:
+    with closing(connect(config.warehouse_url)) as warehouse:
         return ingest_police_uk(
             warehouse,
             paths,
@@ -98,8 +95,6 @@ def ingest(config: Config, paths: list[Path], progress=lambda r: None) -> list[F
             progress=progress,
             pause_before_commit=config.fault_pause_before_commit,
         )
-    finally:
-        warehouse.close()
 
 
 @ingest_app.command("police-uk")
@@ -151,15 +146,12 @@ def _print_ingest(results: list[FileResult], totals: dict) -> None:
 
 
 def status(config: Config) -> dict:
-    warehouse = connect(config.warehouse_url)
-    try:
+    with closing(connect(config.warehouse_url)) as warehouse:
         return {
             "coverage": coverage(warehouse),
             "quarantine_by_reason": quarantine_by_reason(warehouse),
             "refused_files": refusals(warehouse),
         }
-    finally:
-        warehouse.close()
 
 
 @app.command("status")
@@ -203,14 +195,11 @@ def demo(config: Config) -> dict:
     setup = init(config)
     results = ingest(config, [DEMO_POLICE_UK / "avon-and-somerset"])
     area = partnership.load(config.partnership_path)
-    warehouse = connect(config.warehouse_url)
-    try:
+    with closing(connect(config.warehouse_url)) as warehouse:
         summary = violence_summary(
             warehouse, force=area.police_uk_force, pfa_code=area.police_force_area
         )
         cover = coverage(warehouse)
-    finally:
-        warehouse.close()
     return {
         "setup": setup,
         "files": [r.as_dict() for r in results],

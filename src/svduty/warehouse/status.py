@@ -53,7 +53,8 @@ def coverage(warehouse: Warehouse) -> list[dict]:
         span = _months_between(
             date.fromisoformat(months[0] + "-01"), date.fromisoformat(months[-1] + "-01")
         )
-        missing = [m for m in span if m not in set(months)]
+        loaded = set(months)
+        missing = [m for m in span if m not in loaded]
         out.append(
             {
                 "force": force,
