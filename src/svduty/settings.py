@@ -39,6 +39,13 @@ SETTINGS: tuple[Setting, ...] = (
         "The partnership configuration written by `svduty init`.",
     ),
     Setting(
+        "SVDUTY_KEY_FILE",
+        "$SVDUTY_HOME/keys/partnership.key",
+        "The partnership's pseudonymisation key (written by `svduty init`, mode 0600). Keep it "
+        "outside the warehouse and back it up: without it new loads no longer link to old ones. "
+        "See docs/keys.md for rotation.",
+    ),
+    Setting(
         "SVDUTY_LOADED_BY",
         "user@host of the process",
         "Who or what is recorded in the `loads` table as having loaded a file "
@@ -65,6 +72,7 @@ class Config:
     home: Path
     warehouse_url: str
     partnership_path: Path
+    key_file: Path
     loaded_by: str
     fault_pause_before_commit: Path | None = None
 
@@ -74,12 +82,14 @@ class Config:
         home = Path(env.get("SVDUTY_HOME") or "svduty-data").expanduser().resolve()
         url = env.get("SVDUTY_WAREHOUSE_URL") or f"duckdb:///{home / 'warehouse.duckdb'}"
         partnership = Path(env.get("SVDUTY_PARTNERSHIP") or home / "partnership.yaml")
+        key_file = Path(env.get("SVDUTY_KEY_FILE") or home / "keys" / "partnership.key")
         loaded_by = env.get("SVDUTY_LOADED_BY") or _default_loader()
         pause = env.get("SVDUTY_FAULT_PAUSE_BEFORE_COMMIT")
         return cls(
             home=home,
             warehouse_url=url,
             partnership_path=partnership.expanduser().resolve(),
+            key_file=key_file.expanduser().resolve(),
             loaded_by=loaded_by,
             fault_pause_before_commit=Path(pause) if pause else None,
         )

@@ -3,37 +3,19 @@ months, and reconciling rows read with rows loaded plus rows quarantined."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, timedelta
 from pathlib import Path
-
-import pyarrow as pa
 
 from svduty import reference
 from svduty.sources import police_uk
 from svduty.sources.errors import FileRefused
+from svduty.warehouse import loads
 from svduty.warehouse.connection import Warehouse
+from svduty.warehouse.loads import FileResult, Incoming
 
-
-@dataclass(frozen=True)
-class FileResult:
-    """What happened to one file: `loaded`, `replaced`, `unchanged` or `refused`."""
-
-    file: str
-    status: str
-    scope: str | None = None
-    load_id: int | None = None
-    replaced_load_id: int | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    message: str | None = None
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
+__all__ = ["FileResult", "expand_paths", "ingest_police_uk", "police_forces"]
 
 
 def police_forces() -> dict[str, str]:
@@ -87,7 +69,9 @@ def ingest_police_uk(
     results = []
     for item in read_files:
         if isinstance(item, FileRefused):
-            result = _record_refusal(warehouse, item, loaded_by)
+            result = loads.record_refusal(
+                warehouse, police_uk.SOURCE, item.path.name, item.reason, str(item), loaded_by
+            )
         else:
             result = _commit(warehouse, item, validated[id(item)], loaded_by, pause_before_commit)
         progress(result)
@@ -102,95 +86,28 @@ def _commit(
     loaded_by: str,
     pause_before_commit: Path | None,
 ) -> FileResult:
-    scope = f"{street.force_slug}/{street.month}"
-    loaded, quarantined = checked.loaded.num_rows, checked.quarantined.num_rows
-    if loaded + quarantined != street.rows_read:  # the property every load must keep
-        raise AssertionError(
-            f"{street.path.name}: {street.rows_read} rows read but {loaded} loaded and "
-            f"{quarantined} quarantined"
-        )
-    with warehouse.transaction() as tx:
-        load_id = tx.next_load_id()
-        current = tx.execute(
-            "SELECT load_id, content_sha256 FROM loads WHERE source = ? AND scope = ? "
-            "AND status <> 'refused' AND superseded_by_load_id IS NULL",
-            (police_uk.SOURCE, scope),
-        )
-        if current and current[0][1] == street.sha256:
-            return FileResult(
-                file=street.path.name,
-                status="unchanged",
-                scope=scope,
-                load_id=current[0][0],
-                rows_read=street.rows_read,
-                message=f"already loaded as load {current[0][0]}; nothing changed",
-            )
-        replaced = current[0][0] if current else None
-        if replaced is not None:
-            tx.execute("DELETE FROM police_uk_street WHERE load_id = ?", (replaced,))
-            tx.execute(
-                "UPDATE loads SET superseded_by_load_id = ? WHERE load_id = ?", (load_id, replaced)
-            )
-        tx.execute(
-            "INSERT INTO loads (load_id, source, scope, file_name, content_sha256, loaded_by, "
-            "loaded_at, rows_read, rows_loaded, rows_quarantined, status, replaces_load_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                load_id,
-                police_uk.SOURCE,
-                scope,
-                street.path.name,
-                street.sha256,
-                loaded_by,
-                _now(),
-                street.rows_read,
-                loaded,
-                quarantined,
-                "replaced" if replaced is not None else "loaded",
-                replaced,
-            ),
-        )
-        tx.insert("police_uk_street", _with_load_id(checked.loaded, load_id))
-        tx.insert(
-            "quarantine",
-            _with_load_id(checked.quarantined, load_id)
-            .append_column("source", pa.array([police_uk.SOURCE] * quarantined, pa.string()))
-            .append_column("file_name", pa.array([street.path.name] * quarantined, pa.string())),
-        )
-        if pause_before_commit is not None:
-            # Fault injection for the crash-consistency test: everything is written, nothing
-            # is committed; the test kills the process here.
-            pause_before_commit.write_text(str(load_id))
-            time.sleep(60)
-    return FileResult(
-        file=street.path.name,
-        status="replaced" if replaced is not None else "loaded",
-        scope=scope,
-        load_id=load_id,
-        replaced_load_id=replaced,
+    month = date.fromisoformat(street.month + "-01")
+    incoming = Incoming(
+        source=police_uk.SOURCE,
+        table="police_uk_street",
+        file_name=street.path.name,
+        sha256=street.sha256,
         rows_read=street.rows_read,
-        rows_loaded=loaded,
-        rows_quarantined=quarantined,
+        loaded=checked.loaded,
+        quarantined=checked.quarantined,
+        covers=street.force_slug,
+        period_start=month,
+        period_end=_month_end(month),
+    )
+    return loads.commit(
+        warehouse,
+        incoming,
+        loaded_by=loaded_by,
+        scope=f"{street.force_slug}/{street.month}",
+        pause_before_commit=pause_before_commit,
     )
 
 
-def _record_refusal(warehouse: Warehouse, refused: FileRefused, loaded_by: str) -> FileResult:
-    with warehouse.transaction() as tx:
-        load_id = tx.next_load_id()
-        tx.execute(
-            "INSERT INTO loads (load_id, source, file_name, loaded_by, loaded_at, rows_read, "
-            "rows_loaded, rows_quarantined, status, message) "
-            "VALUES (?, ?, ?, ?, ?, 0, 0, 0, 'refused', ?)",
-            (load_id, police_uk.SOURCE, refused.path.name, loaded_by, _now(), refused.reason),
-        )
-    return FileResult(
-        file=refused.path.name, status="refused", load_id=load_id, message=str(refused)
-    )
-
-
-def _with_load_id(table: pa.Table, load_id: int) -> pa.Table:
-    return table.add_column(0, "load_id", pa.array([load_id] * table.num_rows, pa.int64()))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+def _month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)

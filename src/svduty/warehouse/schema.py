@@ -18,6 +18,14 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
                 "What the file covers, e.g. `avon-and-somerset/2018-01`; a "
                 "newer load of the same source and scope replaces the older.",
             ),
+            (
+                "covers",
+                "TEXT",
+                "Whose data the file holds within its source: the force for police files, "
+                "the site for emergency department files, the areas for aggregate feeds.",
+            ),
+            ("period_start", "DATE", "First day the file's loaded rows cover."),
+            ("period_end", "DATE", "Last day the file's loaded rows cover."),
             ("file_name", "TEXT NOT NULL", "The file's name (not its directory)."),
             ("content_sha256", "TEXT", "SHA-256 of the file's decompressed content."),
             ("loaded_by", "TEXT NOT NULL", "Who or what loaded it (SVDUTY_LOADED_BY)."),
@@ -42,6 +50,18 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
                 "Set when a later load replaced this one; its rows were removed then.",
             ),
             ("message", "TEXT", "For a refused file, why, and what would fix it."),
+            (
+                "synthetic",
+                "BOOLEAN NOT NULL DEFAULT FALSE",
+                "True when the file is synthetic (made by `svduty synth`); everything derived "
+                "from it must say so.",
+            ),
+            (
+                "key_fingerprint",
+                "TEXT",
+                "Fingerprint of the pseudonymisation key the file's identifiers were "
+                "replaced under (never the key); null for feeds without identifiers.",
+            ),
         ],
     ),
     "quarantine": (

@@ -1,0 +1,214 @@
+"""Committing one validated file: the single write path every feed goes through.
+
+A load is one transaction: the `loads` row, the canonical rows and the quarantined rows are
+written together or not at all. Loading the same content again changes nothing. A file that
+covers the same data (same source, same provider, same period) as a loaded one replaces it,
+and both `loads` rows say so. A file that overlaps a loaded one only in part is refused: its
+rows would be counted twice, and which of the two is right is for a person to decide.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from svduty.warehouse.connection import Transaction, Warehouse
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one file: `loaded`, `replaced`, `unchanged` or `refused`."""
+
+    file: str
+    status: str
+    source: str | None = None
+    scope: str | None = None
+    load_id: int | None = None
+    replaced_load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    synthetic: bool = False
+    message: str | None = None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A file ready to commit: its identity, what it covers and its validated rows."""
+
+    source: str
+    table: str  # the canonical table its rows go to
+    file_name: str
+    sha256: str
+    rows_read: int
+    loaded: pa.Table  # canonical columns, without load_id
+    quarantined: pa.Table  # line, field, reason_code, reason, row_json
+    covers: str  # whose data within the source: a force, a site, a set of areas
+    period_start: date | None
+    period_end: date | None
+    synthetic: bool = False
+    key_fingerprint: str | None = None
+
+    @property
+    def scope(self) -> str:
+        if self.period_start is None:
+            return f"{self.covers} (no valid rows)"
+        return f"{self.covers} {self.period_start}..{self.period_end}"
+
+
+def commit(
+    warehouse: Warehouse,
+    incoming: Incoming,
+    *,
+    loaded_by: str,
+    scope: str | None = None,
+    pause_before_commit: Path | None = None,
+) -> FileResult:
+    """Write one file in one transaction; `scope` overrides the default period scope."""
+    scope = scope or incoming.scope
+    loaded, quarantined = incoming.loaded.num_rows, incoming.quarantined.num_rows
+    if loaded + quarantined != incoming.rows_read:  # the property every load must keep
+        raise AssertionError(
+            f"{incoming.file_name}: {incoming.rows_read} rows read but {loaded} loaded and "
+            f"{quarantined} quarantined"
+        )
+    result = dict(
+        file=incoming.file_name,
+        source=incoming.source,
+        scope=scope,
+        rows_read=incoming.rows_read,
+        synthetic=incoming.synthetic,
+    )
+    with warehouse.transaction() as tx:
+        load_id = tx.next_load_id()
+        same = tx.execute(
+            "SELECT load_id FROM loads WHERE source = ? AND content_sha256 = ? "
+            "AND status <> 'refused' AND superseded_by_load_id IS NULL",
+            (incoming.source, incoming.sha256),
+        )
+        if same:
+            return FileResult(
+                **result,
+                status="unchanged",
+                load_id=same[0][0],
+                message=f"already loaded as load {same[0][0]}; nothing changed",
+            )
+        clash = _partial_overlap(tx, incoming, scope)
+        if clash is not None:
+            message = (
+                f"this file covers {scope}, which overlaps load {clash[0]} ({clash[1]}) "
+                "without matching it, so some rows would be counted twice. Send a file that "
+                "covers exactly the same period as the earlier one (it will replace it), or "
+                "one that does not overlap it"
+            )
+            _insert_refusal(tx, load_id, incoming.source, incoming.file_name, loaded_by, message)
+            return FileResult(**result, status="refused", load_id=load_id, message=message)
+        current = tx.execute(
+            "SELECT load_id FROM loads WHERE source = ? AND scope = ? "
+            "AND status <> 'refused' AND superseded_by_load_id IS NULL",
+            (incoming.source, scope),
+        )
+        replaced = current[0][0] if current else None
+        if replaced is not None:
+            tx.execute(f"DELETE FROM {incoming.table} WHERE load_id = ?", (replaced,))
+            tx.execute(
+                "UPDATE loads SET superseded_by_load_id = ? WHERE load_id = ?", (load_id, replaced)
+            )
+        tx.execute(
+            "INSERT INTO loads (load_id, source, scope, covers, period_start, period_end, "
+            "file_name, content_sha256, loaded_by, loaded_at, rows_read, rows_loaded, "
+            "rows_quarantined, status, replaces_load_id, synthetic, key_fingerprint) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                load_id,
+                incoming.source,
+                scope,
+                incoming.covers,
+                incoming.period_start,
+                incoming.period_end,
+                incoming.file_name,
+                incoming.sha256,
+                loaded_by,
+                _now(),
+                incoming.rows_read,
+                loaded,
+                quarantined,
+                "replaced" if replaced is not None else "loaded",
+                replaced,
+                incoming.synthetic,
+                incoming.key_fingerprint,
+            ),
+        )
+        tx.insert(incoming.table, _with_load_id(incoming.loaded, load_id))
+        tx.insert(
+            "quarantine",
+            _with_load_id(incoming.quarantined, load_id)
+            .append_column("source", pa.array([incoming.source] * quarantined, pa.string()))
+            .append_column("file_name", pa.array([incoming.file_name] * quarantined, pa.string())),
+        )
+        if pause_before_commit is not None:
+            # Fault injection for the crash-consistency test: everything is written, nothing
+            # is committed; the test kills the process here.
+            pause_before_commit.write_text(str(load_id))
+            time.sleep(60)
+    return FileResult(
+        **result,
+        status="replaced" if replaced is not None else "loaded",
+        load_id=load_id,
+        replaced_load_id=replaced,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+    )
+
+
+def record_refusal(
+    warehouse: Warehouse, source: str, file_name: str, reason: str, message: str, loaded_by: str
+) -> FileResult:
+    """A file that could not be read at all: recorded in `loads`, nothing else written.
+
+    `reason` goes to the warehouse; `message` (which also names the file) goes to the user.
+    """
+    with warehouse.transaction() as tx:
+        load_id = tx.next_load_id()
+        _insert_refusal(tx, load_id, source, file_name, loaded_by, reason)
+    return FileResult(
+        file=file_name, source=source, status="refused", load_id=load_id, message=message
+    )
+
+
+def _insert_refusal(
+    tx: Transaction, load_id: int, source: str, file_name: str, loaded_by: str, reason: str
+) -> None:
+    tx.execute(
+        "INSERT INTO loads (load_id, source, file_name, loaded_by, loaded_at, rows_read, "
+        "rows_loaded, rows_quarantined, status, message) "
+        "VALUES (?, ?, ?, ?, ?, 0, 0, 0, 'refused', ?)",
+        (load_id, source, file_name, loaded_by, _now(), reason),
+    )
+
+
+def _partial_overlap(tx: Transaction, incoming: Incoming, scope: str) -> tuple | None:
+    if incoming.period_start is None:
+        return None
+    clash = tx.execute(
+        "SELECT load_id, scope FROM loads WHERE source = ? AND covers = ? AND scope <> ? "
+        "AND status <> 'refused' AND superseded_by_load_id IS NULL "
+        "AND period_start <= ? AND period_end >= ? ORDER BY load_id LIMIT 1",
+        (incoming.source, incoming.covers, scope, incoming.period_end, incoming.period_start),
+    )
+    return clash[0] if clash else None
+
+
+def _with_load_id(table: pa.Table, load_id: int) -> pa.Table:
+    return table.add_column(0, "load_id", pa.array([load_id] * table.num_rows, pa.int64()))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
