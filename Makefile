@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test demo test lint bench clean
+.PHONY: install install-test demo test lint bench clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: install-test
 
 test: install-test lint
 	$(BIN)/python -m pytest
+
+# regenerate the docs written from code (warehouse tables, feed specifications)
+docs: install
+	$(BIN)/python -m svduty.docs
 
 bench: install-test
 	$(BIN)/python benchmarks/bench_ingest.py

@@ -2,13 +2,18 @@
 
 from pathlib import Path
 
-from svduty.warehouse.schema import markdown
+import pytest
+
+from svduty.docs import generated
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_warehouse_doc_is_generated_from_the_schema():
-    assert (ROOT / "docs/warehouse.md").read_text() == markdown() + "\n"
+@pytest.mark.parametrize("rel", sorted(generated()))
+def test_generated_doc_is_current(rel):
+    path = ROOT / rel
+    assert path.exists(), f"{rel} is missing: run `make docs`"
+    assert path.read_text() == generated()[rel], f"{rel} is stale: run `make docs`"
 
 
 def test_readme_starts_with_the_two_commands():

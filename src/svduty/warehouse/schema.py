@@ -6,6 +6,8 @@ from TABLES and checked by the tests.
 
 from __future__ import annotations
 
+from svduty.sources.feeds import canonical_tables
+
 TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "loads": (
         "One row per file offered to the warehouse: what it was, who loaded it, what happened.",
@@ -113,6 +115,9 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ],
     ),
 }
+
+
+TABLES.update(canonical_tables())
 
 
 def ddl(name: str) -> str:

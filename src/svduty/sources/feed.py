@@ -1,0 +1,686 @@
+"""A partner feed as data: its columns, their kinds, and the checks every row must pass.
+
+Each feed module (police_crime, ed_assaults, hospital_admissions, ...) declares a `Feed`; this
+module reads a file against it and splits the rows into canonical rows and quarantined rows,
+the same way for every feed:
+
+1. the bytes are read as for any CSV (rawfile: gzip, BOM, UTF-8, spreadsheets refused);
+2. the header is matched to the feed's columns by name, in any order and any case. A column
+   that names a personal identifier (NHS number, name, date of birth, postcode, address, ...)
+   refuses the file whole, as does a column the feed does not know: an unknown column might
+   carry identifiers, and svduty refuses rather than cleans;
+3. identifier columns the feed does know (a crime reference, a person reference) are replaced
+   by keyed tokens before anything else happens, so no later step (validation, quarantine,
+   messages) ever holds the raw value;
+4. free text is scanned for NHS numbers and full postcodes; one found refuses the file;
+5. every row is parsed and checked in one DuckDB query; the first failing check of a row
+   quarantines it with the line, the field and a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from svduty import reference
+from svduty.sources.errors import FileRefused
+from svduty.sources.rawfile import read_raw
+
+# Column kinds, their warehouse type, and what a person is told a good value looks like.
+KINDS: dict[str, tuple[str, str]] = {
+    "identifier": ("TEXT", "any reference; replaced by a keyed token before it is stored"),
+    "text": ("TEXT", "free text (no names, addresses, postcodes or NHS numbers)"),
+    "code": ("TEXT", "one of the listed codes"),
+    "int": ("BIGINT", "a whole number"),
+    "count": ("BIGINT", "a whole number of 0 or more, or * where the sender suppressed it"),
+    "age": ("INTEGER", "age in whole years, 0 to 120"),
+    "date": ("DATE", "a date, YYYY-MM-DD (DD/MM/YYYY is accepted)"),
+    "datetime": ("TIMESTAMP", "a date and time, YYYY-MM-DD HH:MM (or DD/MM/YYYY HH:MM)"),
+    "flag": ("BOOLEAN", "Y or N (yes/no, true/false, 1/0); blank when not known"),
+    "decimal": ("DOUBLE PRECISION", "a decimal number"),
+    "lsoa": ("TEXT", "an ONS LSOA code, 2011 or 2021 (e.g. E01014399)"),
+    "area": (
+        "TEXT",
+        "an ONS area code: LSOA, ward, local authority (current or former), community "
+        "safety partnership, police force area, region or country",
+    ),
+    "age_band": ("TEXT", "an age band such as 10-17, 18-24, 65+ or All ages"),
+    "sex": ("TEXT", "Male, Female, Other, Not known or Persons (M/F/U accepted)"),
+}
+
+SUPPRESSED_MARKERS = ("*", "c", "[c]", "~", "[x]")
+_DATE_FORMATS = "['%Y-%m-%d', '%d/%m/%Y']"
+# A date alone is accepted where a date and time is asked for: many extracts have no time.
+_DATETIME_FORMATS = (
+    "['%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M', '%Y-%m-%dT%H:%M:%S', "
+    "'%d/%m/%Y %H:%M', '%d/%m/%Y %H:%M:%S', '%Y-%m-%d', '%d/%m/%Y']"
+)
+_SEX = {
+    "male": "Male",
+    "m": "Male",
+    "1": "Male",
+    "female": "Female",
+    "f": "Female",
+    "2": "Female",
+    "other": "Other",
+    "not known": "Not known",
+    "unknown": "Not known",
+    "u": "Not known",
+    "9": "Not known",
+    "0": "Not known",
+    "persons": "Persons",
+    "all": "Persons",
+}
+
+# Headers that name a personal identifier. A file with one is refused whatever the feed:
+# svduty never receives these, so they can never leak from it.
+_IDENTIFIER_HEADERS: tuple[tuple[str, str], ...] = (
+    (r"nhs\s*(number|no)|nhsno", "an NHS number"),
+    (r"(first|last|given|family|sur|fore|full|patient|victim|suspect|person)?\s*names?", "a name"),
+    (r"date\s*of\s*birth|dob|birth\s*date", "a date of birth"),
+    (r"(home\s*|full\s*)?post\s*code", "a postcode"),
+    (r"(home\s*)?address(\s*line\s*\d)?", "an address"),
+    (r"(hospital|patient|unit)\s*(number|no|id)|mrn", "a hospital or patient number"),
+    (r"e-?mail(\s*address)?|(tele)?phone(\s*number)?|mobile", "contact details"),
+    (r"national\s*insurance(\s*number)?|ni\s*number|pnc\s*(id|number)?", "a personal number"),
+)
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}\b", re.IGNORECASE)
+_NHS_CANDIDATE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a feed's file and the canonical column it becomes."""
+
+    header: str
+    name: str
+    kind: str
+    meaning: str
+    required: bool = False
+    codes: Mapping[str, str] | None = None  # kind "code": accepted spelling -> canonical code
+    low: float | None = None
+    high: float | None = None
+    example: str = ""
+
+    @property
+    def sql_type(self) -> str:
+        return KINDS[self.kind][0]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check across fields, in SQL over the parsed columns (canonical names)."""
+
+    field: str
+    code: str
+    bad: str  # true when the row fails
+    message: str  # SQL string expression
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A canonical column computed from parsed ones (e.g. today's code for a legacy one)."""
+
+    name: str
+    sql_type: str
+    meaning: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Feed:
+    source: str  # e.g. "police-crime"; also the CLI name
+    table: str  # canonical warehouse table
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    period: tuple[str, str]  # canonical columns whose min and max give the period covered
+    covers: str  # SQL aggregate over loaded rows: whose data this is within the source
+    checks: tuple[Check, ...] = ()
+    derived: tuple[Derived, ...] = ()
+    health: bool = False  # health or social care: aggregate or anonymised only
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        return (*self.columns, SYNTHETIC)
+
+    def canonical(self) -> list[tuple[str, str, str]]:
+        """The canonical table's columns (name, SQL type, meaning), load_id first."""
+        cols = [
+            ("load_id", "BIGINT NOT NULL", "The load the row came in with (see `loads`)."),
+            ("line", "BIGINT NOT NULL", "Line in the source file; the header is line 1."),
+        ]
+        for c in self.all_columns:
+            kind = "TEXT" if c.kind == "identifier" else c.sql_type
+            meaning = c.meaning
+            if c.kind == "identifier":
+                meaning += " Stored as a keyed token (HMAC-SHA256), never as sent."
+            cols.append((c.name, kind + (" NOT NULL" if c.required else ""), meaning))
+            if c.kind == "count":
+                cols.append(
+                    ("suppressed", "BOOLEAN NOT NULL", "True when the sender suppressed the count.")
+                )
+        cols += [(d.name, d.sql_type, d.meaning) for d in self.derived]
+        return cols
+
+    def canonical_names(self) -> list[str]:
+        return [name for name, _, _ in self.canonical()[1:]]  # without load_id
+
+
+SYNTHETIC = Column(
+    "Synthetic",
+    "synthetic",
+    "flag",
+    "Y on every row of a synthetic file (made by `svduty synth`); absent or N for real data.",
+)
+
+
+@dataclass(frozen=True)
+class FeedFile:
+    """A file read against its feed: identity, and raw rows with identifiers already tokenised."""
+
+    path: Path
+    sha256: str
+    rows: pa.Table  # `line` plus one text column per feed column present (canonical names)
+    ragged: pa.Table  # line, text: rows with the wrong number of fields (text tokenised)
+    present: tuple[str, ...]  # canonical names of the columns the file has
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows.num_rows + self.ragged.num_rows
+
+
+@dataclass(frozen=True)
+class Validated:
+    loaded: pa.Table
+    quarantined: pa.Table  # line, field, reason_code, reason, row_json
+    period_start: date | None
+    period_end: date | None
+    covers: str
+    synthetic: bool
+
+
+def read(path: Path, feed: Feed, tokenise) -> FeedFile:
+    """Read one file against `feed`; raise FileRefused if it cannot be taken at all.
+
+    `tokenise` maps an identifier to its token (privacy.pseudonymise.Pseudonymiser.token).
+    """
+    raw = read_raw(path)
+    headers = next(iter(_csv_rows(raw.header)), [])
+    by_header = _match_header(path, feed, headers)
+    if not raw.body.strip():
+        raise FileRefused(path, "the file has a header but no rows", code="header_only")
+    names = [by_header[h].name for h in headers]
+    rows, ragged = _parse(raw.body, names)
+    identifiers = [c.name for c in feed.columns if c.kind == "identifier" and c.name in names]
+    for name in identifiers:
+        tokens = pa.array([tokenise(v) for v in rows.column(name).to_pylist()], pa.string())
+        rows = rows.set_column(rows.schema.get_field_index(name), name, tokens)
+    if ragged.num_rows and identifiers:
+        # A ragged row cannot be split into fields reliably, so none of its text is kept.
+        ragged = ragged.set_column(
+            1, "text", pa.array(["(withheld: the row may hold identifiers)"] * ragged.num_rows)
+        )
+    _refuse_identifiers_in_text(path, feed, rows)
+    return FeedFile(path, raw.sha256, rows, ragged, tuple(names))
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _normal(header: str) -> str:
+    return " ".join(re.sub(r"[_\-./]+", " ", header).split()).lower()
+
+
+def _match_header(path: Path, feed: Feed, headers: list[str]) -> dict[str, Column]:
+    known = {_normal(c.header): c for c in feed.all_columns}
+    for h in headers:
+        for pattern, what in _IDENTIFIER_HEADERS:
+            if _normal(h) not in known and re.fullmatch(pattern, _normal(h)):
+                raise FileRefused(
+                    path,
+                    f"column '{h}' looks like {what}. svduty does not take personal "
+                    "identifiers in this feed"
+                    + (
+                        " (health and social care data must arrive anonymised or aggregated; "
+                        "s16 of the 2022 Act does not cover it)"
+                        if feed.health
+                        else ""
+                    )
+                    + ": remove the column and send the file again. svduty refuses such a file "
+                    "rather than cleaning it, so the identifiers are never stored",
+                    code="identifier_column",
+                )
+    unknown = [h for h in headers if _normal(h) not in known]
+    if unknown:
+        raise FileRefused(
+            path,
+            f"column(s) {', '.join(repr(h) for h in unknown)} are not part of the {feed.title} "
+            f"feed; svduty refuses columns it does not know because they might carry "
+            f"identifiers. The feed's columns are: {', '.join(c.header for c in feed.columns)} "
+            f"(docs/feeds/{feed.source}.md)",
+            code="unknown_column",
+        )
+    seen = [_normal(h) for h in headers]
+    doubled = sorted({h for h in seen if seen.count(h) > 1})
+    if doubled:
+        raise FileRefused(
+            path, f"column(s) {', '.join(doubled)} appear twice in the header", code="wrong_header"
+        )
+    missing = [c.header for c in feed.columns if c.required and _normal(c.header) not in seen]
+    if missing:
+        raise FileRefused(
+            path,
+            f"required column(s) missing: {', '.join(missing)}. Is this a {feed.title} file? "
+            f"See docs/feeds/{feed.source}.md for the columns",
+            code="wrong_header",
+        )
+    return {h: known[_normal(h)] for h in headers}
+
+
+def _parse(body: bytes, names: list[str]) -> tuple[pa.Table, pa.Table]:
+    """All fields as text with their file line; rows of the wrong width kept aside, not lost."""
+    bad: list[tuple[int | None, str]] = []
+
+    def keep(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=keep, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    # Arrow numbers body rows from 1; the header is file line 1, so body row k is line k + 1.
+    body_rows = np.arange(1, table.num_rows + len(bad) + 1, dtype=np.int64)
+    skipped = np.array([n for n, _ in bad if n is not None], dtype=np.int64)
+    body_rows = body_rows[~np.isin(body_rows, skipped)][: table.num_rows]
+    table = table.add_column(0, "line", pa.array(body_rows + 1))
+    ragged = pa.table(
+        {
+            "line": pa.array([(n or 0) + 1 for n, _ in bad], pa.int64()),
+            "text": pa.array([t for _, t in bad], pa.string()),
+        }
+    )
+    return table, ragged
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """The NHS number's modulus 11 check digit (NHS Data Dictionary, NHS NUMBER)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def _refuse_identifiers_in_text(path: Path, feed: Feed, rows: pa.Table) -> None:
+    for col in (c for c in feed.columns if c.kind == "text" and c.name in rows.column_names):
+        values = rows.column(col.name)
+        for pattern, what in ((_POSTCODE, "a full postcode"), (_NHS_CANDIDATE, "an NHS number")):
+            hits = pc.match_substring_regex(values, pattern.pattern, ignore_case=True)
+            for i in np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False)):
+                text = values[int(i)].as_py()
+                if what == "an NHS number" and not any(
+                    nhs_number_valid("".join(m.groups())) for m in pattern.finditer(text)
+                ):
+                    continue
+                line = rows.column("line")[int(i)].as_py()
+                raise FileRefused(
+                    path,
+                    f"line {line}, column '{col.header}' holds what looks like {what}. Free text "
+                    "must not identify anyone: the sender must remove it and send the file "
+                    "again (svduty refuses rather than cleans, so it is never stored; the value "
+                    "is not repeated here for the same reason)",
+                    code="identifier_in_text",
+                )
+
+
+@functools.cache
+def known_areas() -> pa.Table:
+    """Every ONS area code the reference data knows, for checking `lsoa` and `area` columns."""
+    lsoa = reference.build("ref_lsoa")
+    la = reference.build("ref_local_authority")
+    codes = {"K04000001", "E92000001", "W92000004"}
+    for table, names in (
+        (lsoa, ("ward19_code", "lad_code", "la_code", "csp_code", "pfa_code")),
+        (la, ("la_code", "csp_code", "pfa_code", "region_code")),
+        (reference.build("ref_la_history"), ("lad_code",)),
+    ):
+        for n in names:
+            codes.update(v for v in table.column(n).to_pylist() if v)
+    lsoas = set(lsoa.column("lsoa_code").to_pylist())
+    return pa.table(
+        {
+            "code": sorted(codes | lsoas),
+            "is_lsoa": [c in lsoas for c in sorted(codes | lsoas)],
+        }
+    )
+
+
+def validate(feed: Feed, f: FeedFile) -> Validated:
+    """Parse and check every row in one query; quarantine the first failure of each row."""
+    present = set(f.present)
+    parts, checks = [], []
+    for c in feed.all_columns:
+        raw = f'"{c.name}"' if c.name in present else "NULL::VARCHAR"
+        parts.append(f"nullif(trim({raw}), '') AS raw_{c.name}")
+    parsed, extra = [], []
+    for c in feed.all_columns:
+        p, cks = _column_sql(c)
+        parsed.append(f"{p} AS {c.name}")
+        checks += cks
+        if c.kind == "count":
+            extra.append(f"coalesce(lower(raw_{c.name}) IN {_markers()}, false) AS suppressed")
+    checks += [(k.field, k.code, k.bad, k.message) for k in feed.checks]
+    derived = [f"{d.sql} AS {d.name}" for d in feed.derived]
+    problem = "CASE " + " ".join(f"WHEN {b} THEN {i}" for i, (_, _, b, _) in enumerate(checks))
+    problem += " END" if checks else "NULL END"
+    con = duckdb.connect()
+    try:
+        con.register("raw_rows", f.rows)
+        con.register("known_areas", known_areas())
+        base = f"""
+            WITH r AS (SELECT line, {", ".join(parts)} FROM raw_rows),
+            p AS (SELECT *, {", ".join(parsed + extra)} FROM r)
+        """
+        cols = ["line", *[c.name for c in feed.columns], "coalesce(synthetic, false) AS synthetic"]
+        cols += ["suppressed"] if any(c.kind == "count" for c in feed.columns) else []
+        checked = con.sql(
+            f"{base} SELECT {', '.join(cols + derived)}, {problem} AS problem FROM p"
+        ).to_arrow_table()
+        failing = pc.is_valid(checked.column("problem"))
+        loaded = checked.filter(pc.invert(failing)).drop_columns(["problem"])
+        quarantined = _reasons(con, base, feed, checks, checked.filter(failing))
+        con.register("loaded_rows", loaded)
+        start, end = feed.period
+        summary = con.sql(
+            f"SELECT min({start}), max({end}), {feed.covers}, coalesce(bool_or(synthetic), false)"
+            " FROM loaded_rows"
+        ).fetchone()
+    finally:
+        con.close()
+    quarantined = _with_ragged(quarantined, f.ragged, len(f.present))
+    return Validated(
+        loaded=loaded.select(feed.canonical_names()),
+        quarantined=quarantined,
+        period_start=_as_date(summary[0]),
+        period_end=_as_date(summary[1]),
+        covers=summary[2] or "nothing",
+        synthetic=bool(summary[3]),
+    )
+
+
+def _as_date(value) -> date | None:
+    if value is None:
+        return None
+    return value.date() if hasattr(value, "date") else value
+
+
+def _markers() -> str:
+    return "(" + ", ".join(f"'{m}'" for m in SUPPRESSED_MARKERS) + ")"
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
+    """The parsed value of a column and the checks on it: (field, code, bad, message)."""
+    raw = f"raw_{c.name}"
+    shown = f"'''' || {raw} || ''''"
+    checks = []
+    if c.required:
+        checks.append(
+            (c.header, "missing", f"{raw} IS NULL", _q(f"{c.header} is blank; it is required"))
+        )
+    if c.kind in ("identifier", "text"):
+        return raw, checks
+    if c.kind == "code":
+        cases = " ".join(f"WHEN {_q(k.lower())} THEN {_q(v)}" for k, v in c.codes.items())
+        parsed = f"CASE lower({raw}) {cases} END"
+        examples = ", ".join(list(dict.fromkeys(c.codes.values()))[:6])
+        message = f"is not one of the codes of this feed (e.g. {examples})"
+    elif c.kind in ("int", "age"):
+        parsed = f"TRY_CAST({raw} AS BIGINT)"
+        message = "is not a whole number"
+    elif c.kind == "count":
+        parsed = (
+            f"CASE WHEN lower({raw}) IN {_markers()} THEN NULL ELSE TRY_CAST({raw} AS BIGINT) END"
+        )
+        checks.append(
+            (
+                c.header,
+                "count_form",
+                f"{raw} IS NOT NULL AND lower({raw}) NOT IN {_markers()} AND {parsed} IS NULL",
+                f"{shown} || ' in {c.header} is not a count (a whole number, or * if suppressed)'",
+            )
+        )
+        checks.append(
+            (
+                c.header,
+                "negative",
+                f"{parsed} < 0",
+                f"{_q(c.header)} || ' is negative (' || {raw} || '); counts are 0 or more'",
+            )
+        )
+        return parsed, checks
+    elif c.kind == "decimal":
+        parsed = f"TRY_CAST({raw} AS DOUBLE)"
+        message = "is not a decimal number"
+    elif c.kind == "date":
+        parsed = f"TRY_STRPTIME({raw}, {_DATE_FORMATS})::DATE"
+        message = "is not a date in the form YYYY-MM-DD"
+    elif c.kind == "datetime":
+        parsed = f"TRY_STRPTIME({raw}, {_DATETIME_FORMATS})"
+        message = "is not a date and time in the form YYYY-MM-DD HH:MM (or a date)"
+    elif c.kind == "flag":
+        parsed = (
+            f"CASE WHEN lower({raw}) IN ('y', 'yes', 'true', '1') THEN true "
+            f"WHEN lower({raw}) IN ('n', 'no', 'false', '0') THEN false END"
+        )
+        message = "is not Y or N (leave it blank when not known)"
+    elif c.kind == "lsoa":
+        parsed = f"upper({raw})"
+        checks.append(
+            (
+                c.header,
+                "lsoa_unknown",
+                f"{raw} IS NOT NULL AND upper({raw}) NOT IN "
+                "(SELECT code FROM known_areas WHERE is_lsoa)",
+                f"{shown} || ' in {c.header} is not a 2011 or 2021 LSOA code in the ONS lookups"
+                " (E01 or W01 and six digits, e.g. E01014399)'",
+            )
+        )
+        return parsed, checks
+    elif c.kind == "area":
+        parsed = f"upper({raw})"
+        checks.append(
+            (
+                c.header,
+                "area_unknown",
+                f"{raw} IS NOT NULL AND upper({raw}) NOT IN (SELECT code FROM known_areas)",
+                f"{shown} || ' in {c.header} is not an ONS area code svduty knows (e.g. E06000066'"
+                " || ' for Somerset, E01014399 for an LSOA); use 9-character ONS codes, not names'",
+            )
+        )
+        return parsed, checks
+    elif c.kind == "age_band":
+        parsed = (
+            f"CASE WHEN lower({raw}) IN ('all', 'all ages') THEN 'All ages' "
+            f"WHEN regexp_full_match({raw}, '\\d{{1,3}}\\s*-\\s*\\d{{1,3}}') "
+            f"AND TRY_CAST(split_part({raw}, '-', 1) AS INT) <= "
+            f"TRY_CAST(split_part({raw}, '-', 2) AS INT) THEN "
+            f"CAST(TRY_CAST(split_part({raw}, '-', 1) AS INT) AS VARCHAR) || '-' || "
+            f"CAST(TRY_CAST(split_part({raw}, '-', 2) AS INT) AS VARCHAR) "
+            f"WHEN regexp_full_match({raw}, '\\d{{1,3}}\\s*\\+') THEN "
+            f"CAST(TRY_CAST(rtrim({raw}, ' +') AS INT) AS VARCHAR) || '+' END"
+        )
+        message = "is not an age band such as 10-17, 18-24, 65+ or All ages"
+    elif c.kind == "sex":
+        cases = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in _SEX.items())
+        parsed = f"CASE lower({raw}) {cases} END"
+        message = "is not Male, Female, Other, Not known or Persons"
+    else:  # pragma: no cover - a feed declared with a kind that does not exist
+        raise ValueError(f"unknown column kind {c.kind!r}")
+    checks.append(
+        (
+            c.header,
+            f"{c.kind}_form",
+            f"{raw} IS NOT NULL AND ({parsed}) IS NULL",
+            f"{_q(c.header + ' ')} || {shown} || {_q(' ' + message)}",
+        )
+    )
+    low, high = (0, 120) if c.kind == "age" else (c.low, c.high)
+    if low is not None or high is not None:
+        cond = " OR ".join(
+            x
+            for x in (
+                f"{parsed} < {low}" if low is not None else "",
+                f"{parsed} > {high}" if high is not None else "",
+            )
+            if x
+        )
+        checks.append(
+            (
+                c.header,
+                "out_of_range",
+                cond,
+                f"{_q(c.header)} || ' ' || {raw} || ' is outside {low} to {high}'",
+            )
+        )
+    return parsed, checks
+
+
+def _reasons(con, base: str, feed: Feed, checks, failing: pa.Table) -> pa.Table:
+    if failing.num_rows == 0:
+        return _EMPTY_QUARANTINE
+    con.register("failing", failing.select(["line", "problem"]))
+
+    def case(pick) -> str:
+        whens = " ".join(f"WHEN {n} THEN {pick(c)}" for n, c in enumerate(checks))
+        return f"CASE problem {whens} END"
+
+    row = ", ".join(f'"{c.header}" := raw_{c.name}' for c in feed.all_columns)
+    return con.sql(
+        f"""{base}
+        SELECT line,
+            {case(lambda c: _q(c[0]))} AS field,
+            {case(lambda c: _q(c[1]))} AS reason_code,
+            {case(lambda c: c[3])} AS reason,
+            to_json(struct_pack({row}))::VARCHAR AS row_json
+        FROM p JOIN failing USING (line) ORDER BY line"""
+    ).to_arrow_table()
+
+
+_EMPTY_QUARANTINE = pa.table(
+    {"line": pa.array([], pa.int64())}
+    | {c: pa.array([], pa.string()) for c in ("field", "reason_code", "reason", "row_json")}
+)
+
+
+def _with_ragged(quarantined: pa.Table, ragged: pa.Table, width: int) -> pa.Table:
+    if ragged.num_rows == 0:
+        return quarantined
+    n = ragged.num_rows
+    extra = pa.table(
+        {
+            "line": ragged.column("line"),
+            "field": pa.array(["(row)"] * n, pa.string()),
+            "reason_code": pa.array(["wrong_field_count"] * n, pa.string()),
+            "reason": pa.array(
+                [
+                    f"the row does not have the header's {width} fields; a comma inside a value "
+                    "must be in double quotes"
+                ]
+                * n,
+                pa.string(),
+            ),
+            "row_json": pa.array(
+                [json.dumps({"text": t}) for t in ragged.column("text").to_pylist()], pa.string()
+            ),
+        }
+    )
+    return pa.concat_tables([quarantined, extra]).sort_by("line")
+
+
+def markdown(feed: Feed) -> str:
+    """The feed's column specification (docs/feeds/<source>.md is generated from this)."""
+    out = [
+        f"# {feed.title} (`{feed.source}`)",
+        "",
+        "Generated from the feed's declaration in `svduty.sources`; do not edit by hand.",
+        "",
+        feed.description,
+        "",
+        f"Load with `svduty ingest {feed.source} FILE_OR_FOLDER... [--json]`. Rows go to the "
+        f"warehouse table `{feed.table}`; rows that fail a check go to `quarantine` with the "
+        "line, the field and the reason.",
+        "",
+        "## The file",
+        "",
+        "CSV, UTF-8 (a byte-order mark is fine), comma separated, one header line, gzip "
+        "accepted. Columns may come in any order and any case; optional columns may be left "
+        "out. A column not listed here refuses the whole file (it might carry identifiers), "
+        "and so does any column that names a personal identifier (NHS number, name, date of "
+        "birth, postcode, address, phone, email).",
+        "",
+    ]
+    if feed.health:
+        out += [
+            "This is a health or social care feed: it must arrive anonymised or aggregated "
+            "(s16 of the 2022 Act does not cover health or social care personal information). "
+            "A file with identifiers is refused, never cleaned.",
+            "",
+        ]
+    out += [
+        "| column | required | kind | meaning | example |",
+        "|---|---|---|---|---|",
+    ]
+    for c in feed.all_columns:
+        kind = f"{c.kind}: {KINDS[c.kind][1]}"
+        meaning = c.meaning
+        if c.codes and c.kind == "code" and len(set(c.codes.values())) <= 40:
+            meaning += " Codes: " + ", ".join(f"`{v}`" for v in dict.fromkeys(c.codes.values()))
+        out.append(
+            f"| {c.header} | {'yes' if c.required else ''} | {kind} | {meaning} | {c.example} |"
+        )
+    if feed.checks:
+        out += ["", "## Checks across fields", ""]
+        out += [f"- `{k.code}` ({k.field}): quarantined when `{k.bad}`" for k in feed.checks]
+    if feed.derived:
+        out += ["", "## Columns svduty adds", ""]
+        out += [f"- `{d.name}`: {d.meaning}" for d in feed.derived]
+    out += [
+        "",
+        "## What a file covers",
+        "",
+        f"A load covers the period from the earliest `{feed.period[0]}` to the latest "
+        f"`{feed.period[1]}` of its loaded rows, for `{feed.covers}`. A later file covering "
+        "exactly the same replaces it; one that overlaps it in part is refused.",
+    ]
+    if feed.notes:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in feed.notes]
+    return "\n".join(out) + "\n"
