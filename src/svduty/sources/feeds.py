@@ -9,11 +9,17 @@ FEEDS: dict[str, Feed] = {feed.source: feed for feed in (police_crime.FEED,)}
 
 
 def canonical_tables() -> dict[str, tuple[str, list[tuple[str, str, str]]]]:
-    """The canonical table of each feed; feeds that share a table must agree on its columns."""
+    """The canonical table of each feed.
+
+    Feeds that share a table (the aggregate feeds) must agree on its column names and types;
+    the first feed's description and column meanings document it.
+    """
     tables: dict[str, tuple[str, list[tuple[str, str, str]]]] = {}
     for feed in FEEDS.values():
         columns = feed.canonical()
-        if feed.table in tables and tables[feed.table][1] != columns:
-            raise ValueError(f"feeds writing {feed.table} disagree on its columns")
+        if feed.table in tables:
+            first = [(n, t) for n, t, _ in tables[feed.table][1]]
+            if first != [(n, t) for n, t, _ in columns]:
+                raise ValueError(f"feed {feed.source} disagrees on the columns of {feed.table}")
         tables.setdefault(feed.table, (feed.description, columns))
     return tables
