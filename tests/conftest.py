@@ -55,3 +55,15 @@ def write_variant(tmp_path: Path, name: str, text: str, *, encoding="utf-8") -> 
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def warehouse_text(wh) -> str:
+    """Every text value in every warehouse table, joined: for scanning for raw identifiers."""
+    chunks = []
+    for name in wh.ibis.list_tables():
+        table = wh.table(name)
+        text_cols = [c for c, t in table.schema().items() if t.is_string()]
+        if text_cols:
+            frame = table.select(text_cols).execute()
+            chunks += [str(v) for col in text_cols for v in frame[col].tolist()]
+    return "\n".join(chunks)

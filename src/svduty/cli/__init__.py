@@ -1,4 +1,4 @@
-"""The command line: `svduty init | ingest police-uk | status | demo`.
+"""The command line: `svduty init | ingest SOURCE | status | demo`.
 
 `main` only parses; each command is a plain function of its Config, so tests call the same code.
 Exit codes: 0 ok, 1 bad input, 2 usage.
@@ -18,8 +18,11 @@ from rich.table import Table
 
 from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
+from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
+from svduty.sources.feeds import FEEDS
 from svduty.warehouse import connect
+from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.ingest import FileResult, ingest_police_uk
 from svduty.warehouse.reference_load import load_reference
 from svduty.warehouse.status import coverage, quarantine_by_reason, refusals
@@ -53,6 +56,7 @@ def init(config: Config, *, overwrite: bool = False) -> dict:
     if overwrite or not config.partnership_path.exists():
         partnership.write_default(config.partnership_path, overwrite=overwrite)
         written = True
+    key_written = generate_key_file(config.key_file)
     with closing(connect(config.warehouse_url)) as warehouse:
         reference_loaded = load_reference(warehouse, loaded_by=config.loaded_by)
     return {
@@ -60,6 +64,9 @@ def init(config: Config, *, overwrite: bool = False) -> dict:
         "warehouse_url": config.warehouse_url,
         "partnership": str(config.partnership_path),
         "partnership_written": written,
+        "key_file": str(config.key_file),
+        "key_written": key_written,
+        "key_fingerprint": load_key_file(config.key_file).fingerprint,
         "reference_loaded": reference_loaded,
     }
 
@@ -78,6 +85,11 @@ def init_command(
     console.print(f"Warehouse: {result['warehouse_url']}")
     verb = "written" if result["partnership_written"] else "kept (use --overwrite to rewrite)"
     console.print(f"Partnership configuration {verb}: {result['partnership']}")
+    console.print(
+        f"Pseudonymisation key {'created' if result['key_written'] else 'kept'}: "
+        f"{result['key_file']} (fingerprint {result['key_fingerprint']}; back it up, keep it "
+        "out of the warehouse: docs/keys.md)"
+    )
     console.print(
         "Reference tables " + ("loaded" if result["reference_loaded"] else "already up to date")
     )
@@ -110,6 +122,57 @@ def ingest_police_uk_command(
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("Loading police.uk files", total=None)
             results = ingest(config, paths, progress=lambda r: bar.advance(task))
+    _report_ingest(results, "police.uk street files", as_json)
+
+
+def ingest_feed_files(
+    config: Config, source: str, paths: list[Path], progress=lambda r: None
+) -> list[FileResult]:
+    """Load partner files of one feed; their identifiers are tokenised under the partnership key."""
+    pseudonymiser = load_key_file(config.key_file)
+    with closing(connect(config.warehouse_url)) as warehouse:
+        return ingest_feed(
+            warehouse,
+            source,
+            paths,
+            pseudonymiser=pseudonymiser,
+            loaded_by=config.loaded_by,
+            progress=progress,
+            pause_before_commit=config.fault_pause_before_commit,
+        )
+
+
+def _feed_command(source: str):
+    feed = FEEDS[source]
+
+    def command(
+        paths: Annotated[list[Path], typer.Argument(help="Files (.csv or .csv.gz) or folders.")],
+        as_json: JsonFlag = False,
+    ) -> None:
+        config = Config.from_env()
+        try:
+            if as_json:
+                results = ingest_feed_files(config, source, paths)
+            else:
+                with Progress(console=err, transient=True) as bar:
+                    task = bar.add_task(f"Loading {feed.title}", total=None)
+                    results = ingest_feed_files(
+                        config, source, paths, progress=lambda r: bar.advance(task)
+                    )
+        except KeyProblem as problem:
+            err.print(f"[red]error[/red] {problem}")
+            raise typer.Exit(1) from None
+        _report_ingest(results, feed.title, as_json)
+
+    command.__doc__ = f"{feed.title}: {feed.description} Columns: docs/feeds/{source}.md."
+    return command
+
+
+for _source in FEEDS:
+    ingest_app.command(_source)(_feed_command(_source))
+
+
+def _report_ingest(results: list[FileResult], title: str, as_json: bool) -> None:
     totals = {
         k: sum(getattr(r, k) for r in results if r.status != "unchanged")
         for k in ("rows_read", "rows_loaded", "rows_quarantined")
@@ -117,20 +180,21 @@ def ingest_police_uk_command(
     if as_json:
         _emit({"files": [r.as_dict() for r in results], "totals": totals})
     else:
-        _print_ingest(results, totals)
+        _print_ingest(results, totals, title)
     if any(r.status == "refused" for r in results):
         raise typer.Exit(1)
 
 
-def _print_ingest(results: list[FileResult], totals: dict) -> None:
-    table = Table(title="police.uk street files")
+def _print_ingest(results: list[FileResult], totals: dict, title: str) -> None:
+    table = Table(title=title)
     for col in ("file", "status", "read", "loaded", "quarantined"):
         table.add_column(
             col, justify="right" if col in ("read", "loaded", "quarantined") else "left"
         )
     for r in results:
+        name = r.file + (" (SYNTHETIC)" if r.synthetic else "")
         table.add_row(
-            r.file, r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}"
+            name, r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}"
         )
     console.print(table)
     console.print(

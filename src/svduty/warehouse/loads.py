@@ -109,7 +109,10 @@ def commit(
                 "one that does not overlap it"
             )
             _insert_refusal(tx, load_id, incoming.source, incoming.file_name, loaded_by, message)
-            return FileResult(**result, status="refused", load_id=load_id, message=message)
+            # a refused file loads nothing, as its `loads` row says
+            return FileResult(
+                **(result | {"rows_read": 0}), status="refused", load_id=load_id, message=message
+            )
         current = tx.execute(
             "SELECT load_id FROM loads WHERE source = ? AND scope = ? "
             "AND status <> 'refused' AND superseded_by_load_id IS NULL",
