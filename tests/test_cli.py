@@ -64,3 +64,40 @@ def test_demo_summary_accounts_for_every_violence_robbery_and_weapons_row(tmp_pa
     assert {"Somerset", "Bristol, City of", NO_LOCATION, OUTSIDE} <= areas
     assert "Mendip" not in areas
     assert all(r["rate_per_1000"] is None for r in summary if r["area"] in (NO_LOCATION, OUTSIDE))
+
+
+def test_partner_feed_ingest_needs_the_key_that_init_writes(tmp_path):
+    extract = tmp_path / "extract.csv"
+    extract.write_text(
+        "Crime reference,Offence code,Recorded date,Offence from\n"
+        "AS/23/1,8N,2023-01-14,2023-01-13 23:40\n"
+        "AS/23/2,99Z,2023-01-14,2023-01-13\n"
+    )
+    args = ["ingest", "police-crime", str(extract), "--json"]
+    before = runner.invoke(app, args, env=env(tmp_path))
+    assert before.exit_code == 1 and "svduty init" in before.output
+
+    init = runner.invoke(app, ["init", "--json"], env=env(tmp_path))
+    assert init.exit_code == 0
+    doc = json.loads(init.stdout)
+    key_text = (tmp_path / "home/keys/partnership.key").read_text()
+    assert doc["key_written"] and key_text.split(":")[1].strip() not in init.stdout
+
+    result = runner.invoke(app, args, env=env(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["totals"] == {
+        "rows_read": 2,
+        "rows_loaded": 1,
+        "rows_quarantined": 1,
+    }
+    status = json.loads(runner.invoke(app, ["status", "--json"], env=env(tmp_path)).stdout)
+    (feed,) = status["partner_feeds"]
+    assert (feed["source"], feed["period_start"], feed["rows_loaded"]) == (
+        "police-crime",
+        "2023-01-14",
+        1,
+    )
+    q = runner.invoke(app, ["quarantine", "--source", "police-crime", "--json"], env=env(tmp_path))
+    (row,) = json.loads(q.stdout)["rows"]
+    assert (row["file_name"], row["line"], row["field"]) == ("extract.csv", 3, "Offence code")
+    assert "AS/23/2" not in q.stdout

@@ -25,7 +25,13 @@ from svduty.warehouse import connect
 from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.ingest import FileResult, ingest_police_uk
 from svduty.warehouse.reference_load import load_reference
-from svduty.warehouse.status import coverage, quarantine_by_reason, refusals
+from svduty.warehouse.status import (
+    coverage,
+    partner_loads,
+    quarantine_by_reason,
+    quarantined_rows,
+    refusals,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -213,6 +219,7 @@ def status(config: Config) -> dict:
     with closing(connect(config.warehouse_url)) as warehouse:
         return {
             "coverage": coverage(warehouse),
+            "partner_feeds": partner_loads(warehouse),
             "quarantine_by_reason": quarantine_by_reason(warehouse),
             "refused_files": refusals(warehouse),
         }
@@ -239,6 +246,21 @@ def status_command(as_json: JsonFlag = False) -> None:
             f"{c['rows_quarantined']:,}",
         )
     console.print(table)
+    if result["partner_feeds"]:
+        feeds = Table(title="Partner feeds loaded")
+        for col in ("feed", "covers", "files", "from", "to", "rows loaded", "quarantined"):
+            feeds.add_column(col)
+        for f in result["partner_feeds"]:
+            feeds.add_row(
+                f["source"] + (" (SYNTHETIC)" if f["synthetic"] else ""),
+                f["covers"],
+                str(f["files"]),
+                f["period_start"] or "",
+                f["period_end"] or "",
+                f"{f['rows_loaded']:,}",
+                f"{f['rows_quarantined']:,}",
+            )
+        console.print(feeds)
     if result["quarantine_by_reason"]:
         q = Table(title="Quarantined rows by reason")
         for col in ("source", "reason", "rows"):
@@ -250,6 +272,33 @@ def status_command(as_json: JsonFlag = False) -> None:
         console.print("No rows in quarantine.")
     for r in result["refused_files"]:
         console.print(f"Refused: {r['file_name']}: {r['message']}")
+
+
+# ---- quarantine -------------------------------------------------------------------------------
+
+
+@app.command("quarantine")
+def quarantine_command(
+    source: Annotated[str | None, typer.Option(help="Only this feed, e.g. police-crime.")] = None,
+    load: Annotated[int | None, typer.Option(help="Only this load id (see `status`).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """The quarantined rows: file, line, field, and what would fix each one."""
+    with closing(connect(Config.from_env().warehouse_url)) as warehouse:
+        rows = quarantined_rows(warehouse, source=source, load_id=load, limit=limit)
+    if as_json:
+        _emit({"rows": rows})
+        return
+    if not rows:
+        console.print("No rows in quarantine.")
+        return
+    table = Table(title="Quarantined rows")
+    for col in ("load", "file", "line", "field", "reason"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["load_id"]), r["file_name"], str(r["line"]), r["field"], r["reason"])
+    console.print(table)
 
 
 # ---- demo -------------------------------------------------------------------------------------

@@ -95,3 +95,64 @@ def refusals(warehouse: Warehouse) -> list[dict]:
         .execute()
         .itertuples(index=False)
     ]
+
+
+def partner_loads(warehouse: Warehouse) -> list[dict]:
+    """Per partner feed and provider: files, period covered, rows, and whether synthetic."""
+    loads = warehouse.table("loads")
+    current = loads.filter(
+        (loads.source != police_uk.SOURCE)
+        & (loads.source != "reference")
+        & (loads.status != "refused")
+        & loads.superseded_by_load_id.isnull()
+    )
+    agg = (
+        current.group_by(["source", "covers"])
+        .aggregate(
+            files=current.count(),
+            period_start=current.period_start.min(),
+            period_end=current.period_end.max(),
+            rows_loaded=current.rows_loaded.sum(),
+            rows_quarantined=current.rows_quarantined.sum(),
+            synthetic=current.synthetic.any(),
+        )
+        .order_by(["source", "covers"])
+    )
+    return [
+        {
+            "source": r["source"],
+            "covers": r["covers"],
+            "files": int(r["files"]),
+            "period_start": _iso(r["period_start"]),
+            "period_end": _iso(r["period_end"]),
+            "rows_loaded": int(r["rows_loaded"]),
+            "rows_quarantined": int(r["rows_quarantined"]),
+            "synthetic": bool(r["synthetic"]),
+        }
+        for r in agg.execute().to_dict("records")
+    ]
+
+
+def quarantined_rows(
+    warehouse: Warehouse, *, source: str | None = None, load_id: int | None = None, limit: int = 50
+) -> list[dict]:
+    """The quarantined rows of current loads: file, line, field and what would fix them."""
+    q, loads = warehouse.table("quarantine"), warehouse.table("loads")
+    current = loads.filter(loads.superseded_by_load_id.isnull()).select("load_id")
+    q = q.semi_join(current, "load_id")
+    if source is not None:
+        q = q.filter(q.source == source)
+    if load_id is not None:
+        q = q.filter(q.load_id == load_id)
+    q = q.order_by(["load_id", "line"]).limit(limit)
+    cols = ["load_id", "source", "file_name", "line", "field", "reason_code", "reason"]
+    return [
+        {k: (int(v) if k in ("load_id", "line") else v) for k, v in r.items()}
+        for r in q.select(cols).execute().to_dict("records")
+    ]
+
+
+def _iso(value) -> str | None:
+    if value is None or value != value:  # None or NaT
+        return None
+    return value.date().isoformat() if hasattr(value, "date") else str(value)
