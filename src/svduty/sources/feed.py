@@ -99,6 +99,9 @@ _IDENTIFIER_HEADERS: tuple[tuple[str, str], ...] = (
 )
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}\b", re.IGNORECASE)
 _NHS_CANDIDATE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+# Arrow's regex engine (RE2) has no look-around: it picks the candidate values, and
+# _NHS_CANDIDATE (with the check digit) decides.
+_NHS_PREFILTER = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,9 @@ class Feed:
     derived: tuple[Derived, ...] = ()
     health: bool = False  # health or social care: aggregate or anonymised only
     notes: tuple[str, ...] = field(default=())
+    # What the canonical table holds, when feeds share it (docs/warehouse.md); `description`
+    # is about this feed's file. Empty: the table is this feed's alone and `description` serves.
+    table_description: str = ""
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -235,7 +241,7 @@ def read(path: Path, feed: Feed, tokenise) -> FeedFile:
         ragged = ragged.set_column(
             1, "text", pa.array(["(withheld: the row may hold identifiers)"] * ragged.num_rows)
         )
-    _refuse_identifiers_in_text(path, feed, rows)
+    _refuse_identifiers_in_text(path, feed, rows, ragged)
     return FeedFile(path, raw.sha256, rows, ragged, tuple(names))
 
 
@@ -336,21 +342,33 @@ def nhs_number_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def _refuse_identifiers_in_text(path: Path, feed: Feed, rows: pa.Table) -> None:
-    for col in (c for c in feed.columns if c.kind == "text" and c.name in rows.column_names):
-        values = rows.column(col.name)
-        for pattern, what in ((_POSTCODE, "a full postcode"), (_NHS_CANDIDATE, "an NHS number")):
-            hits = pc.match_substring_regex(values, pattern.pattern, ignore_case=True)
+def _refuse_identifiers_in_text(
+    path: Path, feed: Feed, rows: pa.Table, ragged: pa.Table | None = None
+) -> None:
+    texts = [
+        (f"column '{c.header}'", rows.column(c.name), rows.column("line"))
+        for c in feed.columns
+        if c.kind == "text" and c.name in rows.column_names
+    ]
+    if ragged is not None and ragged.num_rows:
+        # A row with the wrong number of fields is kept whole in quarantine: scan all of it.
+        texts.append(("the row", ragged.column("text"), ragged.column("line")))
+    for where, values, lines in texts:
+        for pattern, prefilter, what in (
+            (_POSTCODE, _POSTCODE.pattern, "a full postcode"),
+            (_NHS_CANDIDATE, _NHS_PREFILTER, "an NHS number"),
+        ):
+            hits = pc.match_substring_regex(values, prefilter, ignore_case=True)
             for i in np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False)):
                 text = values[int(i)].as_py()
                 if what == "an NHS number" and not any(
                     nhs_number_valid("".join(m.groups())) for m in pattern.finditer(text)
                 ):
                     continue
-                line = rows.column("line")[int(i)].as_py()
+                line = lines[int(i)].as_py()
                 raise FileRefused(
                     path,
-                    f"line {line}, column '{col.header}' holds what looks like {what}. Free text "
+                    f"line {line}, {where} holds what looks like {what}. Free text "
                     "must not identify anyone: the sender must remove it and send the file "
                     "again (svduty refuses rather than cleans, so it is never stored; the value "
                     "is not repeated here for the same reason)",

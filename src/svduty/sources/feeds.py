@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from svduty.sources import police_crime
+from collections.abc import Iterable
+
+from svduty.sources import ed_assaults, police_crime
 from svduty.sources.feed import Feed
 
-FEEDS: dict[str, Feed] = {feed.source: feed for feed in (police_crime.FEED,)}
+FEEDS: dict[str, Feed] = {feed.source: feed for feed in (police_crime.FEED, ed_assaults.FEED)}
 
 
-def canonical_tables() -> dict[str, tuple[str, list[tuple[str, str, str]]]]:
-    """The canonical table of each feed.
+def canonical_tables(
+    feeds: Iterable[Feed] | None = None,
+) -> dict[str, tuple[str, list[tuple[str, str, str]]]]:
+    """The canonical table of each feed (of FEEDS unless `feeds` is given).
 
-    Feeds that share a table (the aggregate feeds) must agree on its column names and types;
-    the first feed's description and column meanings document it.
+    Feeds that share a table (the aggregate feeds) must agree on its column names and types,
+    and on its `table_description` when they give one; the table is described by that (or,
+    failing it, by the first feed's description), and its columns by the first feed's meanings.
     """
     tables: dict[str, tuple[str, list[tuple[str, str, str]]]] = {}
-    for feed in FEEDS.values():
+    for feed in FEEDS.values() if feeds is None else feeds:
         columns = feed.canonical()
         if feed.table in tables:
-            first = [(n, t) for n, t, _ in tables[feed.table][1]]
-            if first != [(n, t) for n, t, _ in columns]:
+            described, first = tables[feed.table]
+            if [(n, t) for n, t, _ in first] != [(n, t) for n, t, _ in columns]:
                 raise ValueError(f"feed {feed.source} disagrees on the columns of {feed.table}")
-        tables.setdefault(feed.table, (feed.description, columns))
+            if feed.table_description and feed.table_description != described:
+                raise ValueError(
+                    f"feed {feed.source} disagrees on the description of {feed.table}"
+                )
+        tables.setdefault(feed.table, (feed.table_description or feed.description, columns))
     return tables
