@@ -175,7 +175,9 @@ class Feed:
             meaning = c.meaning
             if c.kind == "identifier":
                 meaning += " Stored as a keyed token (HMAC-SHA256), never as sent."
-            cols.append((c.name, kind + (" NOT NULL" if c.required else ""), meaning))
+            # A required count may still be null: the sender suppressed it (`suppressed`).
+            not_null = c.required and c.kind != "count"
+            cols.append((c.name, kind + (" NOT NULL" if not_null else ""), meaning))
             if c.kind == "count":
                 cols.append(
                     ("suppressed", "BOOLEAN NOT NULL", "True when the sender suppressed the count.")

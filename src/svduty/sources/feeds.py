@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from svduty.sources import ed_assaults, police_crime
+from svduty.sources import aggregates, ed_assaults, police_crime
 from svduty.sources.feed import Feed
 
-FEEDS: dict[str, Feed] = {feed.source: feed for feed in (police_crime.FEED, ed_assaults.FEED)}
+FEEDS: dict[str, Feed] = {
+    feed.source: feed for feed in (police_crime.FEED, ed_assaults.FEED, *aggregates.FEEDS)
+}
 
 
 def canonical_tables(
@@ -27,8 +29,6 @@ def canonical_tables(
             if [(n, t) for n, t, _ in first] != [(n, t) for n, t, _ in columns]:
                 raise ValueError(f"feed {feed.source} disagrees on the columns of {feed.table}")
             if feed.table_description and feed.table_description != described:
-                raise ValueError(
-                    f"feed {feed.source} disagrees on the description of {feed.table}"
-                )
+                raise ValueError(f"feed {feed.source} disagrees on the description of {feed.table}")
         tables.setdefault(feed.table, (feed.table_description or feed.description, columns))
     return tables
