@@ -377,7 +377,7 @@ def test_a_file_overlapping_a_loaded_one_in_part_is_refused(wh, tmp_path):
     )
     (r,) = ingest(wh, overlapping)
     assert r.status == "refused"
-    assert f"overlaps load {march.load_id}" in r.message
+    assert f"repeat facts already held by load {march.load_id}" in r.message
     assert "RA701 2024-03-01..2024-03-31" in r.message
     assert count(wh, "ed_assault") == 12
     assert sql(wh, "SELECT DISTINCT load_id FROM ed_assault") == [(march.load_id,)]

@@ -201,8 +201,22 @@ def test_a_file_overlapping_a_loaded_one_in_part_is_refused(warehouse, tmp_path)
     load(warehouse, write(tmp_path, "jan.csv", GOOD))  # 2023-01-14 .. 2023-01-20
     overlap = GOOD[2].replace("2023-01-20", "2023-02-02")
     (r,) = load(warehouse, write(tmp_path, "jan-feb.csv", [GOOD[1], overlap]))
-    assert r.status == "refused" and "overlaps" in r.message
+    assert r.status == "refused" and "2 row(s)" in r.message and "load 1 (jan.csv, " in r.message
     assert int(warehouse.table("police_crime").count().execute()) == 3
+
+
+def test_a_crime_already_held_under_another_period_is_not_counted_twice(warehouse, tmp_path):
+    load(warehouse, write(tmp_path, "jan.csv", GOOD))
+    february = [
+        "AS/23/0000201,8N,2023-02-03,2023-02-02,,,,,,,,,,,,,,,,",
+        # recorded again in February's extract, under the same crime reference
+        "as/23/0000103,34B,2023-02-04,2023-01-19,,,,,,,,,,,,,,,,",
+    ]
+    (r,) = load(warehouse, write(tmp_path, "feb.csv", february))
+    assert r.status == "refused" and "line 3" in r.message
+    (ok,) = load(warehouse, write(tmp_path, "feb-fixed.csv", february[:1]))
+    assert ok.status == "loaded"
+    assert int(warehouse.table("police_crime").count().execute()) == 4
 
 
 @pytest.mark.postgres

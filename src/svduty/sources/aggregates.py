@@ -259,6 +259,7 @@ def aggregate_feed(
         columns=columns,
         period=("period_start", "period_end"),
         covers=_covers_sql(source),
+        unique_key=("feed", "measure", "area_code", "age_band", "sex"),
         checks=checks,
         derived=derived,
         health=health,

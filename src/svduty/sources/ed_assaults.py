@@ -269,6 +269,7 @@ FEED = Feed(
     ),
     period=("period_start", "period_end"),
     covers="string_agg(DISTINCT site_code, ',' ORDER BY site_code)",
+    unique_key=("site_code",),
     checks=(
         Check(
             "Site code",

@@ -159,6 +159,13 @@ class Feed:
     # What the canonical table holds, when feeds share it (docs/warehouse.md); `description`
     # is about this feed's file. Empty: the table is this feed's alone and `description` serves.
     table_description: str = ""
+    # The columns that say two rows are the same fact (e.g. the crime reference; or feed,
+    # measure, area, age band and sex). A load whose rows repeat a fact already held by another
+    # current load is refused, so nothing is counted twice. `overlap_by_period`: the facts
+    # must also overlap in `period` to be the same (aggregates and ED returns); not for a
+    # crime reference, which is one crime whatever the dates.
+    unique_key: tuple[str, ...] = ()
+    overlap_by_period: bool = True
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -699,8 +706,18 @@ def markdown(feed: Feed) -> str:
         "",
         f"A load covers the period from the earliest `{feed.period[0]}` to the latest "
         f"`{feed.period[1]}` of its loaded rows, for `{feed.covers}`. A later file covering "
-        "exactly the same replaces it; one that overlaps it in part is refused.",
+        "exactly the same replaces it.",
     ]
+    if feed.unique_key:
+        same = ", ".join(f"`{k}`" for k in feed.unique_key)
+        out += [
+            "",
+            f"Two rows with the same {same}"
+            + (" and overlapping periods" if feed.overlap_by_period else "")
+            + " are the same fact. A file that repeats a fact another current load holds is "
+            "refused whole (it would be counted twice), and the message names the load and "
+            "the first repeated line.",
+        ]
     if feed.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in feed.notes]
     return "\n".join(out) + "\n"

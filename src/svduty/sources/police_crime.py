@@ -158,6 +158,8 @@ FEED = Feed(
     ),
     period=("recorded_date", "recorded_date"),
     covers="'force extract'",
+    unique_key=("crime_ref",),
+    overlap_by_period=False,
     checks=(
         Check(
             "Offence to",

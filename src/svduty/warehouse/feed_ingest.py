@@ -65,6 +65,8 @@ def ingest_feed(
                 period_end=checked.period_end,
                 synthetic=checked.synthetic,
                 key_fingerprint=pseudonymiser.fingerprint if uses_key else None,
+                unique_key=feed.unique_key,
+                period_columns=feed.period if feed.overlap_by_period else None,
             )
             result = loads.commit(
                 warehouse, incoming, loaded_by=loaded_by, pause_before_commit=pause_before_commit

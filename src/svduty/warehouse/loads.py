@@ -55,6 +55,10 @@ class Incoming:
     period_end: date | None
     synthetic: bool = False
     key_fingerprint: str | None = None
+    # Row-level double counting check (Feed.unique_key / overlap_by_period): the columns that
+    # identify one fact, and the period columns that must overlap too (None: any period).
+    unique_key: tuple[str, ...] = ()
+    period_columns: tuple[str, str] | None = None
 
     @property
     def scope(self) -> str:
@@ -86,6 +90,42 @@ def commit(
         rows_read=incoming.rows_read,
         synthetic=incoming.synthetic,
     )
+    try:
+        return _commit(warehouse, incoming, loaded_by, scope, result, pause_before_commit)
+    except _RowsAlreadyHeld as held:
+        if held.line is None:
+            what = f"this file covers {scope}, which overlaps load {held.load_id} ({held.where})"
+        else:
+            what = (
+                f"{held.rows} row(s) of this file repeat facts already held by load "
+                f"{held.load_id} ({held.where}), e.g. line {held.line}"
+            )
+        message = (
+            f"{what}; loading it would count rows twice. Send a file that covers exactly the "
+            "same as that load (it will replace it), or one that does not overlap it"
+        )
+        return _refuse(warehouse, incoming, loaded_by, message, result)
+
+
+class _RowsAlreadyHeld(Exception):
+    """The file would count some facts twice; `where` names the load's file or scope."""
+
+    def __init__(self, load_id: int, where: str, line: int | None, rows: int | None):
+        self.load_id, self.where, self.line, self.rows = load_id, where, line, rows
+
+
+def _refuse(warehouse, incoming: Incoming, loaded_by: str, message: str, result: dict):
+    with warehouse.transaction() as tx:
+        load_id = tx.next_load_id()
+        _insert_refusal(tx, load_id, incoming.source, incoming.file_name, loaded_by, message)
+    # a refused file loads nothing, as its `loads` row says
+    return FileResult(
+        **(result | {"rows_read": 0}), status="refused", load_id=load_id, message=message
+    )
+
+
+def _commit(warehouse, incoming: Incoming, loaded_by, scope, result, pause_before_commit):
+    loaded, quarantined = incoming.loaded.num_rows, incoming.quarantined.num_rows
     with warehouse.transaction() as tx:
         load_id = tx.next_load_id()
         same = tx.execute(
@@ -100,19 +140,11 @@ def commit(
                 load_id=same[0][0],
                 message=f"already loaded as load {same[0][0]}; nothing changed",
             )
-        clash = _partial_overlap(tx, incoming, scope)
+        clash = None if incoming.unique_key else _partial_overlap(tx, incoming, scope)
         if clash is not None:
-            message = (
-                f"this file covers {scope}, which overlaps load {clash[0]} ({clash[1]}) "
-                "without matching it, so some rows would be counted twice. Send a file that "
-                "covers exactly the same period as the earlier one (it will replace it), or "
-                "one that does not overlap it"
-            )
-            _insert_refusal(tx, load_id, incoming.source, incoming.file_name, loaded_by, message)
-            # a refused file loads nothing, as its `loads` row says
-            return FileResult(
-                **(result | {"rows_read": 0}), status="refused", load_id=load_id, message=message
-            )
+            # Without a key to compare rows by, a file overlapping another in part is refused
+            # whole: some of its rows are probably the other's.
+            raise _RowsAlreadyHeld(clash[0], clash[1], None, None)
         current = tx.execute(
             "SELECT load_id FROM loads WHERE source = ? AND scope = ? "
             "AND status <> 'refused' AND superseded_by_load_id IS NULL",
@@ -150,6 +182,7 @@ def commit(
             ),
         )
         tx.insert(incoming.table, _with_load_id(incoming.loaded, load_id))
+        _refuse_repeated_facts(tx, incoming, load_id)
         tx.insert(
             "quarantine",
             _with_load_id(incoming.quarantined, load_id)
@@ -195,6 +228,30 @@ def _insert_refusal(
         "VALUES (?, ?, ?, ?, ?, 0, 0, 0, 'refused', ?)",
         (load_id, source, file_name, loaded_by, _now(), reason),
     )
+
+
+def _refuse_repeated_facts(tx: Transaction, incoming: Incoming, load_id: int) -> None:
+    """Raise (so the transaction rolls back) when new rows repeat a current load's facts.
+
+    The rows are already inserted, so the check is one self-join inside the warehouse, the
+    same SQL on DuckDB and PostgreSQL; replaced loads were deleted just before.
+    """
+    if not incoming.unique_key or incoming.loaded.num_rows == 0:
+        return
+    same = " AND ".join(f"n.{c} = o.{c}" for c in incoming.unique_key)
+    if incoming.period_columns is not None:
+        start, end = incoming.period_columns
+        same += f" AND n.{start} <= o.{end} AND n.{end} >= o.{start}"
+    hit = tx.execute(
+        f"SELECT o.load_id, min(n.line), count(DISTINCT n.line) FROM {incoming.table} n "
+        f"JOIN {incoming.table} o ON {same} AND o.load_id <> n.load_id "
+        "WHERE n.load_id = ? GROUP BY o.load_id ORDER BY o.load_id LIMIT 1",
+        (load_id,),
+    )
+    if hit:
+        other, line, rows = hit[0]
+        name, held = tx.execute("SELECT file_name, scope FROM loads WHERE load_id = ?", (other,))[0]
+        raise _RowsAlreadyHeld(int(other), f"{name}, {held}", int(line), int(rows))
 
 
 def _partial_overlap(tx: Transaction, incoming: Incoming, scope: str) -> tuple | None:
