@@ -46,6 +46,12 @@ SETTINGS: tuple[Setting, ...] = (
         "See docs/keys.md for rotation.",
     ),
     Setting(
+        "SVDUTY_MEASURES",
+        "the shipped catalogue (svduty/analysis/measures/measures.yaml)",
+        "A measures file of the partnership's own, in the form of the shipped one "
+        "(docs/measures.md).",
+    ),
+    Setting(
         "SVDUTY_LOADED_BY",
         "user@host of the process",
         "Who or what is recorded in the `loads` table as having loaded a file "
@@ -74,6 +80,7 @@ class Config:
     partnership_path: Path
     key_file: Path
     loaded_by: str
+    measures_path: Path | None = None
     fault_pause_before_commit: Path | None = None
 
     @classmethod
@@ -85,6 +92,7 @@ class Config:
         key_file = Path(env.get("SVDUTY_KEY_FILE") or home / "keys" / "partnership.key")
         loaded_by = env.get("SVDUTY_LOADED_BY") or _default_loader()
         pause = env.get("SVDUTY_FAULT_PAUSE_BEFORE_COMMIT")
+        measures = env.get("SVDUTY_MEASURES")
         return cls(
             home=home,
             warehouse_url=url,
@@ -92,6 +100,7 @@ class Config:
             key_file=key_file.expanduser().resolve(),
             loaded_by=loaded_by,
             fault_pause_before_commit=Path(pause) if pause else None,
+            measures_path=Path(measures).expanduser().resolve() if measures else None,
         )
 
 

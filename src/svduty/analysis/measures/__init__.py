@@ -1,0 +1,6 @@
+"""The success measures and the partnership's local measures (catalogue, counts, statistics)."""
+
+from svduty.analysis.measures.catalogue import Catalogue, CatalogueError, Measure, load
+from svduty.analysis.measures.compute import Geography, compute
+
+__all__ = ["Catalogue", "CatalogueError", "Geography", "Measure", "compute", "load"]

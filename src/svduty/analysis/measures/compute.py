@@ -1,0 +1,451 @@
+"""A measure for every area and period: count, rate with intervals, change from the baseline,
+recent trend, and comparison with the force area.
+
+Areas: the force area and its current local authorities (former Somerset districts roll up
+into Somerset). For record-level sources the force area counts every row, including rows with
+no location and rows placed in an LSOA outside the area, so the local authorities need not sum
+to it; `not_placed` says how many were not placed. Periods: month, quarter, calendar year and
+financial year (April to March) for record-level sources; as published for the others. A
+period the source does not fully cover is marked incomplete and left out of changes and trends.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from svduty.analysis.measures import counts as counting
+from svduty.analysis.measures.catalogue import Catalogue, Measure
+from svduty.analysis.stats import compare_to_benchmark, crude_rates, percentage_change, recent_trend
+from svduty.warehouse import Warehouse
+
+PERIOD_TYPES = ("month", "quarter", "calendar_year", "financial_year")
+ANNUAL = ("calendar_year", "financial_year")
+SYNTHETIC_NOTE = "SYNTHETIC DATA: made by `svduty synth`, not real records."
+
+
+@dataclass(frozen=True)
+class Geography:
+    """The partnership's areas and their Census 2021 populations."""
+
+    pfa_code: str
+    pfa_name: str
+    police_uk_force: str
+    las: pd.DataFrame  # la_code, la_name, population_2021, population_2021_under_25
+    lsoa_la: dict[str, str]  # LSOA (2011 or 2021) -> current LA, for LSOAs in the force area
+    any_la: dict[str, str]  # any LA code (current or former) -> current LA
+
+    @classmethod
+    def load(cls, wh: Warehouse, pfa_code: str, police_uk_force: str) -> Geography:
+        las = wh.table("ref_local_authority")
+        las = las.filter(las.pfa_code == pfa_code).execute()
+        lsoa = wh.table("ref_lsoa")
+        lsoa = lsoa.filter(lsoa.pfa_code == pfa_code).select("lsoa_code", "la_code").execute()
+        history = wh.table("ref_la_history").select("lad_code", "la_code").execute()
+        return cls(
+            pfa_code=pfa_code,
+            pfa_name=str(las["pfa_name"].iloc[0]),
+            police_uk_force=police_uk_force,
+            las=las[["la_code", "la_name", "population_2021", "population_2021_under_25"]],
+            lsoa_la=dict(zip(lsoa["lsoa_code"], lsoa["la_code"], strict=True)),
+            any_la=dict(zip(history["lad_code"], history["la_code"], strict=True)),
+        )
+
+    def population(self, code: str, under_25: bool) -> float | None:
+        column = "population_2021_under_25" if under_25 else "population_2021"
+        if code == self.pfa_code:
+            return float(self.las[column].sum())
+        row = self.las[self.las["la_code"] == code]
+        return float(row[column].iloc[0]) if len(row) else None
+
+    def name(self, code: str) -> str:
+        if code == self.pfa_code:
+            return self.pfa_name
+        row = self.las[self.las["la_code"] == code]
+        return str(row["la_name"].iloc[0]) if len(row) else code
+
+
+def compute(
+    wh: Warehouse,
+    catalogue: Catalogue,
+    geography: Geography,
+    *,
+    measure_ids: list[str] | None = None,
+    period_types: tuple[str, ...] = PERIOD_TYPES,
+) -> list[dict]:
+    """Every result row of the chosen measures (all of the catalogue's by default)."""
+    chosen = [catalogue.get(m) for m in measure_ids] if measure_ids else catalogue.measures
+    rows: list[dict] = []
+    for measure in chosen:
+        if not _available(wh, measure):
+            continue
+        rows += measure_rows(wh, measure, geography, catalogue.baseline_year, period_types)
+    return rows
+
+
+def _available(wh: Warehouse, measure: Measure) -> bool:
+    table = "published_statistic" if measure.source == "published" else measure.source
+    if not wh.has_table(table):
+        return False
+    t = wh.table(table)
+    return int(t.limit(1).count().execute()) > 0
+
+
+def measure_rows(
+    wh: Warehouse,
+    measure: Measure,
+    geo: Geography,
+    baseline_year: int,
+    period_types: tuple[str, ...] = PERIOD_TYPES,
+) -> list[dict]:
+    if measure.source == "published":
+        got = counting.published_counts(wh, measure)
+        frame = _published_areas(got.frame, geo)
+    elif measure.source == "partner_aggregate":
+        got = counting.aggregate_counts(wh, measure)
+        frame = _aggregate_areas(got.frame, geo)
+    else:
+        got = counting.record_counts(wh, measure, police_uk_force=geo.police_uk_force)
+        frame = _record_areas(got.frame, got.months_covered, geo, measure, period_types)
+    if frame.empty:
+        return []
+    frame = _with_rates(frame, measure, geo)
+    frame = _with_changes(frame, measure, measure.baseline_year or baseline_year)
+    frame = _with_trends(frame, measure)
+    frame = _with_comparison(frame, measure, geo)
+    caveats = list(measure.caveats) + list(got.notes)
+    if got.synthetic:
+        caveats.insert(0, SYNTHETIC_NOTE)
+    out = []
+    for r in frame.sort_values(["area_order", "period_type", "period_start"]).to_dict("records"):
+        out.append(_row(r, measure, got, caveats))
+    return out
+
+
+# ---- areas and periods ------------------------------------------------------------------------
+
+
+def _periods(month: str) -> dict[str, tuple[str, date, date]]:
+    """label, start and end of each period type containing a month 'YYYY-MM'."""
+    y, m = int(month[:4]), int(month[5:])
+    q = (m - 1) // 3
+    fy = y if m >= 4 else y - 1
+    return {
+        "month": (month, date(y, m, 1), _month_end(y, m)),
+        "quarter": (f"{y} Q{q + 1}", date(y, 3 * q + 1, 1), _month_end(y, 3 * q + 3)),
+        "calendar_year": (str(y), date(y, 1, 1), date(y, 12, 31)),
+        "financial_year": (f"{fy}/{str(fy + 1)[2:]}", date(fy, 4, 1), date(fy + 1, 3, 31)),
+    }
+
+
+def _month_end(y: int, m: int) -> date:
+    return (pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)).date()
+
+
+def _months_in(start: date, end: date) -> list[str]:
+    return list(pd.period_range(start, end, freq="M").strftime("%Y-%m"))
+
+
+def _record_areas(
+    frame: pd.DataFrame,
+    covered: frozenset[str],
+    geo: Geography,
+    measure: Measure,
+    period_types: tuple[str, ...],
+) -> pd.DataFrame:
+    """Monthly counts by LSOA -> counts by area and period, with coverage."""
+    frame = frame.copy()
+    frame["la_code"] = frame["lsoa"].map(geo.lsoa_la)
+    periods = {m: _periods(m) for m in sorted(covered | set(frame["month"]))}
+    records = []
+    for month, by_month in frame.groupby("month"):
+        total = int(by_month["count"].sum())
+        placed = by_month.dropna(subset=["la_code"]).groupby("la_code")["count"].sum()
+        for ptype in period_types:
+            label, start, end = periods[month][ptype]
+            records.append((geo.pfa_code, ptype, label, start, end, total, total - placed.sum()))
+            for la, n in placed.items():
+                records.append((la, ptype, label, start, end, int(n), 0))
+    out = pd.DataFrame(
+        records,
+        columns=["area_code", "period_type", "period_label", "period_start", "period_end",
+                 "count", "not_placed"],
+    )  # fmt: skip
+    # Areas with no events in a covered period count zero, not missing.
+    keys = {(ptype, *periods[m][ptype]) for m in covered for ptype in period_types}
+    areas = [geo.pfa_code, *geo.las["la_code"]]
+    grid = pd.DataFrame(
+        [(a, *k) for a in areas for k in keys],
+        columns=["area_code", "period_type", "period_label", "period_start", "period_end"],
+    )
+    out = out.groupby(list(grid.columns), as_index=False)[["count", "not_placed"]].sum()
+    out = grid.merge(out, how="left", on=list(grid.columns)).fillna({"count": 0, "not_placed": 0})
+    out["months_covered"] = [
+        sum(m in covered for m in _months_in(s, e))
+        for s, e in zip(out["period_start"], out["period_end"], strict=True)
+    ]
+    out["months_in_period"] = [
+        len(_months_in(s, e)) for s, e in zip(out["period_start"], out["period_end"], strict=True)
+    ]
+    out["complete"] = out["months_covered"] == out["months_in_period"]
+    out["suppressed"] = False
+    return _ordered(out, geo)
+
+
+def _aggregate_areas(frame: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+    """partner_aggregate rows -> current local authorities and the force area."""
+    frame = frame.copy()
+    frame["la_code"] = frame["area_code"].map(geo.any_la)
+    frame.loc[frame["area_code"] == geo.pfa_code, "la_code"] = geo.pfa_code
+    frame = frame.dropna(subset=["la_code"])
+    frame = frame[frame["la_code"].isin([geo.pfa_code, *geo.las["la_code"]])]
+    keys = ["la_code", "period_start", "period_end"]
+    summed = frame.groupby(keys, as_index=False).agg(
+        count=("count", lambda s: s.sum(min_count=1)), suppressed=("suppressed", "any")
+    )
+    # The force area: as sent when a partner sends it, else the sum of its local authorities
+    # when every one of them is there for the period.
+    explicit = summed[summed["la_code"] == geo.pfa_code]
+    las = summed[summed["la_code"] != geo.pfa_code]
+    built = []
+    for (start, end), part in las.groupby(["period_start", "period_end"]):
+        have_force = ((explicit["period_start"] == start) & (explicit["period_end"] == end)).any()
+        if not have_force and set(part["la_code"]) == set(geo.las["la_code"]):
+            built.append(
+                {
+                    "la_code": geo.pfa_code,
+                    "period_start": start,
+                    "period_end": end,
+                    "count": part["count"].sum(min_count=len(part)),
+                    "suppressed": bool(part["suppressed"].any()),
+                }
+            )
+    summed = pd.concat([summed, pd.DataFrame(built)], ignore_index=True)
+    summed.loc[summed["suppressed"], "count"] = np.nan
+    out = summed.rename(columns={"la_code": "area_code"})
+    return _as_given_periods(out, geo)
+
+
+def _published_areas(frame: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+    """Published figures: every area as published (the force, the others, the country)."""
+    out = frame.copy()
+    return _as_given_periods(out, geo)
+
+
+def _as_given_periods(out: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+    out["period_start"] = pd.to_datetime(out["period_start"]).dt.date
+    out["period_end"] = pd.to_datetime(out["period_end"]).dt.date
+    out["period_type"] = [
+        _period_type(s, e) for s, e in zip(out["period_start"], out["period_end"], strict=True)
+    ]
+    out["period_label"] = [
+        _label(s, e, t)
+        for s, e, t in zip(out["period_start"], out["period_end"], out["period_type"], strict=True)
+    ]
+    out["complete"] = True
+    out["not_placed"] = 0
+    return _ordered(out, geo)
+
+
+def _period_type(start: date, end: date) -> str:
+    months = len(_months_in(start, end))
+    if months == 12 and start.month == 4 and start.day == 1:
+        return "financial_year"
+    if months == 12 and start.month == 1 and start.day == 1:
+        return "calendar_year"
+    if months == 12:
+        return "year"
+    return {1: "month", 3: "quarter"}.get(months, "period")
+
+
+def _label(start: date, end: date, ptype: str) -> str:
+    if ptype == "financial_year":
+        return f"{start.year}/{str(start.year + 1)[2:]}"
+    if ptype == "calendar_year":
+        return str(start.year)
+    if ptype == "year":
+        return f"year ending {end:%b %Y}"
+    return f"{start} to {end}"
+
+
+def _ordered(out: pd.DataFrame, geo: Geography) -> pd.DataFrame:
+    order = {geo.pfa_code: 0} | {c: i + 1 for i, c in enumerate(sorted(geo.las["la_code"]))}
+    names = {c: geo.name(c) for c in order}
+    if "area_name" in out.columns:
+        out["area_name"] = out["area_name"].fillna(out["area_code"].map(names))
+    else:
+        out["area_name"] = out["area_code"].map(names)
+    out["area_order"] = out["area_code"].map(order).fillna(len(order)).astype(int)
+    return out
+
+
+# ---- statistics -------------------------------------------------------------------------------
+
+
+def _with_rates(frame: pd.DataFrame, measure: Measure, geo: Geography) -> pd.DataFrame:
+    frame = frame.copy()
+    if measure.denominator == "published":
+        # ONS publishes the rate; its population is count / rate, which the intervals need.
+        rate = frame.get("published_rate")
+        frame["denominator"] = (
+            np.where((rate > 0), frame["count"] / rate * measure.multiplier, np.nan)
+            if rate is not None
+            else np.nan
+        )
+    elif measure.denominator == "none":
+        frame["denominator"] = np.nan
+    else:
+        under_25 = measure.denominator == "population_under_25"
+        frame["denominator"] = [geo.population(c, under_25) for c in frame["area_code"]]
+    counts = frame["count"].astype(float)
+    denominators = pd.to_numeric(frame["denominator"], errors="coerce").astype(float)
+    rates = crude_rates(counts.to_numpy(), denominators.to_numpy(), measure.multiplier)
+    frame["rate"] = rates["value"].to_numpy()
+    frame["lower_95"] = rates["lower95_0cl"].to_numpy()
+    frame["upper_95"] = rates["upper95_0cl"].to_numpy()
+    frame["lower_998"] = rates["lower99_8cl"].to_numpy()
+    frame["upper_998"] = rates["upper99_8cl"].to_numpy()
+    frame["rate_method"] = rates["method"].to_numpy()
+    # A rate over part of a period is not comparable with whole periods: withhold it.
+    partial = ~frame["complete"].astype(bool)
+    for col in ("rate", "lower_95", "upper_95", "lower_998", "upper_998"):
+        frame.loc[partial, col] = np.nan
+    return frame
+
+
+def _baseline_label(ptype: str, year: int) -> str | None:
+    if ptype == "calendar_year":
+        return str(year)
+    if ptype == "financial_year":
+        return f"{year}/{str(year + 1)[2:]}"
+    return None
+
+
+def _with_changes(frame: pd.DataFrame, measure: Measure, baseline_year: int) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in ("baseline", "change_pct", "change_lower", "change_upper"):
+        frame[col] = None
+    for (_area, ptype), part in frame.groupby(["area_code", "period_type"]):
+        label = _baseline_label(ptype, baseline_year)
+        base = part[(part["period_label"] == label) & part["complete"]]
+        if label is None or base.empty:
+            continue
+        b = base.iloc[0]
+        if not (b["count"] > 0 and b["denominator"] > 0):
+            continue
+        for idx, r in part.iterrows():
+            if r["period_label"] == label:
+                continue  # the baseline itself
+            if not r["complete"] or pd.isna(r["count"]) or not r["denominator"] > 0:
+                continue
+            change = percentage_change(r["count"], r["denominator"], b["count"], b["denominator"])
+            frame.loc[idx, ["baseline", "change_pct", "change_lower", "change_upper"]] = [
+                label, change.value, change.lower, change.upper,
+            ]  # fmt: skip
+    return frame
+
+
+def _with_trends(frame: pd.DataFrame, measure: Measure) -> pd.DataFrame:
+    """The recent trend of each annual series, given on every row of that series up to it."""
+    frame = frame.copy()
+    frame["trend"] = None
+    polarity = None if measure.polarity == "none" else measure.polarity
+    annual = frame[frame["period_type"].isin([*ANNUAL, "year"]) & frame["complete"]]
+    for _, part in annual.groupby(["area_code", "period_type"]):
+        part = part.sort_values("period_start")
+        for i in range(len(part)):
+            upto = part.iloc[: i + 1].tail(5)
+            if len(upto) < 5 or upto["rate"].isna().any():
+                continue
+            result = recent_trend(
+                [s.year for s in upto["period_start"]],
+                values=upto["rate"].to_numpy(),
+                lower=upto["lower_95"].to_numpy(),
+                upper=upto["upper_95"].to_numpy(),
+                polarity=polarity,
+            )
+            frame.loc[part.index[i], "trend"] = result.label
+    return frame
+
+
+def _with_comparison(frame: pd.DataFrame, measure: Measure, geo: Geography) -> pd.DataFrame:
+    """Each area against the force area (for published figures: against England and Wales)."""
+    frame = frame.copy()
+    benchmark_code = "K04000001" if measure.source == "published" else geo.pfa_code
+    bench = frame[frame["area_code"] == benchmark_code].set_index(["period_type", "period_label"])
+    polarity = None if measure.polarity == "none" else measure.polarity
+    results = []
+    for r in frame.itertuples(index=False):
+        key = (r.period_type, r.period_label)
+        if r.area_code == benchmark_code or key not in bench.index:
+            results.append(None)
+            continue
+        value = bench.loc[key, "rate"]
+        value = value.iloc[0] if isinstance(value, pd.Series) else value
+        if _missing(r.lower_95) or _missing(value):
+            results.append("Not compared")
+            continue
+        results.append(
+            compare_to_benchmark(r.lower_95, r.upper_95, float(value), polarity=polarity).assessment
+        )
+    frame["compared_with"] = benchmark_code
+    frame["comparison"] = results
+    return frame
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _clean(value):
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _row(r: dict, measure: Measure, got: counting.Counts, caveats: list[str]) -> dict:
+    count = r["count"]
+    return {
+        "measure": measure.id,
+        "title": measure.title,
+        "home_office": measure.home_office,
+        "source": measure.source,
+        "synthetic": got.synthetic,
+        "definition": got.definition_version,
+        "area_code": r["area_code"],
+        "area_name": r.get("area_name") if isinstance(r.get("area_name"), str) else None,
+        "period_type": r["period_type"],
+        "period": r["period_label"],
+        "period_start": _clean(r["period_start"]),
+        "period_end": _clean(r["period_end"]),
+        "complete": bool(r["complete"]),
+        "months_covered": _clean(r.get("months_covered")),
+        "count": None if _missing(count) else int(count),
+        "suppressed": bool(r.get("suppressed", False)),
+        "not_placed": int(r.get("not_placed") or 0),
+        "denominator": _clean(r["denominator"]),
+        "multiplier": measure.multiplier,
+        "rate": _clean(r["rate"]),
+        "lower_95": _clean(r["lower_95"]),
+        "upper_95": _clean(r["upper_95"]),
+        "lower_998": _clean(r["lower_998"]),
+        "upper_998": _clean(r["upper_998"]),
+        "baseline": r["baseline"],
+        "change_pct": _clean(r["change_pct"]),
+        "change_lower": _clean(r["change_lower"]),
+        "change_upper": _clean(r["change_upper"]),
+        "trend": r["trend"],
+        "compared_with": r["compared_with"],
+        "comparison": _clean(r["comparison"]),
+        "caveats": caveats,
+    }
