@@ -184,7 +184,7 @@ def test_a_measure_from_the_local_definition_counts_only_rows_in_scope(tmp_path)
 def test_catalogue_errors_name_the_measure_and_field(tmp_path):
     bad = tmp_path / "m.yaml"
     bad.write_text("baseline_year: 2019\nmeasures:\n  - id: x\n    title: X\n    source: tea\n")
-    with pytest.raises(CatalogueError, match="'x'.*source 'tea'"):
+    with pytest.raises(CatalogueError, match=r"'x'.*source 'tea'"):
         load(bad)
     bad.write_text(
         "baseline_year: 2019\nmeasures:\n  - id: x\n    title: X\n    source: police_uk_street\n"
