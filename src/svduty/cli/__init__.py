@@ -18,6 +18,7 @@ from rich.table import Table
 
 from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
+from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
@@ -44,6 +45,7 @@ app = typer.Typer(
 ingest_app = typer.Typer(no_args_is_help=True, help="Load partner and open data files.")
 app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
+app.add_typer(definition_cli.app, name="definition")
 console = Console()
 err = Console(stderr=True)
 
