@@ -20,6 +20,7 @@ from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
+from svduty.cli.published import ingest_ons_prc_command
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
 from svduty.sources.feeds import FEEDS
@@ -46,6 +47,7 @@ ingest_app = typer.Typer(no_args_is_help=True, help="Load partner and open data 
 app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
 app.add_typer(definition_cli.app, name="definition")
+ingest_app.command("ons-prc")(ingest_ons_prc_command)
 console = Console()
 err = Console(stderr=True)
 

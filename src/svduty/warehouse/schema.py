@@ -114,6 +114,108 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("context", "TEXT", "Free-text context, usually blank."),
         ],
     ),
+    "published_statistic": (
+        "Official statistics as ONS publishes them, one row per number cell of the ONS police "
+        "force area data tables (`ons-prc`, docs/feeds/ons-prc.md): recorded crime by police "
+        "force area and community safety partnership, knife and sharp instrument offences "
+        "since the year ending March 2011, firearms, fraud. Rates and percentages are ONS's, "
+        "not recomputed. The same figure can appear in two tables (P1 and C2 give the same "
+        "force totals): filter on `sheet`.",
+        [
+            ("load_id", "BIGINT NOT NULL", "The load the row came in with (see `loads`)."),
+            ("sheet", "TEXT NOT NULL", "The table it was read from, e.g. `Table P6`."),
+            ("table_title", "TEXT NOT NULL", "The table's title as published, notes removed."),
+            (
+                "cell",
+                "TEXT NOT NULL",
+                "The workbook cell the value came from, e.g. `Table P5!C55`.",
+            ),
+            (
+                "area_code",
+                "TEXT",
+                "ONS code: K04000001 England and Wales, E92000001/W92000004 the countries, E12 "
+                "regions, E23/W15 police force areas, E22/W14 community safety partnerships; "
+                "null for rows ONS gives no code (British Transport Police, unassigned, airport, "
+                "England and Wales excluding Greater Manchester, fraud with unknown area).",
+            ),
+            ("area_name", "TEXT NOT NULL", "The area's name as published, notes removed."),
+            (
+                "area_type",
+                "TEXT NOT NULL",
+                "`england_and_wales`, `country`, `region`, `police_force_area`, "
+                "`community_safety_partnership`, `unassigned` (a force's offences not placed in "
+                "a partnership), `not_in_a_csp` (e.g. Manchester Airport), "
+                "`british_transport_police`, `england_and_wales_excluding_gmp`, "
+                "`country_excluding_gmp` or `unknown_force_area`.",
+            ),
+            (
+                "force_area_code",
+                "TEXT",
+                "The police force area the row belongs to: the area itself for a force, the "
+                "force of a partnership, unassigned or airport row; null above force level.",
+            ),
+            (
+                "measure",
+                "TEXT NOT NULL",
+                "What the number is, in stable snake_case that names its unit too, e.g. "
+                "`knife_selected_offences`, `knife_selected_offences_rate_per_100k`, "
+                "`selected_offences_pct_involving_knife`, `robbery_rate_per_1000`, "
+                "`total_recorded_crime_pct_change`, `population` (the full list is in "
+                "docs/feeds/ons-prc.md).",
+            ),
+            (
+                "offence",
+                "TEXT",
+                "For Table P5, the selected offence (`Attempted murder`, `Threats to kill`, "
+                "`Assault with injury and assault with intent to cause serious harm`, "
+                "`Robbery`, `Rape and sexual assault`, `Homicide`); null for a total.",
+            ),
+            ("column_heading", "TEXT NOT NULL", "The column's heading as published."),
+            (
+                "period_label",
+                "TEXT NOT NULL",
+                "The period as published: `Apr 2010 to Mar 2011`, `year ending December 2024`, "
+                "or `mid-2023` for a population estimate.",
+            ),
+            ("period_start", "DATE NOT NULL", "First day of the period (12 months)."),
+            (
+                "period_end",
+                "DATE NOT NULL",
+                "Last day of the period; for a mid-year population, both are 30 June.",
+            ),
+            (
+                "base_period_start",
+                "DATE",
+                "For a percentage change, the first day of the period compared with.",
+            ),
+            ("base_period_end", "DATE", "For a percentage change, its last day."),
+            (
+                "value",
+                "DOUBLE PRECISION",
+                "The number as published (full precision); null when ONS gives a marker.",
+            ),
+            (
+                "value_status",
+                "TEXT NOT NULL",
+                "`published`, or why there is no value: `unavailable [x]`, `not calculable "
+                "[z]`, `suppressed [u]` (base under 50), `suppressed [u1]` (population too "
+                "small), `confidential [c]`.",
+            ),
+            (
+                "unit",
+                "TEXT NOT NULL",
+                "`count`, `rate_per_1000` (population), `rate_per_1000_households`, "
+                "`rate_per_100000`, `percent` (share of the offences that involved a knife) "
+                "or `percent_change`.",
+            ),
+            (
+                "note_refs",
+                "TEXT",
+                "Numbers of the ONS notes attached to the row's area name or the column "
+                "heading, e.g. `4` or `7, 8` (see the workbook's Notes sheets).",
+            ),
+        ],
+    ),
 }
 
 

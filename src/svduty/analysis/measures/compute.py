@@ -38,6 +38,9 @@ class Geography:
     las: pd.DataFrame  # la_code, la_name, population_2021, population_2021_under_25
     lsoa_la: dict[str, str]  # LSOA (2011 or 2021) -> current LA, for LSOAs in the force area
     any_la: dict[str, str]  # any LA code (current or former) -> current LA
+    # Census 2021 residents (all ages, aged 0-24) of every force area and of England and Wales,
+    # the denominators of published figures
+    national: dict[str, tuple[int, int]]
 
     @classmethod
     def load(cls, wh: Warehouse, pfa_code: str, police_uk_force: str) -> Geography:
@@ -46,6 +49,13 @@ class Geography:
         lsoa = wh.table("ref_lsoa")
         lsoa = lsoa.filter(lsoa.pfa_code == pfa_code).select("lsoa_code", "la_code").execute()
         history = wh.table("ref_la_history").select("lad_code", "la_code").execute()
+        every = wh.table("ref_local_authority").execute()
+        by_force = every.groupby("pfa_code")[["population_2021", "population_2021_under_25"]].sum()
+        national = {c: (int(a), int(u)) for c, (a, u) in by_force.iterrows()}
+        national["K04000001"] = (
+            int(every["population_2021"].sum()),
+            int(every["population_2021_under_25"].sum()),
+        )
         return cls(
             pfa_code=pfa_code,
             pfa_name=str(las["pfa_name"].iloc[0]),
@@ -53,10 +63,13 @@ class Geography:
             las=las[["la_code", "la_name", "population_2021", "population_2021_under_25"]],
             lsoa_la=dict(zip(lsoa["lsoa_code"], lsoa["la_code"], strict=True)),
             any_la=dict(zip(history["lad_code"], history["la_code"], strict=True)),
+            national=national,
         )
 
     def population(self, code: str, under_25: bool) -> float | None:
         column = "population_2021_under_25" if under_25 else "population_2021"
+        if code in self.national and code != self.pfa_code:
+            return float(self.national[code][1 if under_25 else 0])
         if code == self.pfa_code:
             return float(self.las[column].sum())
         row = self.las[self.las["la_code"] == code]
@@ -436,6 +449,7 @@ def _row(r: dict, measure: Measure, got: counting.Counts, caveats: list[str]) ->
         "denominator": _clean(r["denominator"]),
         "multiplier": measure.multiplier,
         "rate": _clean(r["rate"]),
+        "published_rate": _clean(r.get("published_rate")),
         "lower_95": _clean(r["lower_95"]),
         "upper_95": _clean(r["upper_95"]),
         "lower_998": _clean(r["lower_998"]),

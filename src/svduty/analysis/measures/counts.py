@@ -106,7 +106,11 @@ def published_counts(wh: Warehouse, measure: Measure) -> Counts:
     """Published counts and, where published, their rates per 100,000 (ONS tables)."""
     table = wh.table("published_statistic")
     name = measure.filters.get("measure")
+    # One table per figure: the same year can appear in several (P5 and P6 both hold 2024).
+    sheet = measure.filters.get("sheet")
     counts = table.filter((table.measure == name) & table.offence.isnull())
+    if sheet:
+        counts = counts.filter(counts.sheet == sheet)
     rates = table.filter((table.measure == f"{name}_rate_per_100k") & table.offence.isnull())
     c = counts.select("area_code", "area_name", "period_start", "period_end", count=counts.value)
     r = rates.select("area_code", "period_start", "period_end", published_rate=rates.value)
