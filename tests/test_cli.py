@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 from conftest import AS_STREET, street_text
@@ -54,7 +56,7 @@ def test_demo_summary_accounts_for_every_violence_robbery_and_weapons_row(tmp_pa
     from svduty.settings import Config
     from test_police_uk_real import raw_counts
 
-    result = demo(Config.from_env(env(tmp_path)))
+    result = demo(Config.from_env(env(tmp_path)), synthetic=False)
     summary = result["violence_summary"]
     raw = raw_counts()
     for crime_type in CRIME_TYPES:
@@ -101,3 +103,29 @@ def test_partner_feed_ingest_needs_the_key_that_init_writes(tmp_path):
     (row,) = json.loads(q.stdout)["rows"]
     assert (row["file_name"], row["line"], row["field"]) == ("extract.csv", 3, "Offence code")
     assert "AS/23/2" not in q.stdout
+
+
+@pytest.mark.slow
+def test_the_full_demo_loads_every_synthetic_feed_and_labels_what_derives_from_it(tmp_path):
+    from svduty.cli import demo
+    from svduty.settings import Config
+    from svduty.sources.feeds import FEEDS
+
+    result = demo(Config.from_env(env(tmp_path)))
+    assert set(result["partner_feeds"]) == set(FEEDS)
+    for source, files in result["partner_feeds"].items():
+        assert files, source
+        assert {f["status"] for f in files} == {"loaded"}, source
+        assert all(f["synthetic"] and f["rows_quarantined"] == 0 for f in files), source
+    assert all(f["synthetic"] for f in result["partner_feed_coverage"])
+    by_measure = {}
+    for row in result["measures"]:
+        by_measure.setdefault(row["measure"], []).append(row)
+    # the real published knife figure is not synthetic; the partner-fed measures are, and say so
+    assert not any(r["synthetic"] for r in by_measure["knife-police-published"])
+    for measure in ("knife-police", "hospital-sharp-object", "homicide"):
+        assert all(r["synthetic"] for r in by_measure[measure])
+        assert all(r["caveats"][0].startswith("SYNTHETIC DATA") for r in by_measure[measure])
+    # the published Avon and Somerset figure for the year ending December 2024 (ONS table P6)
+    (ye_dec_2024,) = [r for r in by_measure["knife-police-published"] if r["period"] == "2024"]
+    assert ye_dec_2024["count"] == 1573

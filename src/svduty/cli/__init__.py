@@ -20,7 +20,8 @@ from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
-from svduty.cli.published import ingest_ons_prc_command
+from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
+from svduty.cli.synth import synth, synth_command
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
 from svduty.sources.feeds import FEEDS
@@ -48,6 +49,7 @@ app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
 app.add_typer(definition_cli.app, name="definition")
 ingest_app.command("ons-prc")(ingest_ons_prc_command)
+app.command("synth")(synth_command)
 console = Console()
 err = Console(stderr=True)
 
@@ -310,31 +312,70 @@ def quarantine_command(
 # ---- demo -------------------------------------------------------------------------------------
 
 
-def demo(config: Config) -> dict:
+DEMO_ONS_PRC = DEMO_POLICE_UK.parent.parent / "ons_prc"
+DEMO_SEED = 1
+HEADLINE = ("knife-police-published", "knife-police", "hospital-sharp-object", "homicide")
+
+
+def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) -> dict:
+    """Load the real open data (and, unless told not to, synthetic partner extracts); summarise."""
     setup = init(config)
+    progress("police.uk street files (real)")
     results = ingest(config, [DEMO_POLICE_UK / "avon-and-somerset"])
+    progress("ONS police force area tables (real)")
+    published = ingest_ons_prc_files(config, [DEMO_ONS_PRC])
+    partner: dict[str, list[dict]] = {}
+    if synthetic:
+        progress("generating SYNTHETIC partner extracts")
+        made = synth(config, DEMO_SEED)
+        folder = Path(made["out"])
+        for source in FEEDS:
+            progress(f"loading SYNTHETIC {source}")
+            partner[source] = [
+                r.as_dict() for r in ingest_feed_files(config, source, [folder / source])
+            ]
     area = partnership.load(config.partnership_path)
     with closing(connect(config.warehouse_url)) as warehouse:
         summary = violence_summary(
             warehouse, force=area.police_uk_force, pfa_code=area.police_force_area
         )
         cover = coverage(warehouse)
+        feeds = partner_loads(warehouse)
+    progress("the success measures")
+    headline = measures_cli.measures(
+        config,
+        measure_ids=[m for m in HEADLINE if synthetic or m == "knife-police-published"],
+        areas=[area.police_force_area],
+        period_types=("calendar_year", "financial_year"),
+    )
     return {
         "setup": setup,
         "files": [r.as_dict() for r in results],
+        "published": [r.as_dict() for r in published],
+        "partner_feeds": partner,
+        "partner_feed_coverage": feeds,
         "coverage": cover,
         "partnership": area.name,
         "violence_summary": summary,
+        "measures": headline,
     }
 
 
 @app.command("demo")
-def demo_command(as_json: JsonFlag = False) -> None:
-    """Load the bundled real Avon and Somerset open data and print a first violence summary."""
-    result = demo(Config.from_env())
+def demo_command(
+    as_json: JsonFlag = False,
+    synthetic: Annotated[
+        bool, typer.Option(help="Also generate and load SYNTHETIC partner extracts.")
+    ] = True,
+) -> None:
+    """Load the bundled real Avon and Somerset open data and SYNTHETIC partner extracts; print
+    a first violence summary and the success measures."""
+    config = Config.from_env()
     if as_json:
-        _emit(result)
+        _emit(demo(config, synthetic=synthetic))
         return
+    with console.status("Loading") as status:
+        result = demo(config, synthetic=synthetic, progress=lambda s: status.update(f"Loading {s}"))
     files = result["files"]
     by_status: dict[str, int] = {}
     for f in files:
@@ -351,7 +392,19 @@ def demo_command(as_json: JsonFlag = False) -> None:
             f"{c['rows_loaded']:,} rows loaded, {c['rows_quarantined']:,} quarantined; "
             f"missing: {', '.join(c['gaps']) or 'none'}"
         )
+    for p in result["published"]:
+        console.print(
+            f"ONS police force area tables: {p['file']} {p['status']} "
+            f"({p['rows_loaded']:,} figures, {p['rows_quarantined']:,} quarantined)"
+        )
+    for f in result["partner_feed_coverage"]:
+        console.print(
+            f"{f['source']}{' [SYNTHETIC]' if f['synthetic'] else ''}: {f['files']} files, "
+            f"{f['period_start']} to {f['period_end']}, {f['rows_loaded']:,} rows loaded, "
+            f"{f['rows_quarantined']:,} quarantined"
+        )
     _print_summary(result["violence_summary"])
+    measures_cli.print_rows(result["measures"])
 
 
 def _print_summary(rows: list[dict]) -> None:

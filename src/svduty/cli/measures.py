@@ -91,7 +91,7 @@ def command(
     elif as_csv:
         print(to_csv(rows), end="")
     else:
-        _print(rows)
+        print_rows(rows)
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -119,7 +119,7 @@ def _fmt(value, digits=2) -> str:
     return "" if value is None else f"{value:,.{digits}f}"
 
 
-def _print(rows: list[dict]) -> None:
+def print_rows(rows: list[dict]) -> None:
     if not rows:
         console.print("No measure has data yet: load some files first (`svduty ingest ...`).")
         return

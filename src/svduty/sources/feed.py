@@ -427,6 +427,7 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
     problem += " END" if checks else "NULL END"
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # stdout may be a --json document
         con.register("raw_rows", f.rows)
         con.register("known_areas", known_areas())
         base = f"""

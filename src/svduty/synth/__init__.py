@@ -1,0 +1,186 @@
+"""Synthetic partner extracts for Avon and Somerset: `generate(seed, out)` (`svduty synth`).
+
+Record-level partner data is never public, so svduty makes realistic synthetic extracts of each
+feed, seeded and calibrated to published figures, to show and test every feature end to end
+(docs/synthetic.md). One folder per feed under `out`; every file name starts with `SYNTHETIC-`,
+every row has `Synthetic` = Y, and `out/README.txt` says so with the seed and the svduty version.
+The same seed and version give byte-identical files.
+
+- police-crime: one record per real police.uk crime of the bundled months (police.py);
+- ed-assaults: monthly ISTV returns of the six emergency departments (health.py);
+- hospital-admissions: admissions for assault by local authority and year (health.py);
+- youth-justice, probation, fire, education: yearly counts by local authority (aggregates.py).
+
+This package imports svduty.sources and svduty.reference only (not the warehouse).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from svduty import __version__
+from svduty.synth import aggregates, areas, calibration, health, police
+from svduty.synth.output import PREFIX, Written
+
+FEEDS: tuple[str, ...] = (
+    "police-crime",
+    "ed-assaults",
+    "hospital-admissions",
+    "youth-justice",
+    "probation",
+    "fire",
+    "education",
+)
+README = "README.txt"
+MANIFEST = "manifest.json"
+
+__all__ = ["FEEDS", "Manifest", "SynthFile", "generate"]
+
+
+@dataclass(frozen=True)
+class SynthFile:
+    feed: str
+    path: str  # relative to the output folder, with / separators
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What `generate` wrote. Everything but `seconds` and `out` is also in manifest.json."""
+
+    seed: int
+    version: str
+    out: Path
+    months: tuple[str, ...]
+    years: tuple[int, ...]  # years (ending March) of the yearly feeds
+    files: tuple[SynthFile, ...]
+    knife: tuple[dict, ...]  # per year: the ONS share and the synthetic share
+    firearms: tuple[dict, ...]
+    seconds: float = field(default=0.0, compare=False)
+
+    def rows_by_feed(self) -> dict[str, int]:
+        return {f: sum(x.rows for x in self.files if x.feed == f) for f in FEEDS}
+
+    def files_by_feed(self) -> dict[str, int]:
+        return {f: sum(1 for x in self.files if x.feed == f) for f in FEEDS}
+
+    def document(self) -> dict:
+        """manifest.json: reproducible, so no timings and no absolute paths."""
+        return {
+            "synthetic": True,
+            "generator": "svduty synth",
+            "svduty_version": self.version,
+            "seed": self.seed,
+            "police_uk_months": list(self.months),
+            "years_ending": list(self.years),
+            "rows_by_feed": self.rows_by_feed(),
+            "knife_share_by_year": list(self.knife),
+            "firearm_flags_by_year": list(self.firearms),
+            "files": [f.__dict__ for f in self.files],
+        }
+
+    def as_dict(self) -> dict:
+        return self.document() | {"out": str(self.out), "seconds": round(self.seconds, 2)}
+
+
+def generate(seed: int, out: Path, *, months: Sequence[str] | None = None) -> Manifest:
+    """Write every synthetic feed under `out` and return what was written.
+
+    `months` (YYYY-MM) limits the police months (and so the ED months and the years of the
+    yearly feeds) to some of the bundled police.uk months; by default all of them. Earlier
+    synthetic files in the feed folders are removed first, so the folder holds one run.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _clear(out)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the reference tables load while the police.uk files are read
+        warm = [pool.submit(f) for f in (areas.lsoas, areas.population, calibration.csp_groups)]
+        police_result = police.generate(seed, out, months)
+        for w in warm:
+            w.result()
+    police_months = sorted({f.path.name[-14:-7] for f in police_result.files})
+    years = aggregates.years_of(police_months)
+    written: list[Written] = list(police_result.files)
+    written += health.generate_ed(seed, out, police_result.violence_with_injury, police_months)
+    written += health.generate_admissions(seed, out, years)
+    written += aggregates.youth_justice(seed, out, years)
+    written += aggregates.probation(seed, out, years)
+    written += aggregates.fire(seed, out, years)
+    written += aggregates.education(seed, out, years)
+    manifest = Manifest(
+        seed=int(seed),
+        version=__version__,
+        out=out,
+        months=tuple(police_months),
+        years=tuple(years),
+        files=tuple(
+            SynthFile(w.feed, w.path.relative_to(out).as_posix(), w.rows, w.sha256) for w in written
+        ),
+        knife=tuple(police_result.knife),
+        firearms=tuple(police_result.firearms),
+    )
+    (out / MANIFEST).write_text(json.dumps(manifest.document(), indent=1) + "\n")
+    (out / README).write_text(readme(manifest))
+    return Manifest(**(manifest.__dict__ | {"seconds": time.perf_counter() - started}))
+
+
+def _clear(out: Path) -> None:
+    for feed in FEEDS:
+        folder = out / feed
+        if folder.is_dir():
+            for path in sorted(folder.glob(f"{PREFIX}*")):
+                path.unlink()
+    for name in (README, MANIFEST):
+        (out / name).unlink(missing_ok=True)
+
+
+def readme(m: Manifest) -> str:
+    rows, files = m.rows_by_feed(), m.files_by_feed()
+    lines = [
+        "SYNTHETIC DATA: NOT REAL RECORDS",
+        "",
+        f"Every file in this folder was made by `svduty synth` (svduty {m.version}) with seed "
+        f"{m.seed}. No row is a real crime, attendance, admission or person. Every file name "
+        "starts with SYNTHETIC- and every row has the column Synthetic = Y, which svduty loads "
+        "into `synthetic` so that nothing made from these files can pass for real data.",
+        "",
+        "The same seed and svduty version give byte-identical files (manifest.json lists "
+        "each file with its SHA-256).",
+        "",
+        "One folder per feed; load one with `svduty ingest <feed> <folder>`:",
+    ]
+    for feed in FEEDS:
+        lines.append(f"  {feed + '/':22} {files[feed]:4} files {rows[feed]:9,} rows")
+    lines += [
+        "",
+        f"police-crime holds one record per real police.uk crime (not anti-social behaviour) of "
+        f"the {len(m.months)} bundled Avon and Somerset months ({m.months[0]} to {m.months[-1]}"
+        "): by LSOA, month and police.uk crime type the counts equal police.uk exactly. "
+        "Offence codes, times, places, victims, suspects, flags and references are drawn; the "
+        "knife flag matches the ONS share of selected offences per year:",
+    ]
+    for k in m.knife:
+        lines.append(
+            f"  year ending March {k['year_ending_march']}: {k['flagged']:,} of "
+            f"{k['selected_offences']:,} selected offences ({k['percent']}%); ONS "
+            f"{k['ons_period']}: {k['ons_percent']}%"
+        )
+    lines += [
+        "",
+        f"The yearly feeds cover the years ending {m.years[0]} to {m.years[-1]} for the five "
+        "local authorities (E06000022-E06000025, E06000066). Every calibration figure, its "
+        "source and what is assumed are in docs/synthetic.md.",
+        "",
+        "Built on police.uk and ONS data: contains public sector information licensed under the "
+        "Open Government Licence v3.0.",
+        "",
+    ]
+    return "\n".join(lines)
