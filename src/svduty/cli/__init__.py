@@ -20,8 +20,8 @@ from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
+from svduty.cli import synth as synth_cli
 from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
-from svduty.cli.synth import synth, synth_command
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
 from svduty.sources.feeds import FEEDS
@@ -49,7 +49,7 @@ app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
 app.add_typer(definition_cli.app, name="definition")
 ingest_app.command("ons-prc")(ingest_ons_prc_command)
-app.command("synth")(synth_command)
+app.command("synth")(synth_cli.synth_command)
 console = Console()
 err = Console(stderr=True)
 
@@ -327,7 +327,7 @@ def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) 
     partner: dict[str, list[dict]] = {}
     if synthetic:
         progress("generating SYNTHETIC partner extracts")
-        made = synth(config, DEMO_SEED)
+        made = synth_cli.synth(config, DEMO_SEED)
         folder = Path(made["out"])
         for source in FEEDS:
             progress(f"loading SYNTHETIC {source}")

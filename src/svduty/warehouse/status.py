@@ -7,6 +7,7 @@ from datetime import date
 import ibis
 
 from svduty.sources import police_uk
+from svduty.sources.feeds import FEEDS
 from svduty.warehouse.connection import Warehouse
 
 
@@ -101,8 +102,7 @@ def partner_loads(warehouse: Warehouse) -> list[dict]:
     """Per partner feed and provider: files, period covered, rows, and whether synthetic."""
     loads = warehouse.table("loads")
     current = loads.filter(
-        (loads.source != police_uk.SOURCE)
-        & (loads.source != "reference")
+        loads.source.isin(list(FEEDS))
         & (loads.status != "refused")
         & loads.superseded_by_load_id.isnull()
     )
