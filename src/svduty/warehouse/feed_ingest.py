@@ -12,7 +12,6 @@ from pathlib import Path
 
 from svduty.privacy.pseudonymise import Pseudonymiser
 from svduty.sources import feed as feeds_base
-from svduty.sources.errors import FileRefused
 from svduty.sources.feeds import FEEDS
 from svduty.warehouse import loads
 from svduty.warehouse.connection import Warehouse
@@ -42,35 +41,30 @@ def ingest_feed(
 ) -> list[FileResult]:
     feed = FEEDS[source]
     uses_key = any(c.kind == "identifier" for c in feed.columns)
-    results = []
-    for path in expand_paths(paths):
-        try:
-            read = feeds_base.read(path, feed, pseudonymiser.token)
-        except FileRefused as refused:
-            result = loads.record_refusal(
-                warehouse, source, path.name, refused.reason, str(refused), loaded_by
-            )
-        else:
-            checked = feeds_base.validate(feed, read)
-            incoming = Incoming(
-                source=source,
-                table=feed.table,
-                file_name=path.name,
-                sha256=read.sha256,
-                rows_read=read.rows_read,
-                loaded=checked.loaded,
-                quarantined=checked.quarantined,
-                covers=checked.covers,
-                period_start=checked.period_start,
-                period_end=checked.period_end,
-                synthetic=checked.synthetic,
-                key_fingerprint=pseudonymiser.fingerprint if uses_key else None,
-                unique_key=feed.unique_key,
-                period_columns=feed.period if feed.overlap_by_period else None,
-            )
-            result = loads.commit(
-                warehouse, incoming, loaded_by=loaded_by, pause_before_commit=pause_before_commit
-            )
-        progress(result)
-        results.append(result)
-    return results
+
+    def load_one(path: Path) -> FileResult:
+        read = feeds_base.read(path, feed, pseudonymiser.token)
+        checked = feeds_base.validate(feed, read)
+        incoming = Incoming(
+            source=source,
+            table=feed.table,
+            file_name=path.name,
+            sha256=read.sha256,
+            rows_read=read.rows_read,
+            loaded=checked.loaded,
+            quarantined=checked.quarantined,
+            covers=checked.covers,
+            period_start=checked.period_start,
+            period_end=checked.period_end,
+            synthetic=checked.synthetic,
+            key_fingerprint=pseudonymiser.fingerprint if uses_key else None,
+            unique_key=feed.unique_key,
+            period_columns=feed.period if feed.overlap_by_period else None,
+        )
+        return loads.commit(
+            warehouse, incoming, loaded_by=loaded_by, pause_before_commit=pause_before_commit
+        )
+
+    return loads.load_each(
+        warehouse, source, expand_paths(paths), load_one, loaded_by=loaded_by, progress=progress
+    )

@@ -10,12 +10,14 @@ rows would be counted twice, and which of the two is right is for a person to de
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
 
+from svduty.sources.errors import FileRefused
 from svduty.warehouse.connection import Transaction, Warehouse
 
 
@@ -202,6 +204,30 @@ def _commit(warehouse, incoming: Incoming, loaded_by, scope, result, pause_befor
         rows_loaded=loaded,
         rows_quarantined=quarantined,
     )
+
+
+def load_each(
+    warehouse: Warehouse,
+    source: str,
+    files: Iterable[Path],
+    load_one: Callable[[Path], FileResult],
+    *,
+    loaded_by: str,
+    progress: Callable[[FileResult], None] = lambda result: None,
+) -> list[FileResult]:
+    """Load files one by one: `load_one` reads and commits a file, or raises FileRefused,
+    which is recorded in `loads`. One result per file, in order; `progress` sees each."""
+    results = []
+    for path in files:
+        try:
+            result = load_one(path)
+        except FileRefused as refused:
+            result = record_refusal(
+                warehouse, source, path.name, refused.reason, str(refused), loaded_by
+            )
+        progress(result)
+        results.append(result)
+    return results
 
 
 def record_refusal(

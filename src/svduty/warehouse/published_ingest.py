@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 from svduty.sources import ons_prc
-from svduty.sources.errors import FileRefused
 from svduty.warehouse import loads
 from svduty.warehouse.connection import Warehouse
 from svduty.warehouse.loads import FileResult, Incoming
@@ -44,19 +43,16 @@ def ingest_ons_prc(
     pause_before_commit: Path | None = None,
 ) -> list[FileResult]:
     """Load ONS police force area workbooks; one FileResult per file, in the order given."""
-    results = []
-    for path in expand_paths(paths):
-        try:
-            workbook = ons_prc.read_workbook(path)
-        except FileRefused as refused:
-            result = loads.record_refusal(
-                warehouse, ons_prc.SOURCE, path.name, refused.reason, str(refused), loaded_by
-            )
-        else:
-            result = _commit(warehouse, workbook, loaded_by, pause_before_commit)
-        progress(result)
-        results.append(result)
-    return results
+    return loads.load_each(
+        warehouse,
+        ons_prc.SOURCE,
+        expand_paths(paths),
+        lambda path: _commit(
+            warehouse, ons_prc.read_workbook(path), loaded_by, pause_before_commit
+        ),
+        loaded_by=loaded_by,
+        progress=progress,
+    )
 
 
 def _commit(
