@@ -30,8 +30,12 @@ test: install-test lint
 docs: install
 	$(BIN)/python -m svduty.docs
 
+# ingest (about a minute), the evidence base for Avon and Somerset (about two minutes) and Gi*
+# over a national-scale H3 grid (about ten minutes); figures and machine in docs/benchmarks.md
 bench: install-test
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_evidence.py
+	$(BIN)/python benchmarks/bench_hotspots.py
 
 clean:
 	rm -rf $(VENV) svduty-data .pytest_cache .ruff_cache
