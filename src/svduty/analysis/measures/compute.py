@@ -134,7 +134,10 @@ def measure_rows(
     if got.synthetic:
         caveats.insert(0, SYNTHETIC_NOTE)
     out = []
-    for r in frame.sort_values(["area_order", "period_type", "period_start"]).to_dict("records"):
+    # area_code and area_name order the other areas of published figures, which share one
+    # area_order and which no engine returns in a set order (Spark and DuckDB differ).
+    order = ["area_order", "area_code", "area_name", "period_type", "period_start"]
+    for r in frame.sort_values(order).to_dict("records"):
         out.append(_row(r, measure, got, caveats))
     return out
 
@@ -435,7 +438,7 @@ def _row(r: dict, measure: Measure, got: counting.Counts, caveats: list[str]) ->
         "source": measure.source,
         "synthetic": got.synthetic,
         "definition": got.definition_version,
-        "area_code": r["area_code"],
+        "area_code": _clean(r["area_code"]),
         "area_name": r.get("area_name") if isinstance(r.get("area_name"), str) else None,
         "period_type": r["period_type"],
         "period": r["period_label"],
