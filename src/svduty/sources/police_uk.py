@@ -4,13 +4,14 @@ One file is one force's crimes and anti-social behaviour for one month, 12 colum
 file gives the raw rows with their line numbers; validating them splits the rows into the
 canonical `police_uk_street` rows and quarantined rows, each with the field and a reason a
 person can act on. Validation is one vectorised DuckDB query, so a month of ~15,000 rows costs
-milliseconds rather than a Python loop per row.
+milliseconds rather than a Python loop per row. The query returns only what it computes (the
+failing check, the parsed coordinates and month); the text columns of the canonical rows are the
+parsed Arrow columns themselves, never copied through DuckDB and back.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -20,10 +21,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from svduty.sources.errors import FileRefused
-from svduty.sources.rawfile import read_raw
+from svduty.sources.rawfile import is_blank, read_raw
 
 SOURCE = "police-uk-street"
 
@@ -138,7 +140,7 @@ def read_street_file(path: Path, forces: Mapping[str, str]) -> StreetFile:
     """
     raw = read_raw(path)
     _check_header(path, raw.header)
-    if not raw.body.strip():
+    if is_blank(raw.body):
         raise FileRefused(
             path,
             "the file has a header but no rows; a police.uk month always has rows, so the "
@@ -193,11 +195,9 @@ def _parse(body: bytes) -> tuple[pa.Table, pa.Table]:
         bad.append((row.number, row.text))
         return "skip"
 
-    table = _read_csv(body, keep_ragged, use_threads=True)
-    if bad and any(number is None for number, _ in bad):
-        # Arrow only knows row numbers when it parses on one thread: read again to get them.
-        bad.clear()
-        table = _read_csv(body, keep_ragged, use_threads=False)
+    # One thread: Arrow knows the row numbers of skipped rows only then, and a loader parses
+    # several files at once anyway.
+    table = _read_csv(body, keep_ragged)
     lines = _line_numbers(table.num_rows, bad)
     table = table.add_column(0, "line", lines)
     ragged = pa.table(
@@ -209,10 +209,10 @@ def _parse(body: bytes) -> tuple[pa.Table, pa.Table]:
     return table, ragged
 
 
-def _read_csv(body: bytes, handler, *, use_threads: bool) -> pa.Table:
+def _read_csv(body: bytes, handler) -> pa.Table:
     return pacsv.read_csv(
-        io.BytesIO(body),
-        read_options=pacsv.ReadOptions(column_names=list(COLUMNS), use_threads=use_threads),
+        pa.BufferReader(body),  # zero-copy, and read without going back through Python
+        read_options=pacsv.ReadOptions(column_names=list(COLUMNS), use_threads=False),
         parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
         convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in COLUMNS},
@@ -273,63 +273,134 @@ def _modal(rows: pa.Table, column: str) -> str | None:
 def validate(files: Sequence[StreetFile], forces: Mapping[str, str]) -> list[Validated]:
     """Split each file's rows into canonical rows and quarantined rows with their reasons.
 
-    All files are checked in one query: the per-query cost in DuckDB is larger than the cost of
-    checking a month of rows, so a year of files validates in about the time of one.
+    All the files given are checked in one query (see Validator).
     """
     if not files:
         return []
-    scope = pa.table(
-        {
-            "file_index": pa.array(range(len(files)), pa.int32()),
-            "file_month": [f.month for f in files],
-            "file_force_name": [f.force_name for f in files],
-            "file_force": [f.force_slug for f in files],
-        }
-    )
-    raw = pa.concat_tables(
-        f.rows.add_column(0, "file_index", pa.array(np.full(f.rows.num_rows, i, np.int32)))
-        for i, f in enumerate(files)
-    )
-    con = duckdb.connect()
-    try:
+    with Validator(forces) as validator:
+        return validator.validate(files)
+
+
+class Validator:
+    """Validates street files; holds one in-memory DuckDB connection with the reference lists.
+
+    Not thread-safe: give each thread its own. The files of one call are checked in one query;
+    planning it costs about as much as checking a small file, so a loader passes a few at a time
+    (and validates the next few while it writes these).
+    """
+
+    def __init__(self, forces: Mapping[str, str]):
+        # One thread: a file is a few thousand rows, and a loader runs one validator per core.
+        self._con = duckdb.connect(config={"threads": 1})
+        self._con.register("known_forces", pa.table({"name": sorted(set(forces.values()))}))
+        self._con.register("crime_types", pa.table({"name": sorted(CRIME_TYPES)}))
+        self._con.register("outcomes", pa.table({"name": sorted(OUTCOMES)}))
+        self._con.register("uk_box", pa.table({k: [v] for k, v in _UK_BOX.items()}))
+
+    def __enter__(self) -> Validator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def validate(self, files: Sequence[StreetFile]) -> list[Validated]:
+        if not files:
+            return []
+        scope = pa.table(
+            {
+                "file_index": pa.array(range(len(files)), pa.int32()),
+                "file_month": [f.month for f in files],
+                "file_force_name": [f.force_name for f in files],
+                "file_force": [f.force_slug for f in files],
+            }
+        )
+        raw = pa.concat_tables(
+            f.rows.add_column(0, "file_index", pa.array(np.full(f.rows.num_rows, i, np.int32)))
+            for i, f in enumerate(files)
+        )
+        con = self._con
         con.register("raw_rows", raw)
         con.register("file_scope", scope)
-        con.register("known_forces", pa.table({"name": sorted(set(forces.values()))}))
-        con.register("crime_types", pa.table({"name": sorted(CRIME_TYPES)}))
-        con.register("outcomes", pa.table({"name": sorted(OUTCOMES)}))
-        con.register("uk_box", pa.table({k: [v] for k, v in _UK_BOX.items()}))
-        # Most files are clean: find the failing check per row first, and spend time on
-        # messages and row copies only for the rows that fail.
-        checked = con.sql(_CHECK_SQL).to_arrow_table()
-        failing = pa.compute.is_valid(checked.column("problem"))
-        loaded = checked.filter(pa.compute.invert(failing))
-        quarantined = _EMPTY_QUARANTINE_WITH_INDEX
-        if pa.compute.any(failing).as_py():
-            con.register("failing", checked.filter(failing).select(["file_index", "line"]))
-            quarantined = con.sql(_REASON_SQL).to_arrow_table()
-    finally:
-        con.close()
-    loaded_by_file = _split_by_file(loaded, len(files))
-    quarantined_by_file = _split_by_file(quarantined, len(files))
-    return [
-        Validated(
-            loaded=loaded_by_file[i].select(list(CANONICAL_COLUMNS)),
-            quarantined=_with_ragged(
-                quarantined_by_file[i].select(list(QUARANTINE_COLUMNS)), f.ragged
-            ),
-        )
-        for i, f in enumerate(files)
-    ]
+        try:
+            # Most files are clean: find the failing check per row first, and spend time on
+            # messages and row copies only for the rows that fail.
+            checked = _in_row_order(con.sql(_CHECK_SQL).to_arrow_table(), raw)
+            failing = pc.is_valid(checked.column("problem"))
+            quarantined = _EMPTY_QUARANTINE_WITH_INDEX
+            if pc.any(failing).as_py():
+                con.register("failing", checked.filter(failing).select(["file_index", "line"]))
+                try:
+                    quarantined = con.sql(_REASON_SQL).to_arrow_table()
+                finally:
+                    con.unregister("failing")
+        finally:
+            con.unregister("raw_rows")
+            con.unregister("file_scope")
+        quarantined_by_file = _split_by_file(quarantined, len(files))
+        out = []
+        start = 0
+        for i, f in enumerate(files):
+            part = checked.slice(start, f.rows.num_rows)
+            start += f.rows.num_rows
+            out.append(
+                Validated(
+                    loaded=_canonical(f, part),
+                    quarantined=_with_ragged(
+                        quarantined_by_file[i].select(list(QUARANTINE_COLUMNS)), f.ragged
+                    ),
+                )
+            )
+        return out
+
+
+def _in_row_order(checked: pa.Table, raw: pa.Table) -> pa.Table:
+    """The check results in the order of the rows checked (file, then line): a one-thread query
+    over one table keeps that order already, and a sort is needed only if it did not."""
+    for key in ("file_index", "line"):
+        if not checked.column(key).equals(raw.column(key)):
+            return checked.sort_by([("file_index", "ascending"), ("line", "ascending")])
+    return checked
+
+
+def _canonical(f: StreetFile, checked: pa.Table) -> pa.Table:
+    """The canonical rows of one file: its parsed text columns as they are, plus what the check
+    query computed; without the rows that failed a check."""
+    if not checked.column("line").equals(f.rows.column("line")):  # _in_row_order's promise
+        raise AssertionError(f"{f.path.name}: validation rows out of step with the parsed rows")
+    rows = f.rows
+    n = rows.num_rows
+    table = pa.table(
+        {
+            "force": pa.repeat(pa.scalar(f.force_slug, pa.string()), n),
+            "line": rows.column("line"),
+            "crime_id": rows.column("Crime ID"),
+            "month": checked.column("month"),
+            "reported_by": rows.column("Reported by"),
+            "falls_within": rows.column("Falls within"),
+            "longitude": checked.column("longitude"),
+            "latitude": checked.column("latitude"),
+            "location": rows.column("Location"),
+            "lsoa_code": rows.column("LSOA code"),
+            "lsoa_name": rows.column("LSOA name"),
+            "crime_type": rows.column("Crime type"),
+            "last_outcome": rows.column("Last outcome category"),
+            "context": rows.column("Context"),
+        }
+    ).select(list(CANONICAL_COLUMNS))
+    problem = checked.column("problem")
+    if problem.null_count == n:
+        return table
+    return table.filter(pc.is_null(problem))
 
 
 def _split_by_file(table: pa.Table, n_files: int) -> list[pa.Table]:
-    """One table per file index, in one sort rather than one scan per file."""
-    index = table.column("file_index").to_numpy()
-    order = np.argsort(index, kind="stable")
-    ordered = table.take(pa.array(order))
-    ends = np.cumsum(np.bincount(index, minlength=n_files))
-    starts = np.concatenate(([0], ends[:-1]))
-    return [ordered.slice(int(a), int(b - a)) for a, b in zip(starts, ends, strict=True)]
+    """One table per file index, from a table ordered by file index."""
+    counts = np.bincount(table.column("file_index").to_numpy(), minlength=n_files)
+    ends = np.cumsum(counts)
+    return [table.slice(int(end - n), int(n)) for end, n in zip(ends, counts, strict=True)]
 
 
 def _with_ragged(quarantined: pa.Table, ragged: pa.Table) -> pa.Table:
@@ -383,13 +454,17 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "context",
 )
 
+_MONTH_FORM = "\\d{4}-(0[1-9]|1[0-2])"  # a regular expression, inside SQL quotes
+
 # Each check is (field, code, condition that means the row is bad, message). The first failing
 # check of a row is the one reported; the order runs from "the row is unusable" to details.
 _CHECKS: tuple[tuple[str, str, str, str], ...] = (
     (
         "Month",
         "month_form",
-        """m IS NULL OR NOT regexp_full_match(m, '\\d{4}-(0[1-9]|1[0-2])')""",
+        # Nearly every row's Month is the file's month, whose form is checked once per file.
+        f"""m IS NULL OR NOT CASE WHEN m = file_month THEN file_month_ok
+                                 ELSE regexp_full_match(m, '{_MONTH_FORM}') END""",
         """'Month ' || coalesce('''' || m || '''', 'is blank;') || ' is not a month in the form YYYY-MM'
            || CASE WHEN regexp_matches(coalesce(m, ''), '[A-Za-z]{3}-\\d{2}|/')
                    THEN ' (a spreadsheet reformatted it: save the original police.uk file again)'
@@ -428,7 +503,9 @@ _CHECKS: tuple[tuple[str, str, str, str], ...] = (
     (
         "Crime ID",
         "crime_id_form",
-        "cid IS NOT NULL AND NOT regexp_full_match(cid, '[0-9a-f]{64}')",
+        # = NOT regexp_full_match(cid, '[0-9a-f]{64}'): a hex-only string's bytes are its
+        # characters. Looking for one wrong character is faster than matching all 64.
+        "cid IS NOT NULL AND (strlen(cid) <> 64 OR regexp_matches(cid, '[^0-9a-f]'))",
         """'Crime ID ' || '''' || left(cid, 70) || ''' is not a police.uk crime ID (64 hexadecimal'
            || ' characters, or blank for anti-social behaviour)'""",
     ),
@@ -485,16 +562,19 @@ _EMPTY_QUARANTINE_WITH_INDEX = pa.table(
     | {c: pa.array([], pa.string()) for c in QUARANTINE_COLUMNS[1:]}
 )
 
-_ROW = """
+_ROW = f"""
     SELECT
-        file_index, line, file_month, file_force_name, file_force,
+        file_index, line, file_month, file_month_ok, file_force_name, file_force,
         lon_min, lon_max, lat_min, lat_max,
         "Crime ID" AS cid, "Month" AS m, "Reported by" AS rb, "Falls within" AS fw,
         "Longitude" AS lon_txt, "Latitude" AS lat_txt,
         TRY_CAST("Longitude" AS DOUBLE) AS lon, TRY_CAST("Latitude" AS DOUBLE) AS lat,
         "Location" AS loc, "LSOA code" AS lsoa, "LSOA name" AS lsoa_nm,
         "Crime type" AS ct, "Last outcome category" AS outcome, "Context" AS ctx
-    FROM raw_rows JOIN file_scope USING (file_index) CROSS JOIN uk_box
+    FROM raw_rows
+    JOIN (SELECT *, regexp_full_match(file_month, '{_MONTH_FORM}') AS file_month_ok
+          FROM file_scope) USING (file_index)
+    CROSS JOIN uk_box
 """
 
 
@@ -506,21 +586,11 @@ _CHECK_SQL = f"""
     WITH r AS ({_ROW})
     SELECT
         file_index,
-        file_force AS force,
         line,
-        cid AS crime_id,
         TRY_CAST(m || '-01' AS DATE) AS month,
-        rb AS reported_by,
-        fw AS falls_within,
         lon AS longitude,
         lat AS latitude,
-        loc AS location,
-        lsoa AS lsoa_code,
-        lsoa_nm AS lsoa_name,
-        ct AS crime_type,
-        outcome AS last_outcome,
-        ctx AS context,
-        {_case(lambda c: f"{_CHECKS.index(c)}")} AS problem
+        {_case(lambda c: f"{_CHECKS.index(c)}")}::TINYINT AS problem
     FROM r
 """
 

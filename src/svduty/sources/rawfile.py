@@ -50,7 +50,7 @@ def read_raw(path: Path) -> RawText:
             "'CSV UTF-8 (Comma delimited)'",
             code="not_csv",
         )
-    if not data.strip():
+    if is_blank(data):
         raise FileRefused(
             path, "the file is empty (no header, no rows); download it again", code="empty"
         )
@@ -70,6 +70,11 @@ def read_raw(path: Path) -> RawText:
     )
 
 
+def is_blank(data: bytes) -> bool:
+    """True if `data` is empty or only whitespace (what `not data.strip()` says, without a copy)."""
+    return not data or data.isspace()
+
+
 def _gunzip(path: Path, data: bytes) -> bytes:
     try:
         return gzip.decompress(data)
@@ -83,6 +88,8 @@ def _gunzip(path: Path, data: bytes) -> bytes:
 
 
 def _check_utf8(path: Path, data: bytes) -> None:
+    if data.isascii():  # ASCII is UTF-8; checking it is a fast scan, decoding it a copy
+        return
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:

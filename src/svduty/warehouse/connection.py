@@ -6,12 +6,20 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import ibis
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from svduty.warehouse import schema
+
+if TYPE_CHECKING:
+    import ibis
+
+# How large DuckDB's write-ahead log may grow during a bulk load before DuckDB checkpoints on
+# its own (its default is 16 MiB). See Warehouse.bulk_load.
+BULK_LOAD_CHECKPOINT_THRESHOLD = "256MiB"
 
 
 class Warehouse:
@@ -19,21 +27,40 @@ class Warehouse:
 
     def __init__(self, url: str):
         self.url = url
+        self._ibis: ibis.BaseBackend | None = None
         if url.startswith("duckdb://"):
             path = url.removeprefix("duckdb://") or ":memory:"
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                path = str(Path(path).absolute())
             self.kind = "duckdb"
-            self.ibis = ibis.duckdb.connect(path)
+            # Ibis is imported (about a quarter of a second) only when something reads through
+            # it; writing needs only the DuckDB connection. The two settings are the ones Ibis
+            # makes on every DuckDB connection it opens, so both paths see the same session.
+            self._raw = duckdb.connect(path)
+            self._raw.execute("SET TimeZone = 'UTC'")
+            self._raw.execute("SET python_enable_replacements = false")
         elif url.startswith(("postgres://", "postgresql://")):
+            import ibis
+
             self.kind = "postgres"
-            self.ibis = ibis.connect(url.replace("postgresql://", "postgres://", 1))
+            self._ibis = ibis.connect(url.replace("postgresql://", "postgres://", 1))
+            self._raw = self._ibis.con
         else:
             raise ValueError(
                 f"warehouse URL {url!r} is neither duckdb:///path nor postgres://...; "
                 "set SVDUTY_WAREHOUSE_URL"
             )
         self.ensure_schema()
+
+    @property
+    def ibis(self) -> ibis.BaseBackend:
+        """The Ibis backend over the warehouse's own connection (made on first use)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self._raw)
+        return self._ibis
 
     def ensure_schema(self) -> None:
         with self.transaction() as tx:
@@ -56,7 +83,7 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        raw = self.ibis.con
+        raw = self._raw
         if self.kind == "duckdb":
             raw.begin()
             try:
@@ -69,8 +96,42 @@ class Warehouse:
             with raw.transaction(), raw.cursor() as cur:
                 yield Transaction(self, cur)
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Many transactions in a row, each still atomic and durable on its own.
+
+        DuckDB checkpoints (rewrites the changed row groups into the database file) whenever
+        its write-ahead log passes 16 MiB, and each checkpoint rewrites the table's unfinished
+        row group again, so a month-by-month load pays for the same rows several times. Here the
+        log may grow to BULK_LOAD_CHECKPOINT_THRESHOLD and there is one checkpoint at the end
+        (with DuckDB's threads back). Every commit still reaches the log on disk before it
+        returns; a crash loses nothing committed, and reopening replays the log. The settings
+        are put back however the block ends. PostgreSQL needs nothing of this.
+        """
+        if self.kind != "duckdb":
+            yield
+            return
+        raw = self._raw
+        settings = {
+            name: raw.execute("SELECT current_setting(?)", (name,)).fetchone()[0]
+            for name in ("checkpoint_threshold", "threads")
+        }
+        raw.execute(f"SET checkpoint_threshold = '{BULK_LOAD_CHECKPOINT_THRESHOLD}'")
+        # The loader reads and validates files on the other cores while a commit runs; DuckDB's
+        # own threads would only contend with them (and its inserts are small).
+        raw.execute("SET threads = 1")
+        try:
+            yield
+        finally:
+            for name, value in settings.items():
+                raw.execute(f"SET {name} = '{value}'")
+        raw.execute("CHECKPOINT")
+
     def close(self) -> None:
-        self.ibis.disconnect()
+        if self._ibis is not None:
+            self._ibis.disconnect()
+        else:
+            self._raw.close()
 
 
 class Transaction:
