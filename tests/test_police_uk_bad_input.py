@@ -135,3 +135,10 @@ def test_row_with_too_many_fields_is_quarantined_not_lost(warehouse, tmp_path):
     (q,) = quarantine(warehouse)
     assert q["line"] == 11 and q["reason_code"] == "wrong_field_count"
     assert r.rows_read == len(rows) - 2
+
+
+def test_a_file_named_for_a_month_that_does_not_exist_is_refused(warehouse, tmp_path):
+    path = write_variant(tmp_path, "2018-13-avon-and-somerset-street.csv", street_text())
+    (r,) = load(warehouse, path)
+    assert r.status == "refused" and "'2018-13'" in r.message and "not a month" in r.message
+    assert rows_in(warehouse) == 0

@@ -248,11 +248,18 @@ def _identify(path: Path, rows: pa.Table, forces: Mapping[str, str]) -> tuple[st
                 "YYYY-MM-<force>-street.csv, e.g. 2018-01-avon-and-somerset-street.csv",
                 code="unknown_force",
             )
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", match["month"]):
+            raise FileRefused(
+                path,
+                f"'{match['month']}' in the file name is not a month (YYYY-MM, 01 to 12); "
+                "rename the file to the month it holds, as police.uk does",
+                code="unknown_scope",
+            )
         return slug, match["month"]
     by_name = {name: slug for slug, name in forces.items()}
     reporters = _modal(rows, "Reported by")
     months = _modal(rows, "Month")
-    if reporters not in by_name or not re.fullmatch(r"\d{4}-\d{2}", months or ""):
+    if reporters not in by_name or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", months or ""):
         raise FileRefused(
             path,
             "cannot tell which force and month this file is for; rename it as police.uk does, "
