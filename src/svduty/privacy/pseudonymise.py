@@ -33,7 +33,8 @@ class Pseudonymiser:
     def __init__(self, key: bytes):
         if len(key) < KEY_BYTES:
             raise KeyProblem(f"a pseudonymisation key must be at least {KEY_BYTES} bytes")
-        self._key = key
+        # The keyed state is made once; each token copies it (cheaper than hmac.new per value).
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
         # Identifies the key without revealing it: a hash of a hash, never of the key alone.
         self.fingerprint = hashlib.sha256(b"svduty-key-fingerprint" + key).hexdigest()[:16]
 
@@ -48,7 +49,9 @@ class Pseudonymiser:
         normal = " ".join(identifier.split()).upper()
         if not normal:
             return None
-        return hmac.new(self._key, normal.encode("utf-8"), hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update(normal.encode("utf-8"))
+        return mac.hexdigest()
 
     def tokens(self, identifiers: Iterable[str | None]) -> list[str | None]:
         return [self.token(i) for i in identifiers]

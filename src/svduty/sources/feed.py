@@ -19,11 +19,13 @@ the same way for every feed:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -407,6 +409,21 @@ def known_areas() -> pa.Table:
     )
 
 
+_local = threading.local()
+
+
+def _validator() -> duckdb.DuckDBPyConnection:
+    """This thread's in-memory DuckDB for validation, with the reference codes registered once:
+    a new connection per file costs more than checking a month of rows."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # stdout may be a --json document
+        con.register("known_areas", known_areas())
+        _local.con = con
+    return con
+
+
 def validate(feed: Feed, f: FeedFile) -> Validated:
     """Parse and check every row in one query; quarantine the first failure of each row."""
     present = set(f.present)
@@ -425,11 +442,9 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
     derived = [f"{d.sql} AS {d.name}" for d in feed.derived]
     problem = "CASE " + " ".join(f"WHEN {b} THEN {i}" for i, (_, _, b, _) in enumerate(checks))
     problem += " END" if checks else "NULL END"
-    con = duckdb.connect()
+    con = _validator()
     try:
-        con.execute("SET enable_progress_bar = false")  # stdout may be a --json document
         con.register("raw_rows", f.rows)
-        con.register("known_areas", known_areas())
         base = f"""
             WITH r AS (SELECT line, {", ".join(parts)} FROM raw_rows),
             p AS (SELECT *, {", ".join(parsed + extra)} FROM r)
@@ -449,7 +464,9 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
             " FROM loaded_rows"
         ).fetchone()
     finally:
-        con.close()
+        for name in ("raw_rows", "failing", "loaded_rows"):
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(name)
     quarantined = _with_ragged(quarantined, f.ragged, len(f.present))
     return Validated(
         loaded=loaded.select(feed.canonical_names()),

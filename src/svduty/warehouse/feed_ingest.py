@@ -65,6 +65,8 @@ def ingest_feed(
             warehouse, incoming, loaded_by=loaded_by, pause_before_commit=pause_before_commit
         )
 
-    return loads.load_each(
-        warehouse, source, expand_paths(paths), load_one, loaded_by=loaded_by, progress=progress
-    )
+    # Many small commits in a row: checkpoint once at the end (see Warehouse.bulk_load).
+    with warehouse.bulk_load():
+        return loads.load_each(
+            warehouse, source, expand_paths(paths), load_one, loaded_by=loaded_by, progress=progress
+        )
