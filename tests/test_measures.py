@@ -103,12 +103,34 @@ def test_a_year_with_a_missing_month_has_a_count_but_no_rate(filled):
     assert row["rate"] is None and row["change_pct"] is None
 
 
-def test_change_from_baseline_uses_the_rate_ratio_interval(filled):
+def test_change_from_baseline_uses_the_rate_ratio_interval(filled, tmp_path):
     rows = rows_for(filled, "police-uk-robbery", period_types=("quarter", "calendar_year"))
     # baseline 2018 for police.uk measures: the baseline row carries no change of its own
     assert pick(rows, PFA, "2018")["change_pct"] is None
     # quarters have no baseline year to compare with
     assert all(r["change_pct"] is None for r in rows if r["period_type"] == "quarter")
+
+    # the catalogue's baseline (2019, so the financial year 2019/20) against 2022/23
+    wh = connect(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        load_reference(wh, loaded_by="test")
+        f = tmp_path / "hes.csv"
+        f.write_text(
+            "Period start,Period end,Area code,Age band,Sex,Measure,Count\n"
+            "2019-04-01,2020-03-31,E06000023,,,X99,50\n"
+            "2022-04-01,2023-03-31,E06000023,,,X99,61\n"
+        )
+        ingest_feed(wh, "hospital-admissions", [f], pseudonymiser=Pseudonymiser(b"k" * 32),
+                    loaded_by="test")  # fmt: skip
+        row = pick(rows_for(wh, "hospital-sharp-object"), "E06000023", "2022/23", "financial_year")
+    finally:
+        wh.close()
+    # same population both years: the rate ratio is 61/50, SE(log RR) = sqrt(1/61 + 1/50)
+    ratio, se, z = 61 / 50, math.sqrt(1 / 61 + 1 / 50), stats.norm.ppf(0.975)
+    assert row["baseline"] == "2019/20"
+    assert row["change_pct"] == pytest.approx(100 * (ratio - 1))
+    assert row["change_lower"] == pytest.approx(100 * (ratio * math.exp(-z * se) - 1))
+    assert row["change_upper"] == pytest.approx(100 * (ratio * math.exp(z * se) - 1))
 
 
 def test_quarters_sum_to_the_year(filled):

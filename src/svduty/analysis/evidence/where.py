@@ -869,9 +869,9 @@ def events(
         table = annotated.table.filter(annotated.table.in_scope)
         if m.strand:
             table = table.filter(table.strand == m.strand)
-    table = counting._filtered(table, m)
+    table = counting.filtered(table, m)
     if m.under_25:
-        table = counting._under_25(table, m.source)
+        table = counting.only_under_25(table, m.source)
     year = table[counting.EVENT_DATE[m.source]].cast("date").year()
     table = table.mutate(year=year)
     table = table.filter(table.year.isin([int(y) for y in years]))

@@ -61,9 +61,9 @@ def record_counts(wh: Warehouse, measure: Measure, *, police_uk_force: str) -> C
         notes = tuple(n.text for n in annotated.notes if hasattr(n, "text"))
         version = f"{definition.id} {definition.version}"
         date = table[EVENT_DATE[measure.source]].cast("date")
-    table = _filtered(table, measure)
+    table = filtered(table, measure)
     if measure.under_25:
-        table = _under_25(table, measure.source)
+        table = only_under_25(table, measure.source)
         date = table[EVENT_DATE[measure.source]].cast("date")
     lsoa = table.lsoa_code if "lsoa_code" in table.columns else ibis.null(str)
     synthetic = table.synthetic if "synthetic" in table.columns else ibis.literal(False)
@@ -85,9 +85,9 @@ def record_counts(wh: Warehouse, measure: Measure, *, police_uk_force: str) -> C
 
 def aggregate_counts(wh: Warehouse, measure: Measure) -> Counts:
     """partner_aggregate rows for the measure, by area and period as sent."""
-    table = _filtered(wh.table("partner_aggregate"), measure)
+    table = filtered(wh.table("partner_aggregate"), measure)
     if measure.under_25:
-        table = _under_25(table, "partner_aggregate")
+        table = only_under_25(table, "partner_aggregate")
     else:
         table = table.filter(table.age_band == "All ages")
     table = table.filter(table.sex == "Persons")
@@ -124,7 +124,7 @@ def published_counts(wh: Warehouse, measure: Measure) -> Counts:
     return Counts(frame, frozenset(), (), None, False)
 
 
-def _filtered(table: ibis.Table, measure: Measure) -> ibis.Table:
+def filtered(table: ibis.Table, measure: Measure) -> ibis.Table:
     for column, wanted in measure.filters.items():
         values = wanted if isinstance(wanted, list) else [wanted]
         table = table.filter(table[column].isin(values))
@@ -139,7 +139,7 @@ def under_25_bands(bands) -> list[str]:
     return [b for b in bands if (m := _BAND.match(str(b))) and int(m[2]) < 25]
 
 
-def _under_25(table: ibis.Table, source: str) -> ibis.Table:
+def only_under_25(table: ibis.Table, source: str) -> ibis.Table:
     if source == "police_crime":
         return table.filter(table.victim_age < 25)
     if source == "ed_assault":
