@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from browser import browser_fixture, page_fixture  # noqa: F401  (registers browser and page)
 from svduty.warehouse import connect
 
 STREET = Path(__file__).resolve().parent.parent / "src/svduty/data/police_uk/street"
@@ -67,3 +68,19 @@ def warehouse_text(wh) -> str:
             frame = table.select(text_cols).execute()
             chunks += [str(v) for col in text_cols for v in frame[col].tolist()]
     return "\n".join(chunks)
+
+
+@pytest.fixture(scope="session")
+def demo_config(tmp_path_factory):
+    """The whole demo warehouse, built once per test session: every bundled police.uk month
+    (real), the ONS police force area tables (real) and the seven synthetic partner feeds.
+
+    Products tests read it; none may write to it (build your own warehouse for that).
+    """
+    from svduty.cli import demo
+    from svduty.settings import Config
+
+    home = tmp_path_factory.mktemp("demo-home")
+    config = Config.from_env({"SVDUTY_HOME": str(home), "SVDUTY_LOADED_BY": "pytest"})
+    demo(config)
+    return config

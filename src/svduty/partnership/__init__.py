@@ -33,6 +33,7 @@ OTHER_BODY_KINDS = frozenset(
 
 _LA_CODE = re.compile(r"^[EW]0[6-9]\d{6}$")
 _PFA_CODE = re.compile(r"^[EW]23\d{6}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class PartnershipConfigError(ValueError):
@@ -43,6 +44,9 @@ class LocalAuthority(NamedTuple):
     code: str
     name: str
     local_partnership_group: str
+    # the local partnership group's public contact ({"url", "email"}, either may be None); the
+    # partnership-wide contact applies where a local authority gives none
+    public_contact: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,9 @@ class _Validator:
                     code,
                     self.text(item, "name", where),
                     self.text(item, "local_partnership_group", where),
+                    self.contact(item["public_contact"], f"{where}public_contact.")
+                    if item.get("public_contact") is not None
+                    else None,
                 )
             )
         la_codes = {la.code for la in las}
@@ -181,11 +188,7 @@ class _Validator:
             k: self.text(definition, k, "local_definition.")
             for k in ("id", "version", "text", "source")
         }
-        contact = self.mapping(self.get(top, "public_contact", ""), "public_contact")
-        contact = {
-            "url": self.text(contact, "url", "public_contact.", nullable=True),
-            "email": self.text(contact, "email", "public_contact.", nullable=True),
-        }
+        contact = self.contact(self.get(top, "public_contact", ""), "public_contact.")
 
         return Partnership(
             name=self.text(top, "name", ""),
@@ -200,6 +203,16 @@ class _Validator:
             local_definition=definition,
             public_contact=contact,
         )
+
+    def contact(self, raw: Any, where: str) -> dict[str, str | None]:
+        contact = self.mapping(raw, where.rstrip("."))
+        out = {
+            "url": self.text(contact, "url", where, nullable=True),
+            "email": self.text(contact, "email", where, nullable=True),
+        }
+        if out["email"] is not None and not _EMAIL.match(out["email"]):
+            raise self.fail(f"{where}email", f"{out['email']!r} is not an email address")
+        return out
 
     def bodies(self, top: dict[str, Any], key: str, kinds: frozenset[str]) -> list[dict]:
         out = []
