@@ -1,4 +1,4 @@
-"""The local strategy as a file the partnership edits, and the evidence its approaches rest on.
+"""The local strategy as a file the partnership edits.
 
 A strategy is one YAML file (docs/strategy.md): its priorities, each tied to a finding of the
 strategic needs assessment, with objectives, the measures that will show success and the
@@ -8,15 +8,13 @@ and a status for the annual review. ``load`` reads and validates a file; every p
 the file, the path in the document (``priorities[1].interventions[0].actions[2].milestone``)
 and what would fix it, and all problems are reported at once.
 
-The approaches are checked against a catalogue of the Youth Endowment Fund Toolkit
-(``catalogues/yef-toolkit.yaml``, a versioned lookup table): ``warnings`` says where a chosen
-approach is rated harmful or has no clear evidence, and where an approach is local and so needs
-its own evaluation.
+The approaches are checked against the YEF Toolkit catalogue, which :mod:`svduty.products.toolkit`
+owns with the evidence warnings; ``load_catalogue``, ``warnings`` and their types are imported
+here too, so ``strategy.warnings(s)`` reads as it always has.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,83 +25,64 @@ from typing import Any
 import yaml
 
 from svduty.analysis.measures import catalogue as measures_catalogue
+from svduty.products.toolkit import (
+    CATALOGUE_FILE,
+    EVIDENCE_STRENGTHS,
+    IMPACT_BANDS,
+    Approach,
+    Catalogue,
+    EvidenceWarning,
+    Reader,
+    StrategyError,
+    load_catalogue,
+    read_yaml,
+    suggest,
+    warnings,
+)
 
-CATALOGUE_FILE = Path(__file__).parent / "catalogues" / "yef-toolkit.yaml"
+__all__ = [
+    "ACTION_STATUSES",
+    "CATALOGUE_FILE",
+    "EVIDENCE_STRENGTHS",
+    "EXAMPLE_NOTE",
+    "IMPACT_BANDS",
+    "STRATEGY_STATUSES",
+    "Action",
+    "ActionSummary",
+    "Approach",
+    "Catalogue",
+    "EvidenceWarning",
+    "Intervention",
+    "OverdueAction",
+    "Place",
+    "Priority",
+    "Strategy",
+    "StrategyError",
+    "action_summary",
+    "check_findings",
+    "check_places",
+    "examples",
+    "load",
+    "load_catalogue",
+    "loads",
+    "place_lsoas",
+    "warnings",
+]
+
 EXAMPLES_DIR = Path(__file__).parent / "strategies"
 
 STRATEGY_STATUSES = ("draft", "consultation", "approved", "published", "superseded")
 ADOPTED_STATUSES = ("approved", "published", "superseded")  # these need an adopted date
 ACTION_STATUSES = ("not_started", "on_track", "at_risk", "delayed", "complete", "cancelled")
-IMPACT_BANDS = ("high", "moderate", "low", "no_clear_evidence", "harmful", "not_banded")
-EVIDENCE_STRENGTHS = (
-    "very_low",
-    "low",
-    "moderate",
-    "high",
-    "very_high",
-    "insufficient",
-    "unknown",
-)
 EXAMPLE_NOTE = (
     "Illustrative example shipped with svduty, not an adopted strategy of the partnership"
 )
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_URL = re.compile(r"^https?://\S+$")
 _PERIOD = re.compile(r"^(\d{4})-(\d{4})$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _LSOA = re.compile(r"^[EW]01\d{6}$")
 _WARD = re.compile(r"^[EW]05\d{6}$")
-
-
-class StrategyError(ValueError):
-    """A strategy (or catalogue) file that cannot be used; ``problems`` lists every one found."""
-
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.path = str(path)
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
-# ---- the catalogue of approaches -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Approach:
-    """One approach of the YEF Toolkit as the catalogue records it."""
-
-    id: str
-    name: str
-    impact_band: str  # one of IMPACT_BANDS
-    evidence_strength: str  # one of EVIDENCE_STRENGTHS
-    source: str  # the URL the entry was read in
-    marker: str  # "[V]" read in the source, "[U]" partly not: check before relying on it
-    estimated_effect: str | None = None  # only where the source gives a figure
-    notes: str = ""
-    see_also: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The versioned lookup table of approaches (never the live Toolkit: check its ``as_of``)."""
-
-    version: str
-    as_of: date
-    sources: tuple[str, ...]
-    impact_bands: dict[str, str]  # band -> what it means
-    approaches: tuple[Approach, ...]
-    path: str = field(default="", compare=False)
-
-    def get(self, approach_id: str) -> Approach:
-        for a in self.approaches:
-            if a.id == approach_id:
-                return a
-        raise KeyError(approach_id)
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(a.id for a in self.approaches)
 
 
 # ---- the strategy --------------------------------------------------------------------------------
@@ -197,23 +176,6 @@ def examples() -> dict[str, Path]:
     return {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*.yaml"))}
 
 
-def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StrategyError(path, [f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StrategyError(path, [f"{path}: cannot be read: {exc}"]) from None
-    except yaml.YAMLError as exc:
-        raise StrategyError(path, [f"{path}: not valid YAML: {exc}"]) from None
-
-
-def load_catalogue(path: Path | str | None = None) -> Catalogue:
-    """Read and check the approaches catalogue (the shipped YEF Toolkit table by default)."""
-    path = Path(path) if path is not None else CATALOGUE_FILE
-    return _CatalogueReader(str(path)).catalogue(_read(path))
-
-
 def load(
     path: Path | str,
     *,
@@ -227,7 +189,7 @@ def load(
     ``catalogue`` (default: the shipped YEF Toolkit table).
     """
     path = Path(path)
-    return _parse(_read(path), str(path), measures, catalogue)
+    return _parse(read_yaml(path), str(path), measures, catalogue)
 
 
 def loads(
@@ -257,172 +219,7 @@ def _parse(
     return reader.strategy(raw)
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _join(where: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{where}[{key}]"
-    return f"{where}.{key}" if where else key
-
-
-class _Reader:
-    """Collects every problem with a document rather than stopping at the first."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.problems: list[str] = []
-
-    def problem(self, where: str, text: str) -> None:
-        self.problems.append(f"{self.path}: {where or 'top level'}: {text}")
-
-    def fields(self, raw: Any, where: str, required: tuple, optional: tuple = ()) -> dict:
-        """``raw`` as a mapping, reporting unknown and missing keys (an empty dict if not one)."""
-        if not isinstance(raw, dict):
-            self.problem(where, f"expected a mapping with {', '.join(required)}, got {raw!r}")
-            return {}
-        allowed = required + optional
-        for key in raw:
-            if key not in allowed:
-                self.problem(
-                    _join(where, str(key)),
-                    f"unknown field{_suggest(str(key), allowed)}; "
-                    f"the fields here are {', '.join(allowed)}",
-                )
-        for key in required:
-            if key not in raw:
-                self.problem(_join(where, key), "required field is missing")
-        return raw
-
-    def text(self, raw: dict, key: str, where: str, *, required: bool = True) -> str | None:
-        value = raw.get(key)
-        if value is None and (not required or key not in raw):
-            return None  # a missing required key is reported by `fields`
-        if value == "" and not required:
-            return None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        self.problem(_join(where, key), f"expected non-empty text, got {value!r}")
-        return None
-
-    def choice(self, raw: dict, key: str, where: str, allowed: tuple[str, ...]) -> str | None:
-        value = raw.get(key)
-        if key in raw and value not in allowed:
-            self.problem(
-                _join(where, key),
-                f"{value!r} is not one of {', '.join(allowed)}{_suggest(str(value), allowed)}",
-            )
-            return None
-        return value
-
-    def day(self, raw: dict, key: str, where: str, *, nullable: bool = False) -> date | None:
-        value = raw.get(key)
-        if value is None and (nullable or key not in raw):
-            return None
-        if isinstance(value, date) and not hasattr(value, "hour"):
-            return value
-        if isinstance(value, str) and _DATE.match(value.strip()):
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        self.problem(_join(where, key), f"{value!r} is not a date; write it as YYYY-MM-DD")
-        return None
-
-    def items(self, raw: dict, key: str, where: str, *, at_least: int = 0) -> list:
-        value = raw.get(key, [])
-        if value is None:
-            value = []
-        if not isinstance(value, list):
-            self.problem(_join(where, key), f"expected a list, got {value!r}")
-            return []
-        if len(value) < at_least:
-            self.problem(_join(where, key), f"expected a list of at least {at_least}")
-        return value
-
-    def ident(self, raw: dict, where: str, seen: dict[str, str]) -> str | None:
-        """The ``id`` of an item, which must be unique among ``seen`` (id -> where it was)."""
-        value = self.text(raw, "id", where)
-        if value is None:
-            return None
-        if not _ID.match(value):
-            self.problem(
-                _join(where, "id"), f"{value!r} is not an id: use lower-case letters, digits, - _ ."
-            )
-        elif value in seen:
-            self.problem(
-                _join(where, "id"), f"{value!r} is already the id of {seen[value]}; ids are unique"
-            )
-        else:
-            seen[value] = where
-        return value
-
-    def url(self, value: Any, where: str) -> None:
-        if not isinstance(value, str) or not _URL.match(value):
-            self.problem(where, f"{value!r} is not a URL (http:// or https://)")
-
-
-class _CatalogueReader(_Reader):
-    _TOP = ("version", "as_of", "sources", "impact_bands", "approaches")
-    _APPROACH = ("id", "name", "impact_band", "evidence_strength", "source", "marker")
-    _APPROACH_OPTIONAL = ("estimated_effect", "notes", "see_also")
-
-    def catalogue(self, raw: Any) -> Catalogue:
-        top = self.fields(raw, "", self._TOP, ("evidence_strengths",))
-        version = raw.get("version") if isinstance(raw, dict) else None
-        as_of = self.day(top, "as_of", "")
-        sources = self.items(top, "sources", "", at_least=1)
-        for i, url in enumerate(sources):
-            self.url(url, f"sources[{i}]")
-        bands = top.get("impact_bands") or {}
-        if not isinstance(bands, dict) or set(bands) != set(IMPACT_BANDS):
-            self.problem(
-                "impact_bands", f"expected a meaning for each of {', '.join(IMPACT_BANDS)}"
-            )
-            bands = {}
-        seen: dict[str, str] = {}
-        approaches = [
-            self.approach(item, f"approaches[{i}]", seen)
-            for i, item in enumerate(self.items(top, "approaches", "", at_least=1))
-        ]
-        if self.problems:
-            raise StrategyError(self.path, self.problems)
-        return Catalogue(
-            version=str(version),
-            as_of=as_of,
-            sources=tuple(sources),
-            impact_bands=dict(bands),
-            approaches=tuple(approaches),
-            path=self.path,
-        )
-
-    def approach(self, raw: Any, where: str, seen: dict[str, str]) -> Approach | None:
-        item = self.fields(raw, where, self._APPROACH, self._APPROACH_OPTIONAL)
-        if not item:
-            return None
-        values = {key: self.text(item, key, where) for key in ("name", "source", "marker")}
-        self.url(values["source"], _join(where, "source"))
-        for i, url in enumerate(self.items(item, "see_also", where)):
-            self.url(url, f"{where}.see_also[{i}]")
-        strength = self.choice(item, "evidence_strength", where, EVIDENCE_STRENGTHS)
-        if values["marker"] not in ("[V]", "[U]"):
-            self.problem(_join(where, "marker"), "expected [V] (read in the source) or [U]")
-        elif strength == "unknown" and values["marker"] != "[U]":
-            self.problem(_join(where, "marker"), "an unknown evidence strength makes the entry [U]")
-        return Approach(
-            id=self.ident(item, where, seen),
-            impact_band=self.choice(item, "impact_band", where, IMPACT_BANDS),
-            evidence_strength=strength,
-            estimated_effect=self.text(item, "estimated_effect", where, required=False),
-            notes=(item.get("notes") or "").strip(),
-            see_also=tuple(item.get("see_also") or ()),
-            **values,
-        )
-
-
-class _StrategyReader(_Reader):
+class _StrategyReader(Reader):
     _TOP = ("title", "area", "period", "status", "adopted", "local_definition", "priorities")
     _TOP_OPTIONAL = ("summary", "example", "example_note")
     _PRIORITY = ("id", "title", "finding", "objectives", "measures")
@@ -504,7 +301,7 @@ class _StrategyReader(_Reader):
                 self.problem(
                     f"{where}.measures[{i}]",
                     f"{measure!r} is not in the measures catalogue ({self.measures.path})"
-                    f"{_suggest(str(measure), known)}; use one of {', '.join(known)}, "
+                    f"{suggest(str(measure), known)}; use one of {', '.join(known)}, "
                     "or add the measure to the catalogue (docs/measures.md)",
                 )
         interventions = [
@@ -530,7 +327,7 @@ class _StrategyReader(_Reader):
             self.problem(
                 f"{where}.approach",
                 f"{approach!r} is not an approach of the catalogue (YEF Toolkit "
-                f"{self.catalogue.version}){_suggest(str(approach), self.catalogue.ids)}; use "
+                f"{self.catalogue.version}){suggest(str(approach), self.catalogue.ids)}; use "
                 f"one of {', '.join(self.catalogue.ids)}, or null for a local approach",
             )
         place = item.get("place_based")
@@ -615,7 +412,7 @@ def check_findings(strategy: Strategy, known_ids: Iterable[str]) -> list[str]:
         if p.finding_ref is not None and p.finding_ref not in known:
             out.append(
                 f"{strategy.path}: priorities[{i}].finding_ref: {p.finding_ref!r} is not a "
-                f"finding of the needs assessment{_suggest(p.finding_ref, known)}; use the id of "
+                f"finding of the needs assessment{suggest(p.finding_ref, known)}; use the id of "
                 "one of its findings or figures, or remove finding_ref"
             )
     return out
@@ -675,99 +472,6 @@ def place_lsoas(place: Place) -> tuple[str, ...]:
 def _intervention_path(strategy: Strategy, priority: Priority, intervention: Intervention) -> str:
     p = strategy.priorities.index(priority)
     return f"priorities[{p}].interventions[{priority.interventions.index(intervention)}]"
-
-
-# ---- evidence warnings ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EvidenceWarning:
-    """What the catalogue says about an intervention's approach that the partnership must see."""
-
-    severity: str  # "strong" (harmful), "warning" (no clear evidence) or "info"
-    where: str  # the path in the document, e.g. "priorities[1].interventions[0]"
-    intervention: str  # its id
-    approach: str | None  # the catalogue id, None for a local approach
-    message: str
-    quote: str = ""  # the catalogue's note on the approach
-    source: str = ""  # the URL the catalogue entry was read in
-
-
-def warnings(strategy: Strategy, catalogue: Catalogue | None = None) -> list[EvidenceWarning]:
-    """The evidence warnings for every intervention, in the order written.
-
-    Harmful approaches get a strong warning, approaches with no clear or insufficient evidence a
-    warning, and local approaches and those with weak evidence an info note. An approach the
-    catalogue does not have is an error (StrategyError), not a warning.
-    """
-    catalogue = catalogue or load_catalogue()
-    out, unknown = [], []
-    for p, intervention in strategy.interventions():
-        where = _intervention_path(strategy, p, intervention)
-        if intervention.approach is None:
-            out.append(
-                EvidenceWarning(
-                    "info",
-                    where,
-                    intervention.id,
-                    None,
-                    f"{intervention.name}: local approach, not in the toolkit: plan an evaluation.",
-                )
-            )
-            continue
-        try:
-            approach = catalogue.get(intervention.approach)
-        except KeyError:
-            unknown.append(
-                f"{strategy.path}: {where}.approach: {intervention.approach!r} is not in the "
-                f"catalogue {catalogue.path} (version {catalogue.version}); use one of its ids "
-                "or null for a local approach"
-            )
-            continue
-        if (warning := _warning(catalogue, approach, intervention, where)) is not None:
-            out.append(warning)
-    if unknown:
-        raise StrategyError(strategy.path, unknown)
-    return out
-
-
-def _warning(
-    catalogue: Catalogue, approach: Approach, intervention: Intervention, where: str
-) -> EvidenceWarning | None:
-    said = f"the YEF Toolkit (svduty catalogue {catalogue.version}, as of {catalogue.as_of})"
-    if approach.impact_band == "harmful":
-        severity = "strong"
-        text = (
-            f"{intervention.name} uses {approach.name}, which {said} rates HARMFUL. "
-            "Stop it or replace it with an approach that works."
-        )
-    elif approach.impact_band == "no_clear_evidence" or approach.evidence_strength == (
-        "insufficient"
-    ):
-        severity = "warning"
-        text = (
-            f"{intervention.name} uses {approach.name}, for which {said} finds no clear or "
-            "insufficient evidence of an effect on violence. Prefer an approach that works; if "
-            "you keep it, plan an evaluation."
-        )
-    elif approach.impact_band == "not_banded":
-        severity = "info"
-        text = (
-            f"{intervention.name} uses {approach.name}, which has no violence impact band in "
-            f"{said}: check the toolkit and plan an evaluation."
-        )
-    elif approach.evidence_strength in ("very_low", "low"):
-        severity = "info"
-        strength = approach.evidence_strength.replace("_", " ")
-        text = (
-            f"{intervention.name} uses {approach.name}: {approach.impact_band} impact band in "
-            f"{said}, but {strength} confidence in that estimate: evaluate it locally."
-        )
-    else:
-        return None
-    return EvidenceWarning(
-        severity, where, intervention.id, approach.id, text, approach.notes, approach.source
-    )
 
 
 # ---- action progress -----------------------------------------------------------------------------
