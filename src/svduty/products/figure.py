@@ -73,7 +73,7 @@ class Figure:
         """The chart as inline SVG, labelled by the figure's text alternative."""
         if self.chart is None:
             return None
-        raw = vl_convert.vegalite_to_svg(self.chart.to_json())
+        raw = vl_convert.vegalite_to_svg(self.chart.to_dict())
         # Inline SVG is announced as one image named by the text alternative (WCAG 1.1.1);
         # the marks inside are hidden from assistive technology, the data table carries them.
         opened = re.sub(
