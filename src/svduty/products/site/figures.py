@@ -1,0 +1,171 @@
+"""The site's charts and maps, drawn from gated tables only.
+
+Every figure here takes a :class:`~svduty.products.site.gate.GatedTable` and plots its released
+rates; a withheld rate is left out of the chart and named in the text alternative, so the picture
+says no more than the table under it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from svduty.products import charts, maps
+from svduty.products.figure import Figure
+from svduty.products.site.gate import GatedTable
+
+__all__ = ["breakdown_figure", "map_figure", "rate_text", "trend_figure"]
+
+WITHHELD = "withheld [c]"
+
+
+def _require_gated(table) -> None:
+    if not isinstance(table, GatedTable):
+        raise TypeError(f"figures are drawn from gated tables only, not {type(table).__name__}")
+
+
+def rate_text(value: float | None, digits: int) -> str:
+    return "withheld" if value is None else f"{value:,.{digits}f}"
+
+
+def _rated(table: GatedTable) -> pd.DataFrame:
+    frame = table.frame()
+    return frame[frame["rate"].notna()] if "rate" in frame else frame.iloc[0:0]
+
+
+def trend_figure(
+    table: GatedTable, *, id: str, area_field: str, x_title: str, source: str
+) -> Figure:
+    """The measure's rate by period for one or two areas, with 95% limits."""
+    _require_gated(table)
+    rated = _rated(table)
+    unit = table.rate_unit or ""
+    chart = None
+    if not rated.empty:
+        series = area_field if rated[area_field].nunique() > 1 else None
+        chart = charts.trend(
+            rated.astype({"rate": float, "lower_95": float, "upper_95": float}),
+            "period",
+            "rate",
+            lower="lower_95",
+            upper="upper_95",
+            series=series,
+            y_title=f"Rate {unit}",
+            x_title=x_title,
+            series_title="Area" if series else None,
+        )
+    return Figure(
+        id=id,
+        title=table.title,
+        alt=_trend_alt(table, area_field),
+        table=table.frame(),
+        source=source,
+        chart=chart,
+        definition_version=table.measure.definition,
+        synthetic=table.synthetic,
+        notes=table.notes,
+    )
+
+
+def _trend_alt(table: GatedTable, area_field: str) -> str:
+    frame = table.frame()
+    unit = table.rate_unit or ""
+    sentences = []
+    for area, part in frame.groupby(area_field, sort=False):
+        rated = part[part["rate"].notna()] if "rate" in part else part.iloc[0:0]
+        withheld = [str(p) for p in part.loc[~part.index.isin(rated.index), "period"]]
+        if rated.empty:
+            sentences.append(f"{area}: every rate is withheld to protect people.")
+            continue
+        first, last = rated.iloc[0], rated.iloc[-1]
+        text = f"{area}: {rate_text(first['rate'], table.rate_digits)} {unit} in {first['period']}"
+        if len(rated) > 1:
+            text += f", {rate_text(last['rate'], table.rate_digits)} in {last['period']}"
+        text += "."
+        if withheld:
+            text += f" Withheld to protect people: {', '.join(withheld)}."
+        sentences.append(text)
+    return f"Rate {unit} by year. " + " ".join(sentences)
+
+
+def breakdown_figure(
+    table: GatedTable,
+    *,
+    id: str,
+    highlight: str | None,
+    source: str,
+) -> Figure:
+    """One period's rates by local authority, the force area's bar highlighted."""
+    _require_gated(table)
+    rated = _rated(table)
+    chart = None
+    if not rated.empty:
+        chart = charts.bars(
+            rated.astype({"rate": float, "lower_95": float, "upper_95": float}),
+            "area",
+            "rate",
+            lower="lower_95",
+            upper="upper_95",
+            value_title=f"Rate {table.rate_unit}",
+            category_title="Area",
+            highlight=highlight if highlight in set(rated["area"]) else None,
+        )
+    frame = table.frame()
+    parts = [
+        f"{a}: {rate_text(r, table.rate_digits)}"
+        for a, r in zip(frame["area"], frame.get("rate", [None] * len(frame)), strict=True)
+    ]
+    alt_text = f"Rate {table.rate_unit} by local authority. " + "; ".join(parts) + "."
+    return Figure(
+        id=id,
+        title=table.title,
+        alt=alt_text,
+        table=frame,
+        source=source,
+        chart=chart,
+        definition_version=table.measure.definition,
+        synthetic=table.synthetic,
+        notes=table.notes,
+    )
+
+
+def map_figure(table: GatedTable, boundaries: gpd.GeoDataFrame, *, id: str, source: str) -> Figure:
+    """A choropleth of the table's MSOA rates (quantile classes); withheld MSOAs hatched grey."""
+    _require_gated(table)
+    frame = table.frame()
+    values = boundaries.merge(
+        frame[["msoa_code", "rate"]].rename(columns={"msoa_code": "code"}), on="code", how="inner"
+    )
+    values["rate"] = pd.to_numeric(values["rate"], errors="coerce")
+    chart = maps.choropleth(
+        values,
+        "rate",
+        title=table.title,
+        legend_title=f"Rate {table.rate_unit}",
+        missing_label=WITHHELD,
+        digits=table.rate_digits,
+    )
+    rated = frame[frame["rate"].notna()]
+    withheld = len(frame) - len(rated)
+    alt_text = (
+        f"Map of {len(frame)} MSOAs shaded by rate {table.rate_unit} in five bands of about "
+        f"equal size; {withheld} whose figures are withheld to protect people are hatched grey."
+    )
+    if not rated.empty:
+        top = rated.sort_values("rate", ascending=False).head(3)
+        highest = "; ".join(
+            f"{n} ({rate_text(r, table.rate_digits)})"
+            for n, r in zip(top["msoa_name"], top["rate"], strict=True)
+        )
+        alt_text += f" Highest: {highest}. The table lists every MSOA."
+    return Figure(
+        id=id,
+        title=table.title,
+        alt=alt_text,
+        table=frame,
+        source=source,
+        chart=chart,
+        definition_version=table.measure.definition,
+        synthetic=table.synthetic,
+        notes=table.notes,
+    )

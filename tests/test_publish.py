@@ -1,0 +1,366 @@
+"""svduty publish: the public site's pages, contacts, downloads and synthetic labels.
+
+The site built once for Avon and Somerset and Somerset (the fixture of test_public_site_gate) is
+read back: every page and download the layout promises is there and every relative link lands
+on a file; each area shows its own contact from the partnership configuration; the CSV, XLSX and
+GeoJSON hold exactly the figures of the HTML tables; and what the warehouse says is synthetic is
+labelled synthetic on the page and inside the downloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from openpyxl import load_workbook
+
+from svduty import partnership
+from svduty.analysis.measures import Geography, compute, load
+from svduty.privacy.disclosure import Source
+from svduty.products import area as areas
+from svduty.products.assessment.model import Finding, Recommendation
+from svduty.products.site import SiteError, manifest_path, publish
+from svduty.products.site.series import parts_of
+from svduty.products.site.summary import quotes_no_numbers, summarise
+from svduty.warehouse import connect
+from test_public_site_gate import public_site  # noqa: F401  (the shared site build)
+
+AREAS = ("avon-and-somerset", "somerset")
+PAGES = ("index.html", "measures.html", "map.html", "strategy.html", "assessment.html")
+SOMERSET_EMAIL = "CommunitySafetyTeam@somerset.gov.uk"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.count_cells: dict[tuple, str] = {}
+        self._key: tuple | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if a.get("data-kind") == "count":
+            self._key = tuple(json.loads(a["data-key"]))
+            self.count_cells[self._key] = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "dd"):
+            self._key = None
+
+    def handle_data(self, data):
+        if self._key is not None:
+            self.count_cells[self._key] += data.strip()
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def _csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _key(rec: dict) -> tuple:
+    return ("count", rec["measure"], rec["area_code"], str(rec["period"]))
+
+
+@pytest.fixture(scope="module")
+def site(public_site):  # noqa: F811
+    return public_site.out
+
+
+@pytest.fixture(scope="module")
+def synthetic_truth(demo_config):
+    """Which measures the warehouse counts from synthetic rows (svduty.analysis, not publish)."""
+    wh = connect(demo_config.warehouse_url)
+    try:
+        p = partnership.load(demo_config.partnership_path)
+        geo = Geography.load(wh, p.police_force_area, p.police_uk_force)
+        rows = compute(wh, load(), geo, period_types=("financial_year",))
+    finally:
+        wh.close()
+    out: dict[str, bool] = {}
+    for r in rows:
+        out[r["measure"]] = out.get(r["measure"], False) or bool(r["synthetic"])
+    return out
+
+
+# ---- structure -----------------------------------------------------------------------------------
+
+
+def test_the_site_has_every_page_and_download(site):
+    for name in ("index.html", "about-the-data.html", "accessibility.html", "assets/svduty.css"):
+        assert (site / name).is_file(), name
+    for area_id in AREAS:
+        for page in PAGES:
+            assert (site / area_id / page).is_file(), f"{area_id}/{page}"
+        data = site / area_id / "data"
+        assert (data / "measures.csv").is_file() and (data / "measures.xlsx").is_file()
+        assert sorted(p.name for p in data.glob("msoa-*.geojson")) == [
+            "msoa-knife-police.geojson",
+            "msoa-police-uk-violence.geojson",
+        ]
+
+
+def test_every_relative_link_and_fragment_lands(site):
+    pages = {p: _parse(p) for p in site.rglob("*.html")}
+    for page, parsed in pages.items():
+        for href in parsed.links:
+            if re.match(r"^(https?:|mailto:)", href):
+                continue
+            target, _, fragment = href.partition("#")
+            path = (page.parent / target).resolve() if target else page
+            assert path.is_file(), f"{page.relative_to(site)} links to missing {href}"
+            if fragment and path.suffix == ".html":
+                assert fragment in pages[path].ids, f"{page.relative_to(site)}: no #{fragment}"
+
+
+def test_the_home_page_lists_both_areas_and_the_local_definition(site, demo_config):
+    p = partnership.load(demo_config.partnership_path)
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for area_id in AREAS:
+        assert f'href="{area_id}/index.html"' in home
+    assert p.local_definition["source"] in home
+    assert "Priority focus on the prevention and reduction of public space violence" in home
+
+
+# ---- contact details -----------------------------------------------------------------------------
+
+
+def test_each_area_shows_its_own_contact_from_the_configuration(site, demo_config):
+    p = partnership.load(demo_config.partnership_path)
+    [somerset] = [la for la in p.local_authorities if la.name == "Somerset"]
+    assert somerset.public_contact["email"] == SOMERSET_EMAIL  # the configuration, not a copy
+    for page in PAGES:
+        if page in ("measures.html", "map.html"):
+            continue
+        text = (site / "somerset" / page).read_text(encoding="utf-8")
+        assert f'href="mailto:{SOMERSET_EMAIL}"' in text, f"somerset/{page}"
+        assert somerset.public_contact["url"] in text
+        force = (site / "avon-and-somerset" / page).read_text(encoding="utf-8")
+        assert SOMERSET_EMAIL not in force, f"avon-and-somerset/{page} shows Somerset's email"
+        assert p.public_contact["url"] in force
+
+
+def test_the_force_area_email_is_the_configured_one_or_none(site, demo_config):
+    p = partnership.load(demo_config.partnership_path)
+    force = (site / "avon-and-somerset" / "index.html").read_text(encoding="utf-8")
+    mailto = re.findall(r'href="mailto:([^"]+)"', force)
+    # the demo configuration has none yet ("set before publishing"): none is invented
+    assert mailto == ([p.public_contact["email"]] if p.public_contact["email"] else [])
+
+
+# ---- downloads match the pages -------------------------------------------------------------------
+
+
+def test_the_csv_holds_exactly_the_figures_of_the_measures_page(site):
+    for area_id in AREAS:
+        page = _parse(site / area_id / "measures.html").count_cells
+        rows = _csv(site / area_id / "data" / "measures.csv")
+        from_csv = {_key(r): r["count"] for r in rows}
+        assert len(from_csv) == len(rows), "a figure appears twice in the CSV"
+        shown = {k: v.replace(",", "") for k, v in page.items()}
+        assert from_csv == shown
+
+
+def test_the_xlsx_matches_the_csv_and_carries_its_notes(site):
+    for area_id in AREAS:
+        rows = _csv(site / area_id / "data" / "measures.csv")
+        book = load_workbook(site / area_id / "data" / "measures.xlsx", read_only=True)
+        assert book.sheetnames[0] == "Notes"
+        sheet = list(book["Measures"].iter_rows(values_only=True))
+        header = list(sheet[0])
+        assert header == list(rows[0])
+        from_xlsx = [dict(zip(header, r, strict=True)) for r in sheet[1:]]
+        assert len(from_xlsx) == len(rows)
+        for x, c in zip(from_xlsx, rows, strict=True):
+            assert str(x["count"]) == c["count"] and x["area_code"] == c["area_code"]
+            assert x["synthetic"] == (c["synthetic"] == "true")
+            if c["rate"]:
+                assert x["rate"] == pytest.approx(float(c["rate"]))
+        notes = " ".join(str(v) for r in book["Notes"].iter_rows(values_only=True) for v in r if v)
+        for needed in (
+            "[c]",
+            "Open Government Licence v3.0",
+            "SYNTHETIC",
+            "rounded to the nearest 5",
+        ):
+            assert needed in notes, needed
+        msoa = [s for s in book.sheetnames if s.startswith("MSOA")]
+        assert len(msoa) == 2
+        book.close()
+
+
+def test_the_geojson_matches_the_map_table(site):
+    for area_id in AREAS:
+        for measure in ("police-uk-violence", "knife-police"):
+            collection = json.loads(
+                (site / area_id / "data" / f"msoa-{measure}.geojson").read_text()
+            )
+            page = _parse(site / area_id / "map.html").count_cells
+            rows = _csv(site / area_id / "data" / f"msoa-{measure}.csv")
+            features = {
+                _key(f["properties"]): f["properties"]["count"] for f in collection["features"]
+            }
+            assert features == {_key(r): _typed(r["count"]) for r in rows}
+            mine = {k: v for k, v in page.items() if k[1] == measure}
+            assert {k: str(v) for k, v in features.items()} == {
+                k: v.replace(",", "") for k, v in mine.items()
+            }
+            for f in collection["features"]:
+                assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    somerset = json.loads((site / "somerset/data/msoa-knife-police.geojson").read_text())
+    force = json.loads((site / "avon-and-somerset/data/msoa-knife-police.geojson").read_text())
+    assert 0 < len(somerset["features"]) < len(force["features"])
+
+
+def _typed(text: str):
+    return text if text == "[c]" else int(text)
+
+
+# ---- synthetic labelling -------------------------------------------------------------------------
+
+
+def test_synthetic_figures_are_labelled_on_pages_and_in_downloads(site, synthetic_truth):
+    assert any(synthetic_truth.values()) and not all(synthetic_truth.values())
+    for area_id in AREAS:
+        rows = _csv(site / area_id / "data" / "measures.csv")
+        for r in rows:
+            expected = "true" if synthetic_truth[r["measure"]] else "false"
+            assert r["synthetic"] == expected, (area_id, r["measure"])
+        page = (site / area_id / "measures.html").read_text(encoding="utf-8")
+        for measure, synthetic in synthetic_truth.items():
+            section = re.search(rf'<h2 id="{measure}">(.*?)</h2>', page, re.S)
+            if section is None:
+                continue
+            assert ("tag-synthetic" in section.group(1)) == synthetic, (area_id, measure)
+        assert "Synthetic data" in page  # the banner
+        geo = json.loads((site / area_id / "data" / "msoa-knife-police.geojson").read_text())
+        assert any("SYNTHETIC" in n for n in geo["notes"])
+        assert all(f["properties"]["synthetic"] == "true" for f in geo["features"])
+    real = json.loads((site / "somerset/data/msoa-police-uk-violence.geojson").read_text())
+    assert not any("SYNTHETIC" in n for n in real["notes"])
+
+
+def test_the_strategy_page_shows_the_example_strategy_labelled(site):
+    for area_id in AREAS:
+        page = (site / area_id / "strategy.html").read_text(encoding="utf-8")
+        assert "Illustrative example" in page
+        assert "Youth Endowment Fund Toolkit impact band" in page
+    somerset = (site / "somerset" / "strategy.html").read_text(encoding="utf-8")
+    assert "Knife crime awareness talks in secondary schools" in somerset
+    assert 'href="measures.html#knife-police-under-25"' in somerset
+
+
+# ---- building ------------------------------------------------------------------------------------
+
+
+def test_a_directory_svduty_did_not_build_is_refused(demo_config, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "precious.txt").write_text("not a site")
+    wh = connect(demo_config.warehouse_url)
+    p = partnership.load(demo_config.partnership_path)
+    try:
+        with pytest.raises(SiteError, match="not built by svduty publish"):
+            publish(wh, p, out, areas=[areas.resolve(p, "somerset")])
+    finally:
+        wh.close()
+    assert (out / "precious.txt").read_text() == "not a site"
+
+
+def test_a_calendar_year_site_rebuilds_in_place(demo_config, tmp_path):
+    wh = connect(demo_config.warehouse_url)
+    p = partnership.load(demo_config.partnership_path)
+    out = tmp_path / "site"
+    kwargs = {
+        "areas": [areas.resolve(p, "somerset")],
+        "measure_ids": ["police-uk-violence"],
+        "map_measures": (),
+    }
+    try:
+        publish(wh, p, out, period="financial_year", **kwargs)
+        (out / "stale.html").write_text("left from an earlier build")
+        manifest = publish(wh, p, out, period="2018-2020", **kwargs)
+    finally:
+        wh.close()
+    assert not (out / "stale.html").exists()
+    assert manifest.path == manifest_path(out) and manifest.path.parent == out.parent
+    periods = {r["period"] for r in _csv(out / "somerset" / "data" / "measures.csv")}
+    assert periods and all(re.fullmatch(r"\d{4}", p) for p in periods)
+
+
+# ---- the assessment summary ----------------------------------------------------------------------
+
+
+def _finding(template, counts=None, numbers=None):
+    return Finding(
+        id="finding-x", rule="r", template=template, counts=counts or {}, figure_id="fig-x",
+        section="s", source_kind=Source.RECORD_LEVEL, numbers=numbers or {},
+    )  # fmt: skip
+
+
+def test_the_public_summary_quotes_no_figure_the_gate_did_not_pass():
+    assessment = SimpleNamespace(
+        period=SimpleNamespace(describe=lambda: "2018 to 2020"),
+        synthetic=False,
+        findings=(
+            _finding("Violence peaks on Friday and Saturday nights in town centres."),
+            _finding("{n} knife crimes were recorded in 2020.", counts={"n": 3}),
+            _finding("Knife crime rose by 12.5% in 2020.", numbers={"pct": 12.5}),
+            _finding("Two of the 5 authorities had no homicide."),
+        ),
+        recommendations=(
+            Recommendation("r1", "r", "Target the town centres in 2021/22.", (), ()),
+            Recommendation("r2", "r", "Fund 3 youth workers.", (), ()),
+        ),
+    )
+    public = summarise(assessment, [])
+    assert public.findings == ("Violence peaks on Friday and Saturday nights in town centres.",)
+    assert public.recommendations == ("Target the town centres in 2021/22.",)
+    assert public.left_out == 4
+
+
+def test_only_years_pass_as_numbers_in_public_text():
+    assert quotes_no_numbers("Between 2018 and 2020/21, and in 2019.")
+    assert not quotes_no_numbers("police.uk has no data for 2019-07")
+    assert not quotes_no_numbers("3 knife crimes")
+    assert not quotes_no_numbers("rose by 12.5%")
+
+
+def test_the_assessment_page_leads_with_gated_headlines(site):
+    page = (site / "somerset" / "assessment.html").read_text(encoding="utf-8")
+    csv_rows = {_key(r): r for r in _csv(site / "somerset" / "data" / "measures.csv")}
+    row = csv_rows[("count", "knife-police", "E06000066", "2020/21")]
+    assert f"Somerset, 2020/21: {row['rate']} per 100,000 residents" in page
+
+
+def test_parts_of_finds_the_under_25_and_knife_subsets():
+    pairs = {(p.id, w.id) for p, w in parts_of(load().measures)}
+    assert ("knife-police-under-25", "knife-police") in pairs
+    assert ("hospital-sharp-object-under-25", "hospital-sharp-object") in pairs
+    assert ("ed-knife-assault-attendances", "ed-assault-attendances") in pairs
+    assert ("police-uk-robbery", "police-uk-violence") not in pairs
+    assert ("knife-police", "knife-police-under-25") not in pairs
+
+
+def test_the_summary_counts_what_the_site_holds(public_site):  # noqa: F811
+    summary = public_site.summary()
+    site = public_site.out
+    assert summary["pages"] == len(list(site.rglob("*.html")))
+    assert summary["downloads"] == len([p for p in site.rglob("*") if p.parent.name == "data"])
+    assert summary["counts_withheld"] > 0 and summary["counts_shown"] > summary["counts_withheld"]
+    assert "secondary" not in json.dumps(summary)  # no status leaves the manifest
