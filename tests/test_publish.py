@@ -259,10 +259,13 @@ def test_the_strategy_page_shows_the_example_strategy_labelled(site):
     for area_id in AREAS:
         page = (site / area_id / "strategy.html").read_text(encoding="utf-8")
         assert "Illustrative example" in page
-        assert "Youth Endowment Fund Toolkit impact band" in page
+        assert "Impact on violence (YEF Toolkit)" in page
     somerset = (site / "somerset" / "strategy.html").read_text(encoding="utf-8")
     assert "Knife crime awareness talks in secondary schools" in somerset
-    assert 'href="measures.html#knife-police-under-25"' in somerset
+    # the same content as `svduty strategy render`: the evidence warning is on the public page
+    assert "No clear evidence" in somerset and "Insufficient evidence" in somerset
+    assert 'href="#measure-knife-police-under-25"' in somerset
+    assert 'id="measure-knife-police-under-25"' in somerset
 
 
 # ---- building ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 from svduty.analysis.measures.catalogue import Catalogue
 from svduty.partnership import Partnership
 from svduty.products import area as areas_mod
-from svduty.products import html, maps
+from svduty.products import html, maps, strategy_page
 from svduty.products import strategy as strategies
 from svduty.products.area import Area
 from svduty.products.site import downloads, figures, summary
@@ -440,24 +440,17 @@ class Pages:
                 f"{path}: this strategy is for the area {plan.area!r}, not {a.id!r}; give each "
                 "area its own strategy file in strategy_paths"
             )
-        approaches = {}
-        if plan is not None:
-            toolkit = strategies.load_catalogue()
-            for _, i in plan.interventions():
-                if i.approach and i.approach in toolkit.ids:
-                    entry = toolkit.get(i.approach)
-                    approaches[i.approach] = {
-                        "name": entry.name,
-                        "band": entry.impact_band.replace("_", " "),
-                    }
+        # the public site has no assessment figure to link to: findings are shown unlinked
+        page = (
+            strategy_page.view(plan, partnership=self.partnership, area=a, assessment_href=None)
+            if plan is not None
+            else None
+        )
         self._write(
             f"{a.id}/strategy.html",
             "site/strategy.html",
             title=f"Strategy: {a.name}",
-            plan=plan,
-            approaches=approaches,
-            measure_anchors={sec["anchor"]: sec["anchor"] for sec in sections},
-            measure_titles={m.id: m.title for m in self.catalogue.measures},
+            strategy_page=page,
             example=plan.example_note if plan is not None and plan.example else None,
             synthetic=False,
             **common,
