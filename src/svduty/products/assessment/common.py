@@ -1,0 +1,81 @@
+"""What the sections share: source names and kinds, numbers in words, and the shape of a built
+section."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from svduty.privacy.disclosure import Source
+from svduty.products.assessment.model import Finding, Section
+from svduty.products.assessment.scope import Context
+
+__all__ = [
+    "SOURCE_KINDS",
+    "Built",
+    "num",
+    "pct",
+    "plural",
+    "source_name",
+]
+
+# How each source's counts are protected before anything is published (privacy.disclosure).
+SOURCE_KINDS: dict[str, Source] = {
+    "police_uk_street": Source.RECORD_LEVEL,
+    "police_crime": Source.RECORD_LEVEL,
+    "ed_assault": Source.HEALTH,
+    "hospital": Source.HEALTH,
+    "partner_aggregate": Source.PARTNER_AGGREGATE,
+    "published": Source.OFFICIAL_STATISTIC,
+    "published_statistic": Source.OFFICIAL_STATISTIC,
+}
+_SYNTHETIC = " - SYNTHETIC data made by svduty synth, not real records"
+
+
+def source_name(ctx: Context, source: str, synthetic: bool = False) -> str:
+    """The source as a figure's provenance names it."""
+    names = {
+        "police_uk_street": f"police.uk street-level crime, {ctx.force_name} (open data)",
+        "police_crime": (
+            f"{ctx.force_name} police recorded crime (the force's record-level extract)"
+        ),
+        "ed_assault": "Emergency department assault attendances (ISTV minimum data set)",
+        "hospital": "Hospital admissions for assault (partner aggregate return)",
+        "partner_aggregate": (
+            "Partner aggregate returns (education, youth justice, probation, fire)"
+        ),
+        "published": "ONS police force area tables (Home Office special collection)",
+        "published_statistic": "ONS police force area tables (Home Office special collection)",
+        "warehouse": "svduty warehouse: the loads, their coverage and quality checks",
+        "partnership": "the partnership configuration (partnership.yaml)",
+        "reference": "ONS LSOA boundaries and lookups, mid-2018 population estimates, IMD 2019",
+    }
+    return names[source] + (_SYNTHETIC if synthetic else "")
+
+
+def num(value, digits: int = 0) -> str:
+    """A number for a sentence: 28450 -> '28,450'; 12.345 with digits=1 -> '12.3'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    return f"{value:,.{digits}f}"
+
+
+def pct(share, digits: int = 0) -> str:
+    """A share for a sentence: 0.339 -> '34%'."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "not available"
+    return f"{100 * share:.{digits}f}%"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+@dataclass
+class Built:
+    """A section as built, the findings read from it and the data gaps it met (each with the
+    anchor of the figure or table that shows it)."""
+
+    section: Section
+    findings: list[Finding] = field(default_factory=list)
+    gaps: list[tuple[str, str]] = field(default_factory=list)

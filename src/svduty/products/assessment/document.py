@@ -1,0 +1,127 @@
+"""The sections that frame the evidence: the summary of key findings, the data gaps, the
+recommendations and a note on how the assessment was made."""
+
+from __future__ import annotations
+
+from svduty.products.assessment.common import Built
+from svduty.products.assessment.model import (
+    Finding,
+    FindingList,
+    KeyValues,
+    Linked,
+    Paragraph,
+    Recommendation,
+    RecommendationList,
+    Section,
+    Warning,
+)
+from svduty.products.assessment.scope import Context
+from svduty.products.figure import SOFTWARE
+
+
+def summary_section(
+    ctx: Context, findings: list[Finding], recommendations: list[Recommendation], synthetic: bool
+) -> Section:
+    area, period = ctx.area, ctx.period
+    parts: list = [
+        Paragraph(
+            f"This is the strategic needs assessment of serious violence for {area.name} "
+            f"({area.level}), covering {period.describe()}, prepared for {area.body}. It brings "
+            "together police, health and partner data to say how much serious violence there "
+            "is, where and when it happens, who is involved and what drives it, what the data "
+            "cannot show, and what the partnership should do."
+        ),
+        Warning(
+            "For the partnership only: this assessment shows exact counts, including small "
+            "ones. The public summary of it is made separately and passes the disclosure checks."
+        ),
+    ]
+    if synthetic:
+        parts.append(
+            Warning(
+                "Some figures come from synthetic data made by svduty to demonstrate the "
+                "software (marked SYNTHETIC). They describe no real people or places and must "
+                "not be used for decisions.",
+            )
+        )
+    parts.append(Paragraph("Key findings, each with the figure that supports it:"))
+    parts.append(FindingList(tuple(findings)))
+    if recommendations:
+        parts.append(
+            Linked(
+                (
+                    (
+                        f"The assessment makes {len(recommendations)} recommendations, each "
+                        "with the evidence behind it.",
+                        "recommendations",
+                    ),
+                )
+            )
+        )
+    return Section("summary", "Summary of key findings", tuple(parts))
+
+
+def gaps_section(built: list[Built]) -> Section:
+    seen, items = set(), []
+    for b in built:
+        for text, anchor in b.gaps:
+            if text not in seen:
+                seen.add(text)
+                items.append((text, anchor))
+    parts: list = [
+        Paragraph(
+            "What the data cannot show, or show only in part. Each gap links to the figure or "
+            "table that shows it; the recommendations say how to close the most important."
+        ),
+        Linked(tuple(items)),
+    ]
+    return Section("gaps", "Data gaps", tuple(parts))
+
+
+def recommendations_section(recommendations: list[Recommendation]) -> Section:
+    parts: list = [
+        Paragraph(
+            "Each recommendation follows from a finding of this assessment and links to the "
+            "figure that supports it. Approaches are named from the Youth Endowment Fund "
+            "Toolkit with their impact band; check the Toolkit itself before choosing one."
+        ),
+        RecommendationList(tuple(recommendations)),
+    ]
+    return Section("recommendations", "Recommendations", tuple(parts))
+
+
+def about_section(ctx: Context) -> Section:
+    pairs = (
+        ("Area", f"{ctx.area.name} ({ctx.area.level}; {', '.join(ctx.area.la_codes)})"),
+        ("Period", ctx.period.describe()),
+        ("Local definition", ctx.definition_version),
+        ("Software", SOFTWARE),
+        (
+            "Hotspots",
+            f"Getis-Ord Gi*, {ctx.permutations:,} permutations, seed {ctx.seed}, "
+            "Benjamini-Hochberg false discovery rate at 0.05",
+        ),
+        (
+            "Rates",
+            "Per 1,000 (or 100,000) residents per year; 95% limits by the exact Poisson "
+            "method below 10 events and Byar's method from 10 (PHEindicatormethods)",
+        ),
+        (
+            "Comparator",
+            ctx.comparator[1]
+            if ctx.comparator
+            else "England and Wales and the "
+            "other police force areas, where the measures provide them",
+        ),
+    )
+    return Section(
+        "about",
+        "About this assessment",
+        (
+            Paragraph(
+                "How the assessment was made, so that it can be made again the same way "
+                "(svduty sna) and every figure traced to its inputs."
+            ),
+            KeyValues(pairs),
+        ),
+    )

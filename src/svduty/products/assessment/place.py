@@ -1,0 +1,376 @@
+"""Where: rates by LSOA (a choropleth), Gi* hotspots and their persistence (a hotspot map and a
+table), rates by local authority or ward, and the most frequent locations
+(svduty.analysis.evidence.where)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from svduty.analysis.evidence import where
+from svduty.analysis.hotspots import COLD, HOT
+from svduty.products import charts, maps
+from svduty.products.assessment.common import SOURCE_KINDS, Built, num, pct, plural, source_name
+from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Section, Table
+from svduty.products.assessment.scope import Context
+from svduty.products.assessment.volumes import HEADLINE
+from svduty.products.figure import Figure
+
+CHOROPLETH = "fig-where-choropleth"
+HOTSPOTS = "fig-where-hotspots"
+AREAS = "fig-where-areas"
+PERSISTENT = "tbl-where-persistent"
+REPEAT = "tbl-where-repeat-locations"
+RATE = "Rate per 1,000 residents per year"
+# hot this year, hot before, cold this year, neither: dark to light red, then blue and grey, so
+# the classes stay apart in greyscale (maps.HOTSPOT_COLOURS' lightness steps)
+HOTSPOT_COLOURS = ("#b2182b", "#f4a582", "#6baed6", "#f3f2f1")
+
+
+def where_section(ctx: Context) -> Built:
+    m = ctx.measures.get(HEADLINE)
+    counts = ctx.counts(HEADLINE)
+    lsoa = where.area_rates(ctx.view, m, ctx.area.pfa_code, "lsoa", counts=counts)
+    lsoa_frame = lsoa.frame[lsoa.frame["la_code"].isin(ctx.area.la_codes)]
+    yearly = where.lsoa_hotspots_by_year(
+        ctx.view,
+        m,
+        ctx.area.pfa_code,
+        counts=counts,
+        permutations=ctx.permutations,
+        seed=ctx.seed,
+    )
+    persistence = where.hotspot_persistence(yearly) if yearly.by_year else None
+    boundaries = maps.boundaries(ctx.wh, ctx.area, "lsoa11")
+    names = lsoa_frame.set_index("area_code")
+
+    choropleth, concentration = _choropleth(ctx, m, lsoa, lsoa_frame, boundaries)
+    hotspots, persistent_finding = _hotspot_map(ctx, yearly, persistence, boundaries, names)
+    parts: list = [
+        Paragraph(
+            f"Where violence and sexual offences (police.uk) were recorded in {ctx.area.name}, "
+            f"{ctx.period.label}: rates per LSOA (about 1,500 residents each), hotspots (LSOAs "
+            "whose neighbourhood has significantly more offences than the area as a whole, "
+            "Getis-Ord Gi* with a false discovery rate correction), and the places offences "
+            "recur."
+        ),
+        FigurePart(choropleth, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}),
+        FigurePart(hotspots),
+        _persistent_table(ctx, persistence, names, yearly),
+    ]
+    areas = _areas_figure(ctx, m, counts)
+    if areas is not None:
+        parts.append(FigurePart(areas, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}))
+    parts.append(_repeat_table(ctx, m))
+    findings = [f for f in (concentration, persistent_finding) if f is not None]
+    return Built(Section("where", "Where", tuple(parts)), findings)
+
+
+def _choropleth(ctx: Context, m, rates: where.AreaRates, frame: pd.DataFrame, boundaries):
+    table = pd.DataFrame(
+        {
+            "LSOA": frame["area_code"],
+            "Name": frame["area_name"],
+            "Ward (2019)": frame["ward_name"],
+            "Local authority": frame["la_name"],
+            "Offences": frame["count"].astype("int64"),
+            "Residents (mid-2018)": frame["population"],
+            RATE: frame["rate"],
+            "Lower 95%": frame["lower_95"],
+            "Upper 95%": frame["upper_95"],
+        }
+    ).reset_index(drop=True)
+    gdf = boundaries.merge(table[["LSOA", RATE]], left_on="code", right_on="LSOA", how="left")
+    rated = table.dropna(subset=[RATE]).sort_values(RATE)
+    placed = int(table["Offences"].sum())
+    not_placed = rates.total - int(rates.frame["count"].sum())
+    top_n = max(1, math.ceil(len(table) / 10))
+    top = table.sort_values("Offences", ascending=False).head(top_n)
+    top_share = int(top["Offences"].sum()) / placed if placed else None
+    low, high = rated.iloc[0], rated.iloc[-1]
+    alt_text = (
+        f"Across the {len(table):,} LSOAs of {ctx.area.name}, rates of violence and sexual "
+        f"offences ranged from {num(low[RATE], 1)} per 1,000 residents per year ({low['Name']}) "
+        f"to {num(high[RATE], 1)} ({high['Name']}). The {top_n} LSOAs with most offences (a "
+        f"tenth) had {pct(top_share)} of the {num(placed)} offences placed in an LSOA. "
+        + (
+            f"{num(not_placed)} offences have no location in the area and are not mapped."
+            if not_placed
+            else ""
+        )
+    )
+    figure = Figure(
+        id=CHOROPLETH,
+        title=f"Violence and sexual offences per 1,000 residents per year by LSOA, "
+        f"{ctx.area.name}, {ctx.period.label}",
+        alt=alt_text.strip(),
+        table=table,
+        source=source_name(ctx, m.source) + "; " + where.POPULATION_SOURCE,
+        chart=maps.choropleth(gdf, RATE, title=alt_text, legend_title=RATE),
+        definition_version=ctx.not_applied,
+        synthetic=rates.synthetic,
+        notes=(where.SNAP_NOTE, where.UNSTABLE_NOTE),
+    )
+    finding = None
+    if top_share is not None:
+        finding = Finding(
+            id="finding-where-concentration",
+            rule="concentration",
+            template=(
+                f"Violence is concentrated: the {top_n} LSOAs with most offences (a tenth of "
+                f"{ctx.area.name}'s LSOAs) had {pct(top_share)} of the offences placed in an "
+                "LSOA ({top} of {placed})."
+            ),
+            counts={"top": int(top["Offences"].sum()), "placed": placed},
+            figure_id=CHOROPLETH,
+            section="where",
+            source_kind=SOURCE_KINDS[m.source],
+            synthetic=rates.synthetic,
+            numbers={"top_share": top_share, "top_lsoas": top_n},
+            weight=4.0 + 5 * top_share,
+        )
+    return figure, finding
+
+
+def _hotspot_map(ctx: Context, yearly, persistence, boundaries, names: pd.DataFrame):
+    years = sorted(yearly.by_year)
+    latest = years[-1] if years else None
+    classes = (
+        yearly.by_year[latest].set_index("lsoa_code")["classification"]
+        if latest
+        else pd.Series(dtype=object)
+    )
+    per = (
+        persistence.frame.set_index("lsoa_code")
+        if persistence is not None
+        else pd.DataFrame(columns=["years_hot", "hot_years", "persistent"])
+    )
+    ever_hot = set(per.index[per["years_hot"] > 0]) if len(per) else set()
+    labels = {
+        HOT: f"hot in {latest}",
+        "earlier": "hot in an earlier year",
+        COLD: f"cold in {latest}",
+        "none": "not significant",
+    }
+    gdf = boundaries.copy()
+    gdf["Hotspot"] = [
+        labels[HOT]
+        if classes.get(code) == HOT
+        else labels["earlier"]
+        if code in ever_hot
+        else labels[COLD]
+        if classes.get(code) == COLD
+        else labels["none"]
+        for code in gdf["code"]
+    ]
+    gdf["persistent"] = gdf["code"].map(per["persistent"]).fillna(False).astype(bool)
+    ever = set(ever_hot)
+    for year in years:
+        frame = yearly.by_year[year]
+        ever |= set(frame.loc[frame["classification"].isin([HOT, COLD]), "lsoa_code"])
+    rows = []
+    for code in sorted(ever & set(gdf["code"])):
+        row = {"LSOA": code, "Name": names["area_name"].get(code, code)}
+        for year in years:
+            label = yearly.by_year[year].set_index("lsoa_code")["classification"].get(code)
+            row[str(year)] = label or "not tested"
+        row["Years hot"] = int(per["years_hot"].get(code, 0)) if len(per) else 0
+        row["Persistent"] = (
+            "yes" if code in per.index and bool(per.loc[code, "persistent"]) else "no"
+        )
+        rows.append(row)
+    table = pd.DataFrame(
+        rows, columns=["LSOA", "Name", *map(str, years), "Years hot", "Persistent"]
+    )
+    hot_by_year = {y: int((yearly.by_year[y]["classification"] == HOT).sum()) for y in years}
+    n_persistent = int(gdf["persistent"].sum())
+    if latest is None:
+        alt_text = f"No hotspot analysis could be run for {ctx.area.name}."
+    else:
+        counted = "; ".join(f"{plural(n, 'hot LSOA')} in {y}" for y, n in hot_by_year.items())
+        if persistence is None:
+            lasting = "There are no yearly analyses to follow over time."
+        elif n_persistent:
+            lasting = (
+                f"{plural(n_persistent, 'LSOA')} {'was' if n_persistent == 1 else 'were'} hot in "
+                f"at least {persistence.min_hot} of the {persistence.window} years "
+                f"{', '.join(map(str, persistence.window_years))} (outlined in black)."
+            )
+        else:
+            lasting = (
+                f"No LSOA was hot in at least {persistence.min_hot} of the "
+                f"{persistence.window} years {', '.join(map(str, persistence.window_years))}."
+            )
+        alt_text = (
+            f"Gi* hotspots of violence and sexual offences in {ctx.area.name}: {counted}. "
+            f"{lasting} The map shows the classes of {latest} and the LSOAs hot in an earlier "
+            "year."
+        )
+    settings = yearly.settings
+    figure = Figure(
+        id=HOTSPOTS,
+        title=f"Hotspots of violence and sexual offences (Gi*), {ctx.area.name}, {latest}, "
+        "with persistent hotspots outlined",
+        alt=alt_text,
+        table=table,
+        source=source_name(ctx, "police_uk_street"),
+        chart=maps.hotspot_map(
+            gdf,
+            "Hotspot",
+            title=alt_text,
+            persistent="persistent",
+            colours=dict(zip(labels.values(), HOTSPOT_COLOURS, strict=True)),
+        ),
+        definition_version=ctx.not_applied,
+        synthetic=yearly.synthetic,
+        notes=(
+            f"Getis-Ord Gi* on counts per LSOA each year, queen contiguity, "
+            f"{settings['permutations']:,} permutations (seed {settings['seed']}), "
+            f"Benjamini-Hochberg false discovery rate at {settings['alpha']}.",
+            *[c for c in yearly.caveats if c.startswith(("Gi*", "Years covered"))],
+        ),
+    )
+    finding = None
+    if persistence is not None and n_persistent:
+        persistent = persistence.persistent()
+        offences = int(names.reindex(persistent["lsoa_code"])["count"].fillna(0).sum())
+        shown = ", ".join(
+            str(names["area_name"].get(c, c)) for c in persistent["lsoa_code"].head(3)
+        )
+        finding = Finding(
+            id="finding-where-persistent",
+            rule="hotspot-persistence",
+            template=(
+                f"{plural(n_persistent, 'LSOA')} {'was a' if n_persistent == 1 else 'were'} "
+                f"persistent hotspot{'' if n_persistent == 1 else 's'} of violence (hot in at "
+                f"least {persistence.min_hot} of {', '.join(map(str, persistence.window_years))}"
+                f"), among them {shown}; {'it' if n_persistent == 1 else 'they'} had {{offences}} "
+                f"offences in {ctx.period.label}."
+            ),
+            counts={"offences": offences},
+            figure_id=HOTSPOTS,
+            section="where",
+            source_kind=SOURCE_KINDS["police_uk_street"],
+            synthetic=yearly.synthetic,
+            numbers={"persistent_lsoas": n_persistent},
+            weight=8.0,
+        )
+    return figure, finding
+
+
+def _persistent_table(ctx: Context, persistence, names: pd.DataFrame, yearly) -> Table:
+    columns = ["LSOA", "Name", "Ward (2019)", "Hot years", "Years hot", "Current run",
+               "Offences in the period", RATE]  # fmt: skip
+    rows = []
+    if persistence is not None:
+        for r in persistence.persistent().itertuples(index=False):
+            info = names.loc[r.lsoa_code] if r.lsoa_code in names.index else None
+            rows.append(
+                (
+                    r.lsoa_code,
+                    info["area_name"] if info is not None else r.lsoa_code,
+                    info["ward_name"] if info is not None else None,
+                    ", ".join(map(str, r.hot_years)),
+                    int(r.years_hot),
+                    int(r.current_run),
+                    int(info["count"]) if info is not None else 0,
+                    info["rate"] if info is not None else float("nan"),
+                )
+            )
+    frame = pd.DataFrame(rows, columns=columns)
+    window = (
+        f"at least {persistence.min_hot} of {', '.join(map(str, persistence.window_years))}"
+        if persistence is not None
+        else "the years analysed"
+    )
+    return Table(
+        PERSISTENT,
+        f"Persistent hotspots: LSOAs hot in {window}, {ctx.area.name}",
+        frame,
+        source_name(ctx, "police_uk_street"),
+        ctx.not_applied,
+        synthetic=yearly.synthetic,
+        notes=("None: no LSOA was hot often enough to be persistent.",) if frame.empty else (),
+        digits={RATE: 2},
+    )
+
+
+def _areas_figure(ctx: Context, m, counts) -> Figure | None:
+    level = "la" if ctx.area.is_force_area else "ward"
+    rates = where.area_rates(ctx.view, m, ctx.area.pfa_code, level, counts=counts)
+    frame = rates.frame[
+        rates.frame["la_code" if level == "ward" else "area_code"].isin(ctx.area.la_codes)
+    ]
+    frame = frame.dropna(subset=["rate"])
+    if frame.empty:
+        return None
+    table = pd.DataFrame(
+        {
+            "Area": frame["area_name"],
+            "Code": frame["area_code"],
+            "Offences": frame["count"].astype("int64"),
+            "Residents (mid-2018)": frame["population"],
+            RATE: frame["rate"],
+            "Lower 95%": frame["lower_95"],
+            "Upper 95%": frame["upper_95"],
+        }
+    ).sort_values(RATE, ascending=False)
+    shown = table.head(15) if level == "ward" else table
+    what = "local authority" if level == "la" else "ward (December 2019 wards)"
+    top = table.iloc[0]
+    bottom = table.iloc[-1]
+    alt_text = (
+        f"Rates of violence and sexual offences by {what} in {ctx.area.name}, "
+        f"{ctx.period.label}: highest in {top['Area']} ({num(top[RATE], 1)} per 1,000 residents "
+        f"per year, {num(top['Offences'])} offences), lowest in {bottom['Area']} "
+        f"({num(bottom[RATE], 1)})."
+        + (
+            f" The chart shows the 15 wards with the highest rates of {len(table)}."
+            if level == "ward"
+            else ""
+        )
+    )
+    return Figure(
+        id=AREAS,
+        title=f"Violence and sexual offences per 1,000 residents per year by {what}, "
+        f"{ctx.area.name}, {ctx.period.label}",
+        alt=alt_text,
+        table=table,
+        source=source_name(ctx, m.source) + "; " + where.POPULATION_SOURCE,
+        chart=charts.bars(
+            shown,
+            "Area",
+            RATE,
+            lower="Lower 95%",
+            upper="Upper 95%",
+            value_title=RATE,
+            sort="descending",
+        ),
+        definition_version=ctx.not_applied,
+        synthetic=rates.synthetic,
+        notes=tuple(c for c in rates.caveats if c.startswith(("Rates from", "Wards are"))),
+    )
+
+
+def _repeat_table(ctx: Context, m) -> Table:
+    r = where.repeat_locations(ctx.view, m, ctx.area.pfa_code, years=ctx.period.years, n=10)
+    frame = pd.DataFrame(
+        {
+            "Rank": r.frame["rank"],
+            "Location (police.uk snap point)": r.frame.get("location"),
+            "Offences": r.frame["count"].astype("int64"),
+            "Share of located offences (%)": 100 * r.frame["share"],
+        }
+    )
+    return Table(
+        REPEAT,
+        f"The 10 most frequent locations of violence and sexual offences, {ctx.area.name}, "
+        f"{ctx.period.label}",
+        frame,
+        source_name(ctx, m.source),
+        ctx.not_applied,
+        synthetic=r.synthetic,
+        notes=tuple(c for c in r.caveats if c.startswith("A repeat location")),
+        digits={"Share of located offences (%)": 2},
+    )

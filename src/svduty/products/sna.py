@@ -1,0 +1,251 @@
+"""The strategic needs assessment: ``svduty sna --area AREA --period PERIOD --out DIR``.
+
+:func:`build` assembles an :class:`~svduty.products.assessment.model.Assessment` from the
+analysis layer's results for one area of the partnership (the whole force area, or one local
+authority) over one period; :func:`write` renders it as one accessible HTML page (printing it
+gives the PDF). Every section, figure, finding and recommendation is plain data, so the public
+summary can be made from the same assessment through the disclosure gate. docs/sna.md says what
+each section shows and the rules for findings and recommendations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pandas as pd
+
+from svduty import partnership as partnership_config
+from svduty.analysis.hotspots import DEFAULT_SEED
+from svduty.partnership import Partnership
+from svduty.products import strategy
+from svduty.products.area import Area, resolve
+from svduty.products.assessment import (
+    data,
+    document,
+    place,
+    profile,
+    setting,
+    success,
+    triangulate,
+    volumes,
+    why,
+)
+from svduty.products.assessment.common import Built
+from svduty.products.assessment.model import Assessment, FigurePart, Finding, Section, Table
+from svduty.products.assessment.period import Period, PeriodError, default_period, parse_period
+from svduty.products.assessment.recommend import recommendations
+from svduty.products.assessment.scope import Context
+from svduty.products.html import write_page
+from svduty.warehouse import Warehouse, connect
+
+__all__ = [
+    "PERMUTATIONS",
+    "Assessment",
+    "Period",
+    "PeriodError",
+    "build",
+    "default_period",
+    "parse_period",
+    "run",
+    "write",
+]
+
+#: Gi* permutations: with fewer, the false discovery rate correction cannot find a hotspot among
+#: a thousand LSOAs (svduty.analysis.hotspots explains the floor on p-values)
+PERMUTATIONS = 9999
+BANDS = {
+    "high": "high impact",
+    "moderate": "moderate impact",
+    "low": "low impact",
+    "no_clear_evidence": "no clear evidence of impact",
+    "harmful": "harmful",
+    "not_banded": "no violence impact band",
+}
+
+_EVIDENCE = (
+    ("definition", setting.definition_section),
+    ("partnership", setting.partnership_section),
+    ("data", data.data_section),
+    ("volumes", volumes.volumes_section),
+    ("measures", success.measures_section),
+    ("where", place.where_section),
+    ("when", profile.when_section),
+    ("who", profile.who_section),
+    ("what", profile.what_section),
+    ("why", why.why_section),
+    ("triangulation", triangulate.triangulation_section),
+)
+
+
+def build(
+    wh: Warehouse,
+    partnership: Partnership,
+    area: Area,
+    period: Period | None = None,
+    *,
+    permutations: int = PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+) -> Assessment:
+    """The assessment of ``area`` over ``period`` (default: the latest complete calendar years
+    of police data, see :func:`default_period`), read from the warehouse ``wh``.
+
+    Hotspots use ``permutations`` Gi* permutations from the seeded generator ``seed``, so the
+    same warehouse gives the same document.
+    """
+    ctx = Context.make(wh, partnership, area, period, permutations=permutations, seed=seed)
+    timings: dict[str, float] = {}
+    built: list[Built] = []
+    for name, make in _EVIDENCE:
+        started = time.perf_counter()
+        built.append(make(ctx))
+        timings[name] = time.perf_counter() - started
+    found = _ranked([f for b in built for f in b.findings])
+    advised = recommendations(found)
+    sections = [b.section for b in built]
+    synthetic = any(s.synthetic for s in sections)
+    sections = [
+        document.summary_section(ctx, found, advised, synthetic),
+        *sections,
+        document.gaps_section(built),
+        document.recommendations_section(advised),
+        document.about_section(ctx),
+    ]
+    headline = next(f for f in found if f.rule == "headline")
+    assessment = Assessment(
+        area=area,
+        period=ctx.period,
+        partnership=partnership.name,
+        definition_version=ctx.definition_version,
+        sections=tuple(_numbered(sections)),
+        findings=tuple(found),
+        recommendations=tuple(advised),
+        headline=headline,
+        timings=timings,
+    )
+    _check_links(assessment)
+    return assessment
+
+
+def _ranked(findings: list[Finding]) -> list[Finding]:
+    """The headline first, then the rest by weight (ties keep the order of the sections)."""
+    ids = [f.id for f in findings]
+    duplicated = {i for i in ids if ids.count(i) > 1}
+    if duplicated:
+        raise ValueError(f"findings share an id: {sorted(duplicated)}; each needs its own anchor")
+    head = [f for f in findings if f.rule == "headline"]
+    rest = sorted((f for f in findings if f.rule != "headline"), key=lambda f: -f.weight)
+    return head + rest
+
+
+def _numbered(sections: list[Section]) -> list[Section]:
+    """Figures titled 'Figure N: ...' in reading order; tables' missing values made blank."""
+    n = 0
+    out = []
+    for s in sections:
+        parts = []
+        for p in s.parts:
+            if isinstance(p, FigurePart):
+                n += 1
+                figure = dataclasses.replace(
+                    p.figure, title=f"Figure {n}: {p.figure.title}", table=_blank(p.figure.table)
+                )
+                p = dataclasses.replace(p, figure=figure)
+            elif isinstance(p, Table):
+                p = dataclasses.replace(p, frame=_blank(p.frame))
+            parts.append(p)
+        out.append(dataclasses.replace(s, parts=tuple(parts)))
+    return out
+
+
+def _blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with None (shown as [x]) where pandas has NaN."""
+    out = frame.reset_index(drop=True).copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+def _check_links(a: Assessment) -> None:
+    anchors = a.anchors()
+    figures = {f.id for f in a.figures}
+    for f in a.findings:
+        if f.figure_id not in figures:
+            raise ValueError(f"finding {f.id} points at {f.figure_id!r}, which is not a figure")
+    for r in a.recommendations:
+        missing = [e for e in (*r.evidence, *r.findings) if e not in anchors]
+        if missing:
+            raise ValueError(f"{r.id} points at {missing}, which are not in the assessment")
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+def write(assessment: Assessment, out_dir: Path | str) -> Path:
+    """Write the assessment to ``out_dir/index.html`` (with its stylesheet); return the path."""
+    a = assessment
+    approaches = _approaches(a)
+    title = f"Serious violence in {a.area.name}: strategic needs assessment, {a.period.label}"
+    return write_page(
+        Path(out_dir),
+        "index.html",
+        "sna.html",
+        title=title,
+        body_name=a.area.body,
+        synthetic=a.synthetic,
+        a=a,
+        numbers=a.figure_numbers(),
+        labels=_labels(a),
+        approaches=approaches,
+        contents=[(s.title, s.id) for s in a.sections],
+    )
+
+
+def _labels(a: Assessment) -> dict[str, str]:
+    """How a link to each anchor reads: 'Figure 3' or the table's caption."""
+    out = {f.id: f"Figure {n}" for f, n in zip(a.figures, a.figure_numbers().values(), strict=True)}
+    for s in a.sections:
+        out[s.id] = s.title
+        for p in s.parts:
+            if isinstance(p, Table):
+                out[p.id] = f"Table: {p.caption}"
+    return out
+
+
+def _approaches(a: Assessment) -> dict[str, str]:
+    """Each approach a recommendation names, as 'Name (impact band)' from the YEF catalogue."""
+    wanted = {x for r in a.recommendations for x in r.approaches}
+    if not wanted:
+        return {}
+    catalogue = strategy.load_catalogue()
+    out = {}
+    for approach_id in sorted(wanted):
+        try:
+            found = catalogue.get(approach_id)
+        except KeyError:
+            raise ValueError(
+                f"a recommendation names the approach {approach_id!r}, which the YEF Toolkit "
+                f"catalogue ({catalogue.path}) does not have; use one of: "
+                + ", ".join(catalogue.ids)
+            ) from None
+        band = BANDS.get(found.impact_band, found.impact_band)
+        out[approach_id] = f"{found.name} (YEF Toolkit: {band})"
+    return out
+
+
+# ---- for the command line --------------------------------------------------------------------
+
+
+def run(config, area_id: str, period: str | None, out: Path | str) -> Path:
+    """Build and write the assessment of the area ``area_id`` (an id from
+    :func:`svduty.products.area.areas`) over ``period`` (as :func:`parse_period` reads it;
+    None: the default) from the warehouse and partnership of ``config``."""
+    chosen = parse_period(period) if period else None
+    p = partnership_config.load(config.partnership_path)
+    area = resolve(p, area_id)
+    with closing(connect(config.warehouse_url)) as wh:
+        assessment = build(wh, p, area, chosen)
+    return write(assessment, out)
