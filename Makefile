@@ -24,7 +24,8 @@ lint: install-test
 	$(BIN)/lint-imports
 
 test: install-test lint
-	$(BIN)/python -m pytest
+	# small statsmodels fits run several times slower when BLAS spreads them over threads
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
 
 # regenerate the docs written from code (warehouse tables, feed specifications)
 docs: install

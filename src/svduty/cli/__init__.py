@@ -1,4 +1,4 @@
-"""The command line: `svduty init | ingest SOURCE | status | demo`.
+"""The command line: `svduty init | ingest | status | sna | strategy | review | publish | demo`.
 
 `main` only parses; each command is a plain function of its Config, so tests call the same code.
 Exit codes: 0 ok, 1 bad input, 2 usage.
@@ -20,6 +20,7 @@ from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
+from svduty.cli import products as products_cli
 from svduty.cli import synth as synth_cli
 from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
@@ -50,6 +51,10 @@ app.command("measures")(measures_cli.command)
 app.add_typer(definition_cli.app, name="definition")
 ingest_app.command("ons-prc")(ingest_ons_prc_command)
 app.command("synth")(synth_cli.synth_command)
+app.command("sna")(products_cli.sna_command)
+app.add_typer(products_cli.strategy_app, name="strategy")
+app.command("review")(products_cli.review_command)
+app.command("publish")(products_cli.publish_command)
 console = Console()
 err = Console(stderr=True)
 
@@ -71,6 +76,7 @@ def init(config: Config, *, overwrite: bool = False) -> dict:
         partnership.write_default(config.partnership_path, overwrite=overwrite)
         written = True
     key_written = generate_key_file(config.key_file)
+    strategies_written = products_cli.copy_example_strategies(config)
     with closing(connect(config.warehouse_url)) as warehouse:
         reference_loaded = load_reference(warehouse, loaded_by=config.loaded_by)
     return {
@@ -82,6 +88,7 @@ def init(config: Config, *, overwrite: bool = False) -> dict:
         "key_written": key_written,
         "key_fingerprint": load_key_file(config.key_file).fingerprint,
         "reference_loaded": reference_loaded,
+        "strategies_written": strategies_written,
     }
 
 
@@ -107,6 +114,8 @@ def init_command(
     console.print(
         "Reference tables " + ("loaded" if result["reference_loaded"] else "already up to date")
     )
+    for path in result["strategies_written"]:
+        console.print(f"Example strategy to edit (labelled as an example): {path}")
 
 
 # ---- ingest -----------------------------------------------------------------------------------
@@ -348,6 +357,7 @@ def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) 
         areas=[area.police_force_area],
         period_types=("calendar_year", "financial_year"),
     )
+    made = products_cli.products(config, progress) if synthetic else None
     return {
         "setup": setup,
         "files": [r.as_dict() for r in results],
@@ -358,6 +368,7 @@ def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) 
         "partnership": area.name,
         "violence_summary": summary,
         "measures": headline,
+        "products": made,
     }
 
 
@@ -405,6 +416,22 @@ def demo_command(
         )
     _print_summary(result["violence_summary"])
     measures_cli.print_rows(result["measures"])
+    if result["products"]:
+        _print_products(result["products"])
+
+
+def _print_products(made: dict) -> None:
+    console.print("[bold]The products[/bold] (open the files in a browser; print them for PDF):")
+    for area_id, paths in made["areas"].items():
+        console.print(f"  {area_id}")
+        console.print(f"    needs assessment: {paths['sna']}")
+        console.print(f"    strategy (illustrative example): {paths['strategy']}")
+        for w in paths["strategy_warnings"]:
+            if w["severity"] in ("strong", "warning"):
+                console.print(f"      {w['severity']}: {w['message']}")
+        console.print(f"    annual review: {paths['review']}")
+    site = made["site"]
+    console.print(f"  public site ({', '.join(site['areas'])}): {site['site']}/index.html")
 
 
 def _print_summary(rows: list[dict]) -> None:

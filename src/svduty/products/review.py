@@ -820,6 +820,8 @@ def hotspot_change(
         synthetic=yearly.synthetic,
         caveats=tuple(yearly.caveats),
     )
+    if table.empty:  # nothing to map or tabulate: the page says so in words
+        return result
     return dataclasses.replace(result, figure=_hotspot_figure(wh, place, result, yearly))
 
 

@@ -1,0 +1,335 @@
+"""`svduty sna | strategy render | strategy check | review | publish`: the products of the Duty.
+
+Each command is a plain function of its Config; the Typer wrappers only parse. Output goes under
+the data directory by default (``$SVDUTY_HOME/products/<area>/<product>/`` and
+``$SVDUTY_HOME/site/``); ``--out`` puts it elsewhere.
+
+Strategies live in ``$SVDUTY_HOME/strategies/<area>.yaml``: `svduty init` copies svduty's
+illustrative examples there the first time, labelled as examples, for the partnership to edit.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from svduty import partnership
+from svduty.products import area as areas
+from svduty.products import publish as publishing
+from svduty.products import review as reviewing
+from svduty.products import sna as assessment
+from svduty.products import strategy as strategies
+from svduty.products import strategy_page
+from svduty.settings import Config
+from svduty.warehouse import connect
+
+console = Console()
+err = Console(stderr=True)
+
+strategy_app = typer.Typer(no_args_is_help=True, help="The local strategy: check it, render it.")
+
+AreaOption = Annotated[
+    str,
+    typer.Option(
+        "--area",
+        help="The area: the force area (avon-and-somerset) or a local authority's local "
+        "partnership group (somerset, bristol, ...).",
+    ),
+]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Write here instead.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
+
+
+class ProductError(ValueError):
+    """Bad input to a product command (an unknown area, a strategy file with problems)."""
+
+
+def _emit(document: dict) -> None:
+    print(json.dumps(document, indent=2, default=str))
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+def strategy_path(config: Config, area_id: str) -> Path:
+    return config.home / "strategies" / f"{area_id}.yaml"
+
+
+def copy_example_strategies(config: Config) -> list[str]:
+    """Give each area with a shipped example a strategy file to edit; never overwrite one."""
+    written = []
+    for area_id, example in strategies.examples().items():
+        dest = strategy_path(config, area_id)
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(example, dest)
+            written.append(str(dest))
+    return written
+
+
+def _area(config: Config, area_id: str) -> tuple[partnership.Partnership, areas.Area]:
+    p = partnership.load(config.partnership_path)
+    return p, areas.resolve(p, area_id)
+
+
+def _strategy(config: Config, area_id: str, path: Path | None = None):
+    path = path or strategy_path(config, area_id)
+    if not path.exists():
+        return None
+    return strategies.load(path)
+
+
+def _out(config: Config, out: Path | None, area_id: str, product: str) -> Path:
+    return out or config.home / "products" / area_id / product
+
+
+# ---- the strategic needs assessment ------------------------------------------------------------
+
+
+def sna(config: Config, area_id: str, period: str | None = None, out: Path | None = None) -> dict:
+    return sna_built(config, area_id, period, out)[0]
+
+
+def sna_built(
+    config: Config, area_id: str, period: str | None = None, out: Path | None = None
+) -> tuple[dict, assessment.Assessment]:
+    """Build and write the needs assessment; the report and the assessment itself."""
+    p, area = _area(config, area_id)
+    chosen = assessment.Period.parse(period) if period else None
+    with closing(connect(config.warehouse_url)) as wh:
+        built = assessment.build(wh, p, area, chosen)
+    path = assessment.write(built, _out(config, out, area.id, "sna"))
+    return {
+        "area": area.id,
+        "period": str(built.period),
+        "path": str(path),
+        "findings": len(built.findings),
+        "recommendations": len(built.recommendations),
+        "synthetic": built.synthetic,
+    }, built
+
+
+def sna_command(
+    area: AreaOption = "avon-and-somerset",
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="Calendar years (2020 or 2018-2021), a financial year (2020/21) or months "
+            "(2019-01..2021-09); default: the latest complete years of data."
+        ),
+    ] = None,
+    out: OutOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the strategic needs assessment for an area as an accessible HTML document."""
+    try:
+        result = sna(Config.from_env(), area, period, out)
+    except (areas.AreaError, ValueError) as exc:
+        _fail(exc)
+    if as_json:
+        _emit(result)
+        return
+    console.print(
+        f"Strategic needs assessment for {result['area']} ({result['period']}): "
+        f"{result['findings']} findings, {result['recommendations']} recommendations"
+        + (" [SYNTHETIC partner data included]" if result["synthetic"] else "")
+    )
+    console.print(f"  {result['path']}")
+
+
+# ---- the strategy -----------------------------------------------------------------------------
+
+
+def strategy_render(
+    config: Config, area_id: str, path: Path | None = None, out: Path | None = None
+) -> dict:
+    p, area = _area(config, area_id)
+    chosen = _strategy(config, area_id, path)
+    if chosen is None:
+        raise ProductError(
+            f"no strategy file for {area_id} at {path or strategy_path(config, area_id)}: "
+            "write one (docs/strategy.md) or run `svduty init` to start from the example"
+        )
+    written = strategy_page.write(
+        chosen, _out(config, out, area.id, "strategy"), partnership=p, area=area
+    )
+    warned = strategies.warnings(chosen)
+    return {
+        "area": area.id,
+        "path": str(written),
+        "example": chosen.example,
+        "warnings": [{"severity": w.severity, "message": w.message} for w in warned],
+    }
+
+
+@strategy_app.command("render")
+def strategy_render_command(
+    area: AreaOption = "avon-and-somerset",
+    file: Annotated[
+        Path | None, typer.Option("--file", help="The strategy file (default: the area's).")
+    ] = None,
+    out: OutOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the local strategy as an accessible page; warn of weak or harmful approaches."""
+    try:
+        result = strategy_render(Config.from_env(), area, file, out)
+    except (areas.AreaError, strategies.StrategyError, ProductError) as exc:
+        _fail(exc)
+    if as_json:
+        _emit(result)
+        return
+    for w in result["warnings"]:
+        colour = {"strong": "red", "warning": "yellow"}.get(w["severity"], "cyan")
+        err.print(f"[{colour}]{w['severity']}:[/{colour}] {w['message']}")
+    label = " (illustrative example, not an adopted strategy)" if result["example"] else ""
+    console.print(f"Strategy for {result['area']}{label}: {result['path']}")
+
+
+@strategy_app.command("check")
+def strategy_check_command(file: Path, as_json: JsonFlag = False) -> None:
+    """Check a strategy file: every problem with where it is and how to fix it; the warnings."""
+    try:
+        chosen = strategies.load(file)
+    except strategies.StrategyError as exc:
+        _fail(exc)
+    warned = [{"severity": w.severity, "message": w.message} for w in strategies.warnings(chosen)]
+    if as_json:
+        _emit({"file": str(file), "ok": True, "warnings": warned})
+        return
+    console.print(f"{file}: valid")
+    for w in warned:
+        console.print(f"  {w['severity']}: {w['message']}")
+
+
+# ---- the annual review -----------------------------------------------------------------------
+
+
+def review(
+    config: Config,
+    year: int,
+    area_id: str,
+    out: Path | None = None,
+    today: date | None = None,
+) -> dict:
+    p, area = _area(config, area_id)
+    chosen = _strategy(config, area_id)
+    with closing(connect(config.warehouse_url)) as wh:
+        built = reviewing.build(wh, p, area, year, strategy=chosen, today=today)
+    path = reviewing.write(built, _out(config, out, area.id, f"review-{year}"))
+    return {"area": area.id, "year": year, "path": str(path), "strategy": chosen is not None}
+
+
+def review_command(
+    year: Annotated[int, typer.Option("--year", help="The year under review, e.g. 2021.")],
+    area: AreaOption = "avon-and-somerset",
+    out: OutOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the annual review: measures against baseline, actions, what changed, evaluations of
+    place-based interventions and the questions for the refresh."""
+    try:
+        result = review(Config.from_env(), year, area, out)
+    except (areas.AreaError, strategies.StrategyError, ValueError) as exc:
+        _fail(exc)
+    if as_json:
+        _emit(result)
+        return
+    console.print(f"Annual review {result['year']} for {result['area']}: {result['path']}")
+
+
+# ---- all of them, for the demo ---------------------------------------------------------------
+
+DEMO_AREAS = ("avon-and-somerset", "somerset")
+# the latest year the bundled police.uk data cover (January to September)
+DEMO_REVIEW_YEAR = 2021
+
+
+def products(config: Config, progress=lambda step: None) -> dict:
+    """The assessment, strategy and review of each demo area, then the public site."""
+    made: dict[str, dict] = {}
+    built = {}
+    for area_id in DEMO_AREAS:
+        progress(f"the needs assessment for {area_id}")
+        report, built[area_id] = sna_built(config, area_id)
+        progress(f"the strategy for {area_id}")
+        page = strategy_render(config, area_id)
+        progress(f"the {DEMO_REVIEW_YEAR} review for {area_id}")
+        looked_back = review(config, DEMO_REVIEW_YEAR, area_id)
+        made[area_id] = {
+            "sna": report["path"],
+            "strategy": page["path"],
+            "strategy_warnings": page["warnings"],
+            "review": looked_back["path"],
+        }
+    progress("the public site")
+    site = publish(config, area_ids=list(DEMO_AREAS), assessments=built)
+    return {"areas": made, "site": site}
+
+
+# ---- the public site -------------------------------------------------------------------------
+
+
+def publish(
+    config: Config,
+    out: Path | None = None,
+    area_ids: list[str] | None = None,
+    *,
+    assessments: dict | None = None,
+) -> dict:
+    """Build the public site. The assessment summary of each area comes from its needs
+    assessment: pass the ones already built (``assessments``, by area id) or they are built."""
+    p = partnership.load(config.partnership_path)
+    # by default: the force area, and each local area that has a strategy file to publish
+    every = areas.areas(p)
+    chosen = (
+        [areas.resolve(p, a) for a in area_ids]
+        if area_ids
+        else every[:1] + [a for a in every[1:] if strategy_path(config, a.id).exists()]
+    )
+    site = out or config.home / "site"
+    paths = {
+        a.id: strategy_path(config, a.id) for a in chosen if strategy_path(config, a.id).exists()
+    }
+    with closing(connect(config.warehouse_url)) as wh:
+        built = dict(assessments or {})
+        for a in chosen:
+            if a.id not in built:
+                built[a.id] = assessment.build(wh, p, a)
+        manifest = publishing.publish(
+            wh, p, site, areas=chosen, strategy_paths=paths, assessments=built
+        )
+    return {"site": str(site), "areas": [a.id for a in chosen], **manifest.summary()}
+
+
+def publish_command(
+    out: OutOption = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--area",
+            help="Publish this area (repeatable; default: the force area and every area with "
+            "a strategy file).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Build the public site: strategy, assessment summary, measures, maps and open data, every
+    figure through the disclosure gate."""
+    try:
+        result = publish(Config.from_env(), out, area)
+    except (areas.AreaError, strategies.StrategyError, ValueError) as exc:
+        _fail(exc)
+    if as_json:
+        _emit(result)
+        return
+    console.print(f"Public site for {', '.join(result['areas'])}: {result['site']}/index.html")
