@@ -1,0 +1,3 @@
+"""Views: accounts (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: agreements (being written)."""
+
+urlpatterns: list = []

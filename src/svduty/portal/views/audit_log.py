@@ -1,0 +1,3 @@
+"""Views: audit_log (being written)."""
+
+urlpatterns: list = []

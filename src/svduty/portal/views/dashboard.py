@@ -1,0 +1,3 @@
+"""Views: dashboard (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: products (being written)."""
+
+urlpatterns: list = []

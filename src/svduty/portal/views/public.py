@@ -1,0 +1,3 @@
+"""Views: public (being written)."""
+
+urlpatterns: list = []

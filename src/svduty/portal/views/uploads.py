@@ -1,0 +1,3 @@
+"""Views: uploads (being written)."""
+
+urlpatterns: list = []
