@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,24 @@ import pytest
 
 from browser import browser_fixture, page_fixture  # noqa: F401  (registers browser and page)
 from svduty.warehouse import connect
+
+
+def pytest_configure(config):
+    """Configure Django for the portal's tests before pytest-django sets it up (it runs last).
+
+    The portal's data directory is a temporary folder, so nothing is written into the
+    repository; SVDUTY_TEST_PORTAL_DATABASE=postgres runs the portal tests on the PostgreSQL
+    server CI starts (pytest-django creates and drops its own test_ database there).
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svduty.portal.settings")
+    os.environ.setdefault("SVDUTY_HOME", tempfile.mkdtemp(prefix="svduty-tests-"))
+    os.environ.setdefault("SVDUTY_PORTAL_SECRET_KEY", "tests-only-" + "x" * 50)
+    if os.environ.get("SVDUTY_TEST_PORTAL_DATABASE") == "postgres":
+        os.environ.setdefault("SVDUTY_PORTAL_DATABASE_URL", PG_URL)
+    from django.conf import settings
+
+    settings.DATABASES  # noqa: B018  (loads the settings, so pytest-django sets Django up)
+
 
 STREET = Path(__file__).resolve().parent.parent / "src/svduty/data/police_uk/street"
 AS_STREET = STREET / "avon-and-somerset"
