@@ -200,6 +200,8 @@ def test_setting_up_two_factor_with_the_secret_shown(client, people):
     # turning it off needs a fresh code (the one used is spent: the next step's is accepted)
     client.post(reverse("portal:two-factor"), {"code": code(key, drift=1)})
     assert not TOTPDevice.objects.filter(user=people["board"]).exists()
+    changes = AuditEvent.objects.filter(action="two_factor", username="bo").order_by("at", "id")
+    assert [e.detail["on"] for e in changes] == [True, False]
 
 
 def test_two_factor_page_needs_sign_in(client, db):

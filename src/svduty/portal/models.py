@@ -25,6 +25,14 @@ __all__ = [
 ]
 
 
+ROLE_CHOICES = [
+    (Role.ANALYST.value, "Partnership analyst"),
+    (Role.DATA_LEAD.value, "Partner data lead"),
+    (Role.BOARD.value, "Board member"),
+    (Role.VIEWER.value, "Viewer"),
+]
+
+
 class Organisation(models.Model):
     """A body taking part: a specified authority, the PCC, a body that co-operates when asked
     (education, prison, youth custody) or the voluntary sector."""
@@ -84,7 +92,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
-    role = models.CharField(max_length=20, choices=[(r.value, r.name.title()) for r in Role])
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     groups = models.ManyToManyField(PartnershipGroup, blank=True, related_name="members")
 
     def __str__(self) -> str:
@@ -239,6 +247,7 @@ class AuditEvent(models.Model):
         PUBLISH = "publish", "Published a product"
         AGREEMENT_CHANGE = "agreement_change", "Changed an agreement"
         ROLE_CHANGE = "role_change", "Changed a role or membership"
+        TWO_FACTOR = "two_factor", "Turned two-factor sign-in on or off"
         REFUSED = "refused", "Refused access"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -274,6 +274,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             if confirmed.verify_token(form.cleaned_data["code"]):
                 TOTPDevice.objects.filter(user=user).delete()
+                audit.record(request, AuditEvent.Action.TWO_FACTOR, user.get_username(), on=False)
                 messages.success(request, "Two-factor sign-in is off: you sign in with a password.")
                 return redirect("portal:two-factor")
             form.add_error(
@@ -293,6 +294,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            audit.record(request, AuditEvent.Action.TWO_FACTOR, user.get_username(), on=True)
             messages.success(
                 request, "Two-factor sign-in is on: you will be asked for a code when you sign in."
             )
