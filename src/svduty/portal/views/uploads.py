@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -31,7 +31,6 @@ TAGS = {
     Upload.Status.FAILED: "tag-harmful",
 }
 IN_PROGRESS = (Upload.Status.QUEUED, Upload.Status.LOADING)
-REFRESH_SECONDS = 2
 
 
 def _decorate(upload: Upload) -> Upload:
@@ -162,7 +161,6 @@ def detail(request, pk: int):
     """The validation report and status; while loading, progress that refreshes itself."""
     upload = _visible(request, pk)
     m = membership(request.user)
-    refreshing = upload.status in IN_PROGRESS and request.GET.get("refresh") != "off"
     may_load = _ready(upload) and _may_confirm(m, upload)
     return render(
         request,
@@ -174,11 +172,23 @@ def detail(request, pk: int):
             "upload": upload,
             "report": upload.report,
             "in_progress": upload.status in IN_PROGRESS,
-            "refreshing": refreshing,
-            "refresh_seconds": REFRESH_SECONDS,
             "may_load": may_load,
             "may_see_quarantine": can(m.role, Capability.VIEW_RECORDS),
         },
+    )
+
+
+@require(Capability.VIEW_UPLOADS)
+def status(request, pk: int):
+    """The load's progress as JSON, polled by static/portal/progress.js on the upload page."""
+    upload = _visible(request, pk)
+    return JsonResponse(
+        {
+            "status": upload.status,
+            "label": upload.get_status_display().lower(),
+            "progress": upload.progress,
+            "finished": upload.status not in IN_PROGRESS,
+        }
     )
 
 
@@ -248,6 +258,7 @@ urlpatterns = [
     path("uploads/", history, name="uploads"),
     path("uploads/new/", new, name="upload-new"),
     path("uploads/<int:pk>/", detail, name="upload"),
+    path("uploads/<int:pk>/status.json", status, name="upload-status"),
     path("uploads/<int:pk>/load/", load, name="upload-load"),
     path("uploads/<int:pk>/quarantine/", quarantine, name="upload-quarantine"),
 ]
