@@ -1,0 +1,424 @@
+"""The dashboards under /dashboard/: the measures of an area or ward with their trends, maps of
+rates and hotspots, and the record-level rows behind a measure for roles that may see them.
+
+They read the whole demo warehouse (demo_config, built once per session); every figure checked
+here is recounted independently with SQL over the warehouse's own tables, or with the analysis
+layer's measures, never copied from the page.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import re
+from html.parser import HTMLParser
+
+import duckdb
+import pytest
+from django.urls import reverse
+
+from svduty.analysis.measures import catalogue
+from svduty.analysis.measures.compute import Geography, compute
+from svduty.portal import dashboard
+from svduty.portal.models import AuditEvent
+
+PFA = "E23000036"
+SOMERSET = "E06000066"
+FORCE = "avon-and-somerset"
+VIOLENCE = "Violence and sexual offences"
+
+
+@pytest.fixture
+def demo(settings, demo_config):
+    """The portal pointed at the demo warehouse."""
+    settings.CONFIG = demo_config
+    return demo_config
+
+
+@pytest.fixture(scope="module")
+def sql(demo_config):
+    """Independent SQL over the demo warehouse (read-only, closed after the module)."""
+    con = duckdb.connect(demo_config.warehouse_url.removeprefix("duckdb://"), read_only=True)
+    yield lambda query, *params: con.execute(query, params).fetchall()
+    con.close()
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+class _Tables(HTMLParser):
+    """Every table on a page by id: its header row and its body rows (cell texts), and the
+    attributes of every svg element."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tables: dict[str, dict] = {}
+        self.rows_by_id: dict[str, list[str]] = {}
+        self.svgs: list[dict] = []
+        self._table = self._row = self._cell = None
+        self._row_id = None
+        self._in_head = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "svg":
+            self.svgs.append(a)
+        elif tag == "table":
+            self._table = self.tables.setdefault(a.get("id", f"t{len(self.tables)}"),
+                                                 {"head": [], "rows": []})  # fmt: skip
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._row, self._row_id = [], a.get("id")
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._table is not None:
+                (self._table["head"] if self._in_head else self._table["rows"]).append(self._row)
+            if self._row_id:
+                self.rows_by_id[self._row_id] = self._row
+            self._row = None
+        elif tag == "thead":
+            self._in_head = False
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def main(html: str) -> str:
+    """The page's main content (the header holds a fresh CSRF token each time)."""
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def headline_count(html: str, measure: str) -> int:
+    """The count in the headline table's row of ``measure`` (third cell)."""
+    return number(_Tables(html).rows_by_id[f"headline-{measure}"][2])
+
+
+def ward_of_somerset(sql) -> tuple[str, int]:
+    """The Somerset ward (December 2019) with the most LSOAs, and how many it has."""
+    return sql(
+        "SELECT ward19_code, count(*) AS n FROM ref_lsoa WHERE la_code = ? AND in_2011 "
+        "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1",
+        SOMERSET,
+    )[0]
+
+
+def street_count(sql, start: str, end: str, lsoas_where: str = "TRUE", *params) -> int:
+    """police.uk violence and sexual offences of the force recorded in [start, end]."""
+    return sql(
+        "SELECT count(*) FROM police_uk_street WHERE force = ? AND crime_type = ? "
+        f"AND month BETWEEN ?::DATE AND ?::DATE AND {lsoas_where}",
+        FORCE,
+        VIOLENCE,
+        start,
+        end,
+        *params,
+    )[0][0]
+
+
+# ---- the measures -------------------------------------------------------------------------------
+
+
+def test_a_viewer_sees_every_measure_with_its_trend(client, people, demo, sql):
+    viewer = signed_in(client, people["viewer"])
+    page = viewer.get(reverse("portal:dashboard"), {"start": 2020, "end": 2020})
+    assert page.status_code == 200
+    html = page.content.decode()
+    tables = _Tables(html)
+    shown = {key.removeprefix("headline-") for key in tables.rows_by_id}
+    # every measure counted from records has figures for the force area in 2020
+    records = ("police_crime", "police_uk_street", "ed_assault")
+    with_data = {m.id for m in catalogue.load().measures if m.source in records}
+    assert with_data <= shown
+    # hospital returns come by financial year: listed, with why, and shown for those
+    assert "by financial year" in html.split('id="not-shown"')[1]
+    financial = viewer.get(reverse("portal:dashboard"), {"period_type": "financial_year"})
+    assert "headline-hospital-sharp-object" in _Tables(financial.content.decode()).rows_by_id
+    success = {r[0] for r in tables.tables["headline-success"]["rows"]}
+    assert any("Homicides" in s for s in success)
+    assert not any("police.uk" in s for s in success)  # a local measure, not a success measure
+    # the open-data count for 2020 is the warehouse's own, recounted in SQL
+    assert headline_count(html, "police-uk-violence") == street_count(
+        sql, "2020-01-01", "2020-12-01"
+    )
+    # a chart per measure: inline SVG named by its text alternative, with a data table
+    labelled = [s for s in tables.svgs if s.get("role") == "img"]
+    assert len(labelled) >= len(with_data)
+    for svg in labelled:
+        assert f'id="{svg["aria-labelledby"]}"' in html
+    assert "fig-police-uk-violence-data" in tables.tables
+    # synthetic partner data say so next to the figure
+    knife = tables.rows_by_id["headline-knife-police"][0]
+    assert "Synthetic" in knife
+    assert "Synthetic" not in tables.rows_by_id["headline-police-uk-violence"][0]
+
+
+def test_somerset_and_one_of_its_wards_change_the_numbers(client, people, demo, sql):
+    ward, _ = ward_of_somerset(sql)
+    viewer = signed_in(client, people["viewer"])
+    url = reverse("portal:dashboard")
+    year = {"period_type": "calendar_year", "start": 2020, "end": 2020}
+    force = headline_count(viewer.get(url, year).content.decode(), "police-uk-violence")
+    somerset_page = viewer.get(url, {"area": "somerset", **year}).content.decode()
+    ward_page = viewer.get(url, {"area": "somerset", "ward": ward, **year}).content.decode()
+    in_somerset = "lsoa_code IN (SELECT lsoa_code FROM ref_lsoa WHERE la_code = ?)"
+    in_ward = "lsoa_code IN (SELECT lsoa_code FROM ref_lsoa WHERE ward19_code = ? AND in_2011)"
+    somerset = street_count(sql, "2020-01-01", "2020-12-01", in_somerset, SOMERSET)
+    in_the_ward = street_count(sql, "2020-01-01", "2020-12-01", in_ward, ward)
+    assert headline_count(somerset_page, "police-uk-violence") == somerset
+    assert headline_count(ward_page, "police-uk-violence") == in_the_ward
+    # the ward's rate: per 1,000 of its ONS mid-2018 residents (2011 LSOAs)
+    residents = sql(
+        "SELECT sum(population_mid2018) FROM ref_population_lsoa11 WHERE lsoa11_code IN "
+        "(SELECT lsoa_code FROM ref_lsoa WHERE ward19_code = ? AND in_2011)",
+        ward,
+    )[0][0]
+    rate = _Tables(ward_page).rows_by_id["headline-police-uk-violence"][3].split()[0]
+    assert float(rate) == pytest.approx(1000 * in_the_ward / residents, abs=0.005)
+    assert force > somerset > in_the_ward > 0
+    # the ward's own select lists Somerset's wards, and the ward is named on the page
+    name = sql("SELECT DISTINCT ward19_name FROM ref_lsoa WHERE ward19_code = ?", ward)[0][0]
+    assert f"{name} ward, Somerset" in ward_page
+    # financial years: April 2020 to March 2021
+    fy = {"period_type": "financial_year", "start": 2020, "end": 2020}
+    fy_page = viewer.get(url, {"area": "somerset", "ward": ward, **fy}).content.decode()
+    assert headline_count(fy_page, "police-uk-violence") == street_count(
+        sql, "2020-04-01", "2021-03-01", in_ward, ward
+    )
+    # aggregate returns carry no LSOA: they are listed as not shown for a ward, with why
+    assert "Hospital admissions for assault with a knife" in ward_page.split('id="not-shown"')[1]
+
+
+def test_a_ward_of_another_area_is_dropped_with_a_notice(client, people, demo, sql):
+    ward, _ = ward_of_somerset(sql)
+    page = signed_in(client, people["board"]).get(
+        reverse("portal:dashboard"), {"area": "bristol", "ward": ward}
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "The ward chosen is not in Bristol" in html
+    assert "Measures and trends: Bristol" in html
+
+
+def test_a_range_that_ends_before_it_starts_is_an_error_linked_to_its_field(client, people, demo):
+    page = signed_in(client, people["viewer"]).get(
+        reverse("portal:dashboard"), {"start": 2021, "end": 2018}
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'class="error-summary"' in html and 'href="#id_end"' in html
+    assert 'id="id_end-error"' in html and "<title>Error:" in html
+    assert 'id="headline-success"' not in html
+
+
+def test_repeat_views_come_from_the_cache(client, people, demo, monkeypatch):
+    viewer = signed_in(client, people["viewer"])
+    url = reverse("portal:dashboard")
+    query = {"area": "north-somerset", "period_type": "financial_year"}
+    first = main(viewer.get(url, query).content.decode())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the measures were computed again")
+
+    monkeypatch.setattr(dashboard, "compute", refuse)
+    monkeypatch.setattr(dashboard.where, "measure_counts", refuse)
+    again = viewer.get(url, query)
+    assert again.status_code == 200 and main(again.content.decode()) == first
+
+
+def test_a_warehouse_without_data_says_so_for_every_measure(client, people, settings, tmp_path):
+    from svduty.cli import init
+    from svduty.settings import Config
+
+    empty = Config.from_env({"SVDUTY_HOME": str(tmp_path), "SVDUTY_LOADED_BY": "pytest"})
+    init(empty)  # the reference geography, no data
+    settings.CONFIG = empty
+    page = signed_in(client, people["analyst"]).get(reverse("portal:dashboard"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count("No data for this measure have been loaded yet.") == len(
+        catalogue.load().measures
+    )
+    records = client.get(reverse("portal:dashboard-records"), {"area": "somerset"})
+    assert records.status_code == 200 and "0 rows: Somerset" in records.content.decode()
+    assert AuditEvent.objects.get(action="restricted_view").detail["rows_total"] == 0
+    maps = client.get(reverse("portal:dashboard-map"))
+    assert "no data for this measure are loaded yet" in maps.content.decode()
+
+
+def test_a_warehouse_without_reference_geography_is_explained(
+    client, people, settings, demo_config, warehouse
+):
+    # `warehouse` holds its file open read-write in this process: the page still opens it
+    settings.CONFIG = dataclasses.replace(demo_config, warehouse_url=warehouse.url)
+    page = signed_in(client, people["viewer"]).get(reverse("portal:dashboard"))
+    assert page.status_code == 503 and page["Retry-After"]
+    assert "svduty init" in page.content.decode()
+
+
+# ---- the maps -----------------------------------------------------------------------------------
+
+
+def test_the_map_shows_every_lsoa_of_the_area_with_its_count(client, people, demo, sql):
+    page = signed_in(client, people["data_lead"]).get(
+        reverse("portal:dashboard-map"),
+        {"area": "somerset", "measure": "police-uk-violence", "year": 2020},
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    tables = _Tables(html)
+    maps = [s for s in tables.svgs if s.get("role") == "img"]
+    assert {s["aria-labelledby"] for s in maps} == {"fig-map-rates-alt", "fig-map-hotspots-alt"}
+    rows = tables.tables["fig-map-rates-data"]["rows"]
+    head = tables.tables["fig-map-rates-data"]["head"][0]
+    lsoas = {r[0] for r in rows}
+    expected = {
+        code for (code,) in sql("SELECT lsoa_code FROM ref_lsoa WHERE la_code = ? AND in_2011",
+                                SOMERSET)
+    }  # fmt: skip
+    assert lsoas == expected and len(rows) == len(expected)
+    # exact counts: each LSOA's is the warehouse's, recounted
+    counted = dict(
+        sql(
+            "SELECT lsoa_code, count(*) FROM police_uk_street WHERE force = ? AND crime_type = ? "
+            "AND year(month) = 2020 GROUP BY 1",
+            FORCE,
+            VIOLENCE,
+        )
+    )
+    at = head.index("Count")
+    assert {r[0]: number(r[at]) for r in rows} == {c: counted.get(c, 0) for c in expected}
+    hot_rows = tables.tables["fig-map-hotspots-data"]["rows"]
+    assert {r[0] for r in hot_rows} == expected
+
+
+# ---- record-level rows --------------------------------------------------------------------------
+
+RECORDS = {"measure": "knife-police", "area": "somerset", "start": 2020, "end": 2020}
+
+
+def test_an_analyst_sees_the_rows_a_measure_counts_as_tokens_and_it_is_audited(
+    client, people, demo, sql
+):
+    analyst = signed_in(client, people["analyst"])
+    page = analyst.get(reverse("portal:dashboard-records"), RECORDS)
+    assert page.status_code == 200
+    html = page.content.decode()
+    table = _Tables(html).tables["records"]
+    columns = table["head"][0]
+    # the rows are the ones the measure counts: the analysis layer's own count for Somerset
+    with dashboard.reading(demo.warehouse_url) as wh:
+        geo = Geography.load(wh, PFA, FORCE)
+        rows = compute(wh, catalogue.load(), geo, measure_ids=["knife-police"],
+                       period_types=("calendar_year",))  # fmt: skip
+    expected = next(
+        r["count"] for r in rows if r["area_code"] == SOMERSET and r["period"] == "2020"
+    )
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RESTRICTED_VIEW)
+    assert event.username == "ana" and event.target == reverse("portal:dashboard-records")
+    assert event.detail["measure"] == "knife-police" and event.detail["area"] == "somerset"
+    assert event.detail["from"] == 2020 and event.detail["to"] == 2020
+    assert event.detail["rows_total"] == expected > dashboard.RECORDS_PER_PAGE
+    assert len(table["rows"]) == dashboard.RECORDS_PER_PAGE == event.detail["rows_shown"]
+    # identifiers only as keyed tokens: no raw reference column, no raw reference anywhere
+    lowered = [c.lower() for c in columns]
+    assert not any(c in ("crime_ref", "crime reference", "victim_ref", "suspect_ref")
+                   for c in lowered)  # fmt: skip
+    assert "Crime (pseudonymised token)" in columns
+    assert not re.search(r"AS/\d{2}/\d{7}|\bP\d{8}\b", html)  # the synthetic raw formats
+    tokens = [r[columns.index("Crime (pseudonymised token)")] for r in table["rows"]]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", t) for t in tokens)
+    stored = {t for (t,) in sql("SELECT crime_ref FROM police_crime")}
+    assert set(tokens) <= stored
+    # ages are bands, never exact ages
+    ages = {r[columns.index("Victim age band")] for r in table["rows"]}
+    assert ages <= {"", "0-9", "10-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"}
+    # the next page shows the next rows
+    second = analyst.get(reverse("portal:dashboard-records"), {**RECORDS, "page": 2})
+    more = _Tables(second.content.decode()).tables["records"]["rows"]
+    assert not {tuple(r) for r in more} & {tuple(r) for r in table["rows"]}
+    assert AuditEvent.objects.filter(action="restricted_view").count() == 2
+
+
+@pytest.mark.parametrize("role", ["viewer", "board", "data_lead"])
+def test_other_roles_are_refused_the_records_and_the_refusal_is_audited(client, people, demo, role):
+    signed_in(client, people[role])
+    for name in ("portal:dashboard-records", "portal:dashboard-records-csv"):
+        response = client.get(reverse(name), RECORDS)
+        assert response.status_code == 403
+    refused = AuditEvent.objects.filter(action=AuditEvent.Action.REFUSED)
+    assert refused.count() == 2 and {e.username for e in refused} == {people[role].username}
+    assert not AuditEvent.objects.filter(action__in=["restricted_view", "download"]).exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["portal:dashboard", "portal:dashboard-map", "portal:dashboard-records",
+             "portal:dashboard-records-csv"]
+)  # fmt: skip
+def test_anonymous_people_are_sent_to_sign_in(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:sign-in"))
+
+
+def test_the_csv_download_is_audited_with_its_row_count(client, people, demo):
+    response = signed_in(client, people["analyst"]).get(
+        reverse("portal:dashboard-records-csv"), RECORDS
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header, body = rows[0], rows[1:]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.DOWNLOAD)
+    assert event.detail["rows"] == len(body) > 0
+    assert event.detail["measure"] == "knife-police" and event.detail["area"] == "somerset"
+    assert "Crime (pseudonymised token)" in header
+    assert not any("crime_ref" in h.lower() or "reference" in h.lower() for h in header)
+
+
+# ---- pieces -------------------------------------------------------------------------------------
+
+
+def test_the_cache_computes_a_key_once_and_forgets_the_least_recently_used():
+    memo = dashboard.Memo(2)
+    made = []
+
+    def make(value):
+        def _make():
+            made.append(value)
+            return value
+
+        return _make
+
+    assert memo.get("a", make(1)) == 1 and memo.get("a", make(99)) == 1
+    memo.get("b", make(2))
+    memo.get("a", make(99))  # a is now the most recently used
+    memo.get("c", make(3))  # so b goes
+    assert memo.get("b", make(4)) == 4 and made == [1, 2, 3, 4] and len(memo) == 2
+
+
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [(None, ""), (0, "0-9"), (9, "0-9"), (10, "10-17"), (17, "10-17"), (18, "18-24"),
+     (24, "18-24"), (25, "25-34"), (64, "55-64"), (65, "65+"), (101, "65+")],
+)  # fmt: skip
+def test_ages_are_shown_as_bands(age, band):
+    assert dashboard.age_band(age) == band
