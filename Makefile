@@ -26,6 +26,9 @@ lint: install-test
 test: install-test lint
 	# small statsmodels fits run several times slower when BLAS spreads them over threads
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
+	# the run above includes the portal's tests on SQLite; production runs PostgreSQL, so they run
+	# again there (pytest-django makes and drops its own test_ database on the test server)
+	SVDUTY_TEST_PORTAL_DATABASE=postgres OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests/portal
 
 # regenerate the docs written from code (warehouse tables, feed specifications)
 docs: install

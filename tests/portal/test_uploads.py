@@ -235,6 +235,8 @@ def test_confirming_loads_in_the_background_and_reconciles(client, checked, ware
     assert str(load_id) == checked.load_id and status == "loaded"
     assert name == "force-extract-2018-01.csv" and by.startswith("dale (")
     assert (read, loaded, quarantined) == (ROWS, ROWS - len(EXPECTED), len(EXPECTED))
+    # the raw references live on only as tokens in the warehouse: the received file is gone
+    assert not Path(checked.stored_path).exists()
     ingest = AuditEvent.objects.get(action="ingest")
     assert ingest.user.username == "dale" and ingest.detail["load_id"] == checked.load_id
     page = client.get(reverse("portal:upload", args=[checked.pk])).content.decode()
@@ -275,6 +277,8 @@ def test_a_file_with_an_nhs_number_column_is_refused_and_nothing_is_loaded(
     upload.refresh_from_db()
     assert upload.status == Upload.Status.REFUSED and not DBTaskResult.objects.exists()
     assert warehouse_loads(warehouse_home) == []
+    # the file as received (with its NHS numbers) is not kept; its hash and report are
+    assert not Path(upload.stored_path).exists() and len(upload.sha256) == 64
 
 
 def test_a_feed_no_agreement_covers_is_blocked_with_why_and_who(client, people, organisations):

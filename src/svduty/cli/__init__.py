@@ -21,6 +21,7 @@ from svduty.analysis.police_summary import violence_summary
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
 from svduty.cli import products as products_cli
+from svduty.cli import serve as serve_cli
 from svduty.cli import synth as synth_cli
 from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
@@ -55,6 +56,7 @@ app.command("sna")(products_cli.sna_command)
 app.add_typer(products_cli.strategy_app, name="strategy")
 app.command("review")(products_cli.review_command)
 app.command("publish")(products_cli.publish_command)
+app.command("serve")(serve_cli.serve_command)
 console = Console()
 err = Console(stderr=True)
 

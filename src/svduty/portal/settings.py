@@ -85,6 +85,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # the stylesheet (and the admin's static files) from the WSGI app itself: no web server
+    # configuration and no collectstatic, in the embedded default and behind a proxy alike
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,6 +151,8 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+# the lock-out and the audit log take a person's address from the same place
+AXES_CLIENT_IP_CALLABLE = "svduty.portal.audit.client_ip"
 
 # uploads are ingested in the background by `python -m svduty.portal db_worker`
 # (svduty serve starts one)
@@ -159,9 +164,13 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = HOME / "portal-static"
 # one stylesheet for the products and the portal
 STATICFILES_DIRS = [BASE_DIR.parent / "products" / "static"]
+# WhiteNoise serves the files where the package installed them (the finders), so there is no
+# collectstatic step and no STATIC_ROOT to keep in step with an upgrade; a handful of small files
+# make the finders' start-up scan cheap.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None
 UPLOAD_ROOT = HOME / "uploads"  # partner extracts as received, before ingest
 PRODUCTS_ROOT = HOME / "portal-products"  # built product versions (drafts and published)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -188,14 +197,26 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Production (SVDUTY_PORTAL_PRODUCTION=1, behind a TLS-terminating proxy, docs/deploy.md): cookies
+# only over HTTPS, HSTS for a year, plain HTTP redirected, and the proxy's X-Forwarded-Proto
+# trusted to say the request came over HTTPS (the proxy must set it, and overwrite any a client
+# sent). Kept as one mapping so the security tests apply exactly these.
+PRODUCTION_SECURITY = {
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+    "SECURE_SSL_REDIRECT": os.environ.get("SVDUTY_PORTAL_SSL_REDIRECT", "1") == "1",
+    "SECURE_HSTS_SECONDS": 365 * 24 * 60 * 60,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_HSTS_PRELOAD": True,
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+}
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = os.environ.get("SVDUTY_PORTAL_SSL_REDIRECT", "1") == "1"
-    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not os.environ.get("SVDUTY_PORTAL_ALLOWED_HOSTS"):
+        raise RuntimeError(
+            "SVDUTY_PORTAL_ALLOWED_HOSTS must be set in production: the portal's host name(s), "
+            "comma-separated, e.g. portal.example.org (docs/deploy.md)"
+        )
+    globals().update(PRODUCTION_SECURITY)
 
 LOGGING = {
     "version": 1,

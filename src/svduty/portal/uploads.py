@@ -288,8 +288,24 @@ def _finish_check(upload: Upload, status: str, message: str, report: dict) -> Up
     upload.status, upload.message, upload.report = status, message, report
     if status in (Upload.Status.REFUSED, Upload.Status.FAILED, Upload.Status.INVALID):
         upload.finished_at = timezone.now()
+        discard_file(upload)
     upload.save()
     return upload
+
+
+def discard_file(upload: Upload) -> None:
+    """Delete the file as received once it will not be loaded or has been loaded.
+
+    The file holds raw references (crime, victim and suspect numbers) that the warehouse only
+    ever stores as keyed tokens; keeping it would keep the identifiers. The upload keeps its
+    hash, size and report, so what was received stays on record."""
+    path = Path(upload.stored_path)
+    if path.is_file():
+        path.unlink()
+    if path.parent.is_dir() and path.parent != Path(settings.UPLOAD_ROOT) and not any(
+        path.parent.iterdir()
+    ):
+        path.parent.rmdir()
 
 
 def _sentence(text: str) -> str:
@@ -411,6 +427,7 @@ def load(upload_id: int) -> dict:
             setattr(upload, name, outcome[name])
     upload.progress = 100 if upload.status == Upload.Status.LOADED else upload.progress
     upload.finished_at = timezone.now()
+    discard_file(upload)
     upload.save()
     audit.record(
         None,
