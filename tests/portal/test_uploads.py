@@ -13,6 +13,8 @@ import csv
 import gzip
 import io
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -396,11 +398,26 @@ def test_only_the_uploading_organisation_confirms_a_load(client, people, checked
     assert checked.status == Upload.Status.RECEIVED and not DBTaskResult.objects.exists()
 
 
-def test_a_warehouse_busy_with_a_load_is_said_so(client, people, warehouse_home, monkeypatch):
-    def locked(url):
-        raise duckdb.IOException(f'IO Error: Could not set lock on file "{url}": Conflicting lock')
+def test_a_warehouse_busy_with_a_load_is_said_so(client, people, warehouse_home):
+    """Another process holding the warehouse read-write (as the worker does while loading):
+    the page says so instead of failing."""
+    path = warehouse_home.warehouse_url.removeprefix("duckdb:///")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({path!r}); print('held', flush=True); "
+         "time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        _busy_page(client, people)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
 
-    monkeypatch.setattr(uploads, "connect", locked)
+
+def _busy_page(client, people):
     client.force_login(people["analyst"])
     response = client.get(reverse("portal:uploads"))
     assert response.status_code == 200 and "warehouse is busy" in response.content.decode()

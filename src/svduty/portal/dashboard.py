@@ -190,7 +190,9 @@ class _ReadOnlyDuckDB(Warehouse):
         self._raw.execute("SET python_enable_replacements = false")
 
 
-def _open(url: str) -> Warehouse:
+def open_read_only(url: str) -> Warehouse:
+    """The warehouse opened for reading only: DuckDB lets several processes (gunicorn's
+    workers) read one file at once, but only while none holds it read-write."""
     if not url.startswith("duckdb://"):
         wh = connect(url)
         with contextlib.suppress(Exception):  # a server that refuses only loses the safeguard
@@ -216,7 +218,7 @@ def reading(url: str | None = None) -> Iterator[Warehouse]:
             "partner data lead)."
         )
     try:
-        wh = _open(url)
+        wh = open_read_only(url)
     except Exception as exc:
         busy = isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
         raise WarehouseUnavailable(

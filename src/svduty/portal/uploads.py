@@ -535,8 +535,10 @@ def _open_for_reading() -> Iterator[Warehouse | None]:
     if url.startswith("duckdb:///") and not Path(url.removeprefix("duckdb://")).exists():
         yield None  # never create a warehouse from a page view
         return
+    from svduty.portal.dashboard import open_read_only  # the dashboard owns read-only opening
+
     try:
-        warehouse = connect(url)
+        warehouse = open_read_only(url)
     except Exception as exc:  # DuckDB's lock, or a PostgreSQL server that is down
         log.warning("could not open the warehouse for reading: %s", type(exc).__name__)
         raise WarehouseUnavailable(
