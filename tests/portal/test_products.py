@@ -194,7 +194,11 @@ def test_a_strategy_goes_from_draft_to_the_public_site_as_approved(
     copy = (folder / "strategy.yaml").read_text(encoding="utf-8")
     assert APPROVED in copy and SUMMARY_START not in copy
     waiting = client.get(reverse("portal:product", args=[v1.pk])).content.decode()
-    assert "Waiting to build" in waiting and 'http-equiv="refresh"' in waiting
+    # no meta refresh (WCAG 2.2.1): the page polls a status URL from a static script
+    assert "Waiting to build" in waiting and "http-equiv" not in waiting
+    assert "portal/progress.js" in waiting
+    status = client.get(reverse("portal:product-status", args=[v1.pk])).json()
+    assert status["finished"] is False
 
     run_worker()
     assert products.build_state(v1)["state"] == "built"

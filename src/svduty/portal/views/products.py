@@ -17,7 +17,7 @@ from pathlib import Path
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST, require_safe
@@ -47,7 +47,6 @@ BUILD_WORDS = {
     "failed": "Build failed",
     "missing": "Not built",
 }
-REFRESH_SECONDS = 3
 # What the files svduty.products writes are, for browsers (the rest: a download).
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -240,8 +239,6 @@ def _detail(request, version: ProductVersion, *, errors=None, status: int = 200)
                 and version.status == Status.APPROVED
                 and not publishing
             ),
-            "refreshing": (building or publishing) and request.GET.get("refresh") != "off",
-            "refresh_seconds": REFRESH_SECONDS,
             "building": building,
             "publishing": publishing,
             "public_page": public_page if version.status == Status.PUBLISHED else None,
@@ -255,6 +252,23 @@ def _detail(request, version: ProductVersion, *, errors=None, status: int = 200)
 @require_safe
 def product(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_object_or_404(ProductVersion, pk=pk))
+
+
+@require_any(*READ)
+@require_safe
+def product_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Whether a build or publication is still under way, polled by static/portal/progress.js
+    (the version's page then reloads to show the outcome)."""
+    version = _decorate(get_object_or_404(ProductVersion, pk=pk), products.area_names())
+    building = version.build.get("state") in ("queued", "building")
+    publishing = products.publishing_under_way(version.publishing)
+    return JsonResponse(
+        {
+            "label": version.build_words.lower() if building else "publishing",
+            "progress": None,
+            "finished": not (building or publishing),
+        }
+    )
 
 
 @require_any(*READ)
@@ -364,6 +378,7 @@ urlpatterns = [
     path("products/", product_list, name="products"),
     path("products/new/", product_new, name="product-new"),
     path("products/<int:pk>/", product, name="product"),
+    path("products/<int:pk>/status.json", product_status, name="product-status"),
     path("products/<int:pk>/view/<path:path>", product_view, name="product-view"),
     path("products/<int:pk>/submit/", product_submit, name="product-submit"),
     path("products/<int:pk>/decide/", product_decide, name="product-decide"),
