@@ -302,8 +302,10 @@ def discard_file(upload: Upload) -> None:
     path = Path(upload.stored_path)
     if path.is_file():
         path.unlink()
-    if path.parent.is_dir() and path.parent != Path(settings.UPLOAD_ROOT) and not any(
-        path.parent.iterdir()
+    if (
+        path.parent.is_dir()
+        and path.parent != Path(settings.UPLOAD_ROOT)
+        and not any(path.parent.iterdir())
     ):
         path.parent.rmdir()
 
