@@ -21,9 +21,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 
+from portal.worker import run_queued_tasks
 from svduty import cli, partnership
 from svduty.portal import products
 from svduty.portal.models import Approval, AuditEvent, ProductVersion
@@ -47,25 +46,8 @@ def make_person(username: str, role: str, organisation):
     return user
 
 
-def run_worker() -> None:
-    """Run each queued task as `python -m svduty.portal db_worker` does (claim, run, record the
-    result), without its polling loop, which closes the database connection between tasks
-    (and so the test's transaction on PostgreSQL)."""
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="pytest",
-        excluded_queue_names=[],
-    )
-    for task in DBTaskResult.objects.ready():
-        task.claim(worker.worker_id)
-        worker.run_task(task)
-        task.refresh_from_db()
-        assert task.status == "SUCCESSFUL", task.traceback
+def run_worker() -> int:
+    return run_queued_tasks("pytest")
 
 
 def write_strategy(home: Path, opening: str) -> Path:

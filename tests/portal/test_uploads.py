@@ -22,9 +22,9 @@ import duckdb
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from portal.worker import run_queued_tasks
 from svduty import cli, synth
 from svduty.portal import uploads
 from svduty.portal.models import Agreement, AuditEvent, Upload
@@ -128,25 +128,8 @@ def upload_file(client, feed: str, name: str, content: bytes):
     )
 
 
-def run_worker() -> None:
-    """Run each queued task as `python -m svduty.portal db_worker` does (claim, run, record the
-    result), without its polling loop, which closes the database connection between tasks
-    (and so the test's transaction on PostgreSQL)."""
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="pytest",
-        excluded_queue_names=[],
-    )
-    for task in DBTaskResult.objects.ready():
-        task.claim(worker.worker_id)
-        worker.run_task(task)
-        task.refresh_from_db()
-        assert task.status == "SUCCESSFUL", task.traceback
+def run_worker() -> int:
+    return run_queued_tasks("pytest")
 
 
 def warehouse_loads(config: Config) -> list[tuple]:
