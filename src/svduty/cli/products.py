@@ -15,20 +15,23 @@ import shutil
 from contextlib import closing
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from svduty import partnership
 from svduty.products import area as areas
-from svduty.products import publish as publishing
-from svduty.products import review as reviewing
-from svduty.products import sna as assessment
 from svduty.products import strategy as strategies
-from svduty.products import strategy_page
 from svduty.settings import Config
 from svduty.warehouse import connect
+
+if TYPE_CHECKING:
+    from svduty.products import sna as assessment
+
+# The document builders (sna, review, publish, strategy_page) pull in Altair, vl-convert and
+# geopandas, about a second at start-up: they are imported by the commands that use them, so
+# every other `svduty` command starts without them.
 
 console = Console()
 err = Console(stderr=True)
@@ -103,6 +106,8 @@ def sna_built(
     config: Config, area_id: str, period: str | None = None, out: Path | None = None
 ) -> tuple[dict, assessment.Assessment]:
     """Build and write the needs assessment; the report and the assessment itself."""
+    from svduty.products import sna as assessment
+
     p, area = _area(config, area_id)
     chosen = assessment.Period.parse(period) if period else None
     with closing(connect(config.warehouse_url)) as wh:
@@ -159,6 +164,8 @@ def strategy_render(
             f"no strategy file for {area_id} at {path or strategy_path(config, area_id)}: "
             "write one (docs/strategy.md) or run `svduty init` to start from the example"
         )
+    from svduty.products import strategy_page
+
     written = strategy_page.write(
         chosen, _out(config, out, area.id, "strategy"), partnership=p, area=area
     )
@@ -224,6 +231,8 @@ def review(
     p, area = _area(config, area_id)
     chosen = _strategy(config, area_id)
     with closing(connect(config.warehouse_url)) as wh:
+        from svduty.products import review as reviewing
+
         built = reviewing.build(wh, p, area, year, strategy=chosen, today=today)
     path = reviewing.write(built, _out(config, out, area.id, f"review-{year}"))
     return {"area": area.id, "year": year, "path": str(path), "strategy": chosen is not None}
@@ -300,6 +309,9 @@ def publish(
     paths = {
         a.id: strategy_path(config, a.id) for a in chosen if strategy_path(config, a.id).exists()
     }
+    from svduty.products import publish as publishing
+    from svduty.products import sna as assessment
+
     with closing(connect(config.warehouse_url)) as wh:
         built = dict(assessments or {})
         for a in chosen:

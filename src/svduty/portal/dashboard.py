@@ -175,31 +175,11 @@ def config() -> Config:
     return settings.CONFIG
 
 
-class _ReadOnlyDuckDB(Warehouse):
-    """A DuckDB warehouse opened read-only. ``Warehouse()`` opens files read-write (and creates
-    any missing table), which would stop the upload worker writing while a page reads."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.kind = "duckdb"
-        self._ibis = None
-        path = str(Path(url.removeprefix("duckdb://")).absolute())
-        self._raw = duckdb.connect(path, read_only=True)
-        # the session settings Warehouse makes on every DuckDB connection
-        self._raw.execute("SET TimeZone = 'UTC'")
-        self._raw.execute("SET python_enable_replacements = false")
-
-
 def open_read_only(url: str) -> Warehouse:
     """The warehouse opened for reading only: DuckDB lets several processes (gunicorn's
     workers) read one file at once, but only while none holds it read-write."""
-    if not url.startswith("duckdb://"):
-        wh = connect(url)
-        with contextlib.suppress(Exception):  # a server that refuses only loses the safeguard
-            wh._raw.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        return wh
     try:
-        return _ReadOnlyDuckDB(url)
+        return connect(url, read_only=True)
     except duckdb.ConnectionException as exc:
         # this process already has the file open read-write (an ingest in another thread):
         # DuckDB then allows only connections of the same configuration

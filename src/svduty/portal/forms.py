@@ -1,6 +1,6 @@
 """Forms for signing in, two-factor codes, people's roles and data sharing agreements.
 
-Every form renders the GOV.UK way (portal/accounts/_field.html): a label, a hint, the error next
+Every form renders the GOV.UK way (portal/_field.html): a label, a hint, the error next
 to the field and an error summary whose links land on the field. :class:`Accessible` gives each
 widget the class and the ``aria-describedby`` that pattern needs.
 """

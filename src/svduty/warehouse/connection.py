@@ -25,19 +25,24 @@ BULK_LOAD_CHECKPOINT_THRESHOLD = "256MiB"
 class Warehouse:
     """An Ibis connection plus the one write path (bulk insert inside a transaction)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, read_only: bool = False):
+        """Open the warehouse at ``url``. ``read_only`` is for readers that run beside a
+        writer (the portal's pages): DuckDB then lets several processes read one file at once
+        (while none holds it read-write), PostgreSQL sessions refuse writes, and no table is
+        created."""
         self.url = url
         self._ibis: ibis.BaseBackend | None = None
         if url.startswith("duckdb://"):
             path = url.removeprefix("duckdb://") or ":memory:"
             if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                if not read_only:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
                 path = str(Path(path).absolute())
             self.kind = "duckdb"
             # Ibis is imported (about a quarter of a second) only when something reads through
             # it; writing needs only the DuckDB connection. The two settings are the ones Ibis
             # makes on every DuckDB connection it opens, so both paths see the same session.
-            self._raw = duckdb.connect(path)
+            self._raw = duckdb.connect(path, read_only=read_only)
             self._raw.execute("SET TimeZone = 'UTC'")
             self._raw.execute("SET python_enable_replacements = false")
         elif url.startswith(("postgres://", "postgresql://")):
@@ -46,12 +51,15 @@ class Warehouse:
             self.kind = "postgres"
             self._ibis = ibis.connect(url.replace("postgresql://", "postgres://", 1))
             self._raw = self._ibis.con
+            if read_only:
+                self._raw.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         else:
             raise ValueError(
                 f"warehouse URL {url!r} is neither duckdb:///path nor postgres://...; "
                 "set SVDUTY_WAREHOUSE_URL"
             )
-        self.ensure_schema()
+        if not read_only:
+            self.ensure_schema()
 
     @property
     def ibis(self) -> ibis.BaseBackend:
@@ -176,8 +184,8 @@ class Transaction:
             copy.write(buf.getvalue())
 
 
-def connect(url: str) -> Warehouse:
-    return Warehouse(url)
+def connect(url: str, *, read_only: bool = False) -> Warehouse:
+    return Warehouse(url, read_only=read_only)
 
 
 _SQL_TYPES = {
