@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -73,13 +75,23 @@ def test_a_figure_needs_alt_text_source_and_a_table():
 
 
 def test_figure_svg_is_one_labelled_image_with_ids_of_its_own():
-    chart = alt.Chart(_table()).mark_bar().encode(x="Year", y="Count")
+    # a clipped mark makes vl-convert write a clip path with an id, which two charts on one
+    # page would otherwise share
+    chart = (
+        alt.Chart(_table())
+        .mark_bar(clip=True)
+        .encode(x="Year", y=alt.Y("Count", scale=alt.Scale(domain=[0, 40])))
+    )
     one = Figure("fig-one", "Counts", "Counts rose from 30 to 45.", _table(), "police.uk", chart)
     two = Figure("fig-two", "Counts", "Counts rose from 30 to 45.", _table(), "police.uk", chart)
     assert one.svg.count('role="img"') == 1
     assert 'aria-labelledby="fig-one-alt"' in one.svg and "<title>Counts</title>" in one.svg
-    ids = lambda svg: set(pd.Series(svg).str.findall(r'id="([^"]+)"').iloc[0])  # noqa: E731
-    assert not ids(one.svg) & ids(two.svg)
+    for figure in (one, two):
+        ids = set(re.findall(r'id="([^"]+)"', figure.svg))
+        assert ids and all(i.startswith(f"{figure.id}-") for i in ids)
+        # every reference inside the chart still lands on its own element
+        assert set(re.findall(r"url\(#([^)]+)\)", figure.svg)) <= ids
+    assert not set(re.findall(r'id="([^"]+)"', one.svg)) & set(re.findall(r'id="([^"]+)"', two.svg))
     assert "svduty" in one.provenance and "police.uk" in one.provenance
 
 
