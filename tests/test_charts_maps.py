@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 
 import geopandas as gpd
@@ -177,6 +178,25 @@ def test_trend_draws_error_bars_for_few_years_and_a_band_for_many_months():
         interval="band",
     )
     assert [mark_of(x) for x in interval_layers(forced, "lo", "hi")] == ["area"]
+
+
+@pytest.mark.parametrize("x", [["2019/20", "2020/21", "2021/22"], [2019, 2020, 2021]])
+def test_error_bar_ends_are_short_ticks_centred_on_their_bar_on_any_x_axis(x):
+    # On a label axis (financial years) Vega-Lite draws error-bar ticks three quarters of a
+    # band wide unless told otherwise: 150 px caps that run into each other.
+    frame = pd.DataFrame({"fy": x, "v": [10, 12, 11], "lo": [8, 10, 9], "hi": [12, 14, 13]})
+    svg = svg_of(charts.trend(frame, "fy", "v", lower="lo", upper="hi", y_title="r", x_title="y"))
+    ticks = [
+        (float(left), float(width))
+        for left, width in re.findall(r'<path d="M([-\d.]+),[-\d.]+h([\d.]+)v1\.5h', svg)
+    ]
+    bars = re.findall(r'aria-roledescription="errorbar" transform="translate\(([-\d.]+),', svg)
+    assert len(ticks) == 2 * len(x)  # a cap at each end of each bar
+    assert all(width <= 12 for _, width in ticks), ticks
+    centres = sorted({round(left + width / 2, 1) for left, width in ticks})
+    assert len(centres) == len(x)
+    assert len(bars) == len(x)
+    assert centres == sorted(round(float(b), 1) for b in bars)  # each cap centred on its bar
 
 
 def test_trend_series_differ_by_shape_and_dash_not_only_colour():

@@ -47,6 +47,9 @@ _BAR_STEP = 24  # height per bar (or width per bar when vertical)
 _BAND_OPACITY = 0.2
 # More than this many x values and a confidence interval is drawn as a band, not error bars.
 _MAX_ERROR_BARS = 12
+# Error-bar end ticks are this many pixels wide whatever the x scale: on a label axis (a band
+# scale) Vega-Lite would otherwise draw them three quarters of a band wide, wider than the gaps.
+_ERROR_TICK_WIDTH = 10
 
 MONTHS = tuple(calendar.month_abbr[1:])  # ("Jan", ..., "Dec"), not locale dependent in C locale
 _MONTH_NAMES = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
@@ -195,7 +198,8 @@ def trend(
         if band:
             layers.append(base.mark_area(opacity=_BAND_OPACITY).encode(**ci, color=colour))
         else:
-            layers.append(base.mark_errorbar(ticks=True, thickness=1.5).encode(**ci, color=colour))
+            bars = base.mark_errorbar(ticks={"size": _ERROR_TICK_WIDTH}, thickness=1.5)
+            layers.append(bars.encode(**ci, color=colour))
     layers += _lines_and_points(base, x_enc, y_enc, styles)
     return alt.layer(*layers)
 
