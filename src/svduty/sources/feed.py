@@ -23,7 +23,6 @@ import contextlib
 import csv
 import functools
 import io
-import json
 import re
 import threading
 from collections.abc import Mapping
@@ -35,9 +34,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from svduty import reference
+from svduty.sources import csvrows
 from svduty.sources.errors import FileRefused
 from svduty.sources.rawfile import read_raw
 
@@ -242,7 +241,7 @@ def read(path: Path, feed: Feed, tokenise) -> FeedFile:
     if not raw.body.strip():
         raise FileRefused(path, "the file has a header but no rows", code="header_only")
     names = [by_header[h].name for h in headers]
-    rows, ragged = _parse(raw.body, names)
+    rows, ragged = csvrows.parse_text(raw.body, names, newlines_in_values=True)
     identifiers = [c.name for c in feed.columns if c.kind == "identifier" and c.name in names]
     for name in identifiers:
         tokens = pa.array([tokenise(v) for v in rows.column(name).to_pylist()], pa.string())
@@ -308,39 +307,6 @@ def _match_header(path: Path, feed: Feed, headers: list[str]) -> dict[str, Colum
             code="wrong_header",
         )
     return {h: known[_normal(h)] for h in headers}
-
-
-def _parse(body: bytes, names: list[str]) -> tuple[pa.Table, pa.Table]:
-    """All fields as text with their file line; rows of the wrong width kept aside, not lost."""
-    bad: list[tuple[int | None, str]] = []
-
-    def keep(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, row.text))
-        return "skip"
-
-    table = pacsv.read_csv(
-        io.BytesIO(body),
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=keep, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    # Arrow numbers body rows from 1; the header is file line 1, so body row k is line k + 1.
-    body_rows = np.arange(1, table.num_rows + len(bad) + 1, dtype=np.int64)
-    skipped = np.array([n for n, _ in bad if n is not None], dtype=np.int64)
-    body_rows = body_rows[~np.isin(body_rows, skipped)][: table.num_rows]
-    table = table.add_column(0, "line", pa.array(body_rows + 1))
-    ragged = pa.table(
-        {
-            "line": pa.array([(n or 0) + 1 for n, _ in bad], pa.int64()),
-            "text": pa.array([t for _, t in bad], pa.string()),
-        }
-    )
-    return table, ragged
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -467,7 +433,16 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
         for name in ("raw_rows", "failing", "loaded_rows"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(name)
-    quarantined = _with_ragged(quarantined, f.ragged, len(f.present))
+    width = len(f.present)
+    quarantined = csvrows.with_ragged(
+        quarantined,
+        f.ragged,
+        # The text may be withheld (identifiers), so the reason cannot count its fields.
+        lambda _text: (
+            f"the row does not have the header's {width} fields; a comma inside a "
+            "value must be in double quotes"
+        ),
+    )
     return Validated(
         loaded=loaded.select(feed.canonical_names()),
         quarantined=quarantined,
@@ -644,31 +619,6 @@ _EMPTY_QUARANTINE = pa.table(
     {"line": pa.array([], pa.int64())}
     | {c: pa.array([], pa.string()) for c in ("field", "reason_code", "reason", "row_json")}
 )
-
-
-def _with_ragged(quarantined: pa.Table, ragged: pa.Table, width: int) -> pa.Table:
-    if ragged.num_rows == 0:
-        return quarantined
-    n = ragged.num_rows
-    extra = pa.table(
-        {
-            "line": ragged.column("line"),
-            "field": pa.array(["(row)"] * n, pa.string()),
-            "reason_code": pa.array(["wrong_field_count"] * n, pa.string()),
-            "reason": pa.array(
-                [
-                    f"the row does not have the header's {width} fields; a comma inside a value "
-                    "must be in double quotes"
-                ]
-                * n,
-                pa.string(),
-            ),
-            "row_json": pa.array(
-                [json.dumps({"text": t}) for t in ragged.column("text").to_pylist()], pa.string()
-            ),
-        }
-    )
-    return pa.concat_tables([quarantined, extra]).sort_by("line")
 
 
 def markdown(feed: Feed) -> str:

@@ -12,7 +12,6 @@ parsed Arrow columns themselves, never copied through DuckDB and back.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,8 +21,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
+from svduty.sources import csvrows
 from svduty.sources.errors import FileRefused
 from svduty.sources.rawfile import is_blank, read_raw
 
@@ -147,7 +146,7 @@ def read_street_file(path: Path, forces: Mapping[str, str]) -> StreetFile:
             "download was probably cut short: download it again",
             code="header_only",
         )
-    rows, ragged = _parse(raw.body)
+    rows, ragged = csvrows.parse_text(raw.body, COLUMNS)
     force_slug, month = _identify(path, rows, forces)
     return StreetFile(
         path=path,
@@ -185,55 +184,6 @@ def _check_header(path: Path, header: str) -> None:
         f"{hint}. Expected the 12 columns: {','.join(COLUMNS)}",
         code="wrong_header",
     )
-
-
-def _parse(body: bytes) -> tuple[pa.Table, pa.Table]:
-    """Parse the rows after the header, keeping the line number of every row."""
-    bad: list[tuple[int | None, str]] = []
-
-    def keep_ragged(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, row.text))
-        return "skip"
-
-    # One thread: Arrow knows the row numbers of skipped rows only then, and a loader parses
-    # several files at once anyway.
-    table = _read_csv(body, keep_ragged)
-    lines = _line_numbers(table.num_rows, bad)
-    table = table.add_column(0, "line", lines)
-    ragged = pa.table(
-        {
-            "line": pa.array([(n or 0) + 1 for n, _ in bad], pa.int64()),
-            "text": pa.array([t for _, t in bad], pa.string()),
-        }
-    )
-    return table, ragged
-
-
-def _read_csv(body: bytes, handler) -> pa.Table:
-    return pacsv.read_csv(
-        pa.BufferReader(body),  # zero-copy, and read without going back through Python
-        read_options=pacsv.ReadOptions(column_names=list(COLUMNS), use_threads=False),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in COLUMNS},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-
-
-def _line_numbers(good_rows: int, bad: list[tuple[int | None, str]]) -> pa.Array:
-    """The file line of each parsed row: the header is line 1, and skipped rows keep their line.
-
-    Arrow numbers rows from 1 after the header it was told to skip (we hand it the body only),
-    so a body row k sits on file line k + 1.
-    """
-    body_rows = np.arange(1, good_rows + len(bad) + 1, dtype=np.int64)
-    if bad:
-        skipped = np.array([n for n, _ in bad if n is not None], dtype=np.int64)
-        body_rows = body_rows[~np.isin(body_rows, skipped)]
-    return pa.array(body_rows[:good_rows] + 1)
 
 
 def _identify(path: Path, rows: pa.Table, forces: Mapping[str, str]) -> tuple[str, str]:
@@ -355,8 +305,10 @@ class Validator:
             out.append(
                 Validated(
                     loaded=_canonical(f, part),
-                    quarantined=_with_ragged(
-                        quarantined_by_file[i].select(list(QUARANTINE_COLUMNS)), f.ragged
+                    quarantined=csvrows.with_ragged(
+                        quarantined_by_file[i].select(list(QUARANTINE_COLUMNS)),
+                        f.ragged,
+                        _ragged_reason,
                     ),
                 )
             )
@@ -410,37 +362,15 @@ def _split_by_file(table: pa.Table, n_files: int) -> list[pa.Table]:
     return [table.slice(int(end - n), int(n)) for end, n in zip(ends, counts, strict=True)]
 
 
-def _with_ragged(quarantined: pa.Table, ragged: pa.Table) -> pa.Table:
-    if ragged.num_rows == 0:
-        return quarantined
-    n = ragged.num_rows
-    extra = pa.table(
-        {
-            "line": ragged.column("line"),
-            "field": pa.array(["(row)"] * n, pa.string()),
-            "reason_code": pa.array(["wrong_field_count"] * n, pa.string()),
-            "reason": pa.array(
-                [
-                    f"the row has {_field_count(t)} fields, not 12; a comma inside a value "
-                    "must be in double quotes"
-                    for t in ragged.column("text").to_pylist()
-                ],
-                pa.string(),
-            ),
-            "row_json": pa.array(
-                [_json_text(t) for t in ragged.column("text").to_pylist()], pa.string()
-            ),
-        }
+def _ragged_reason(text: str) -> str:
+    return (
+        f"the row has {_field_count(text)} fields, not 12; a comma inside a value must be in "
+        "double quotes"
     )
-    return pa.concat_tables([quarantined, extra]).sort_by("line")
 
 
 def _field_count(text: str) -> int:
     return len(next(csv.reader([text]), []))
-
-
-def _json_text(text: str) -> str:
-    return json.dumps({"text": text})
 
 
 # The canonical columns, in table order (load_id is added by the warehouse).
