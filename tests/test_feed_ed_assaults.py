@@ -202,6 +202,21 @@ def test_each_kind_of_bad_row_is_quarantined_with_its_field_and_an_actionable_re
     assert "Outside Tesco, Broadmead" in ragged[4]
 
 
+def test_a_description_over_two_lines_keeps_the_lines_of_the_rows_after_it(wh, tmp_path):
+    # Excel writes a line break typed in a cell inside the quotes; the quarantine must still
+    # name the line the person sees the bad row on.
+    header, first, second, third, *_ = lines_of(GOOD)
+    first = first.replace('"Outside nightclub, Harbourside"', '"Outside nightclub,\r\nHarbourside"')
+    third = third.replace(",Bottle/glass,", ",Spoon,", 1)
+    path = write(tmp_path, "RA701_2024-03.csv", [header, first, second, "", third])
+    (result,) = ingest(wh, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    assert sql(wh, "SELECT line FROM ed_assault ORDER BY line") == [(2,), (4,)]
+    assert sql(wh, "SELECT line, field FROM quarantine") == [(6, "Assault method")]
+    (where,) = sql(wh, "SELECT location_description FROM ed_assault WHERE line = 2")
+    assert where[0].splitlines() == ["Outside nightclub,", "Harbourside"]
+
+
 # --- files refused whole ----------------------------------------------------------------------
 
 NHS_NUMBER = "943 476 5919"  # check digit: 299 mod 11 = 2, 11 - 2 = 9, so the number is valid

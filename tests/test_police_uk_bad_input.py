@@ -142,3 +142,15 @@ def test_a_file_named_for_a_month_that_does_not_exist_is_refused(warehouse, tmp_
     (r,) = load(warehouse, path)
     assert r.status == "refused" and "'2018-13'" in r.message and "not a month" in r.message
     assert rows_in(warehouse) == 0
+
+
+def test_quarantine_lines_count_blank_lines_before_the_row(warehouse, tmp_path):
+    # A file opened and saved by hand can gain blank lines; the line in the message must still
+    # be the row's line in the file the person has open.
+    rows = lines(street_text())
+    rows[12] = rows[12].replace(",2018-01,", ",Jan-18,", 1)
+    rows[3:3] = ["", ""]  # two blank lines after line 3; the spoiled row is now on line 15
+    (r,) = load(warehouse, write_variant(tmp_path, NAME, "\r\n".join(rows)))
+    (q,) = quarantine(warehouse)
+    assert (q["line"], q["reason_code"]) == (15, "month_form")
+    assert r.rows_read == len(rows) - 4  # header, the final empty line and the two blank ones

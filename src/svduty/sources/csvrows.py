@@ -8,7 +8,10 @@ split into fields reliably: it is set aside with its line and raw text and quara
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -47,27 +50,59 @@ def parse_text(
             quoted_strings_can_be_null=False,
         ),
     )
-    table = table.add_column(0, "line", _line_numbers(table.num_rows, bad))
+    good, ragged_lines = _line_numbers(body, table.num_rows, bad, newlines_in_values)
+    table = table.add_column(0, "line", pa.array(good))
     ragged = pa.table(
         {
-            "line": pa.array([(n or 0) + 1 for n, _ in bad], pa.int64()),
+            "line": pa.array(ragged_lines, pa.int64()),
             "text": pa.array([t for _, t in bad], pa.string()),
         }
     )
     return table, ragged
 
 
-def _line_numbers(good_rows: int, bad: list[tuple[int | None, str]]) -> pa.Array:
-    """The file line of each parsed row: the header is line 1, and skipped rows keep their line.
+def _line_numbers(
+    body: bytes, good_rows: int, bad: list[tuple[int | None, str]], spans_lines: bool
+) -> tuple[np.ndarray, list[int]]:
+    """The file line on which each parsed row and each skipped row starts (the header is 1).
 
-    Arrow numbers rows from 1 after the header it was told to skip (it is handed the body only),
-    so a body row k sits on file line k + 1.
+    Arrow numbers records, not lines (from 1, after the header it was not given), and it skips
+    blank lines without counting them. So record k is on file line k + 1 only when there is no
+    blank line and no quoted value spanning lines; otherwise the lines are counted here.
     """
-    body_rows = np.arange(1, good_rows + len(bad) + 1, dtype=np.int64)
-    if bad:
-        skipped = np.array([n for n, _ in bad if n is not None], dtype=np.int64)
-        body_rows = body_rows[~np.isin(body_rows, skipped)]
-    return pa.array(body_rows[:good_rows] + 1)
+    records = good_rows + len(bad)
+    starts = _record_start_lines(body, spans_lines)
+    if starts is None or len(starts) != records:
+        # The plain case, and the fallback should Python's reading of the records ever
+        # disagree with Arrow's (then a line may be off, but no row is lost).
+        starts = np.arange(2, records + 2, dtype=np.int64)
+    skipped = [n - 1 for n, _ in bad if n is not None and 0 < n <= records]
+    keep = np.ones(records, dtype=bool)
+    keep[skipped] = False
+    ragged_lines = [int(starts[n - 1]) if n and 0 < n <= records else 1 for n, _ in bad]
+    return starts[keep][:good_rows], ragged_lines
+
+
+def _record_start_lines(body: bytes, spans_lines: bool) -> np.ndarray | None:
+    """Each non-blank record's first line, or None when record k is simply on line k + 1."""
+    may_span = spans_lines and b'"' in body
+    has_blank = body[:1] in (b"\n", b"\r") or any(
+        gap in body for gap in (b"\n\n", b"\n\r\n", b"\r\r")
+    )
+    if not may_span and not has_blank:  # the usual case: no copy of the body is made
+        return None
+    if not may_span:
+        lines = re.split(rb"\r\n|\r|\n", body)
+        return np.array([i + 2 for i, line in enumerate(lines) if line], dtype=np.int64)
+    # A quoted value may hold line breaks: let the csv module find where each record starts
+    # (its line_num counts the physical lines read so far).
+    reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+    starts, read = [], 0
+    for record in reader:
+        if record:  # Arrow skips blank lines
+            starts.append(read + 2)
+        read = reader.line_num
+    return np.array(starts, dtype=np.int64)
 
 
 def with_ragged(quarantined: pa.Table, ragged: pa.Table, reason: Callable[[str], str]) -> pa.Table:
