@@ -578,3 +578,24 @@ def test_a_request_to_publish_lost_by_a_stopped_worker_may_be_made_again():
     old = (now - products.PUBLISH_GIVEN_UP_AFTER - timedelta(minutes=1)).isoformat()
     assert not products.publishing_under_way({"state": "building", "updated": old})
     assert not products.publishing_under_way({"state": "failed", "updated": now.isoformat()})
+
+
+def test_pages_can_read_the_warehouse_while_a_product_is_built(demo_home):
+    """A build holds the warehouse for up to a minute; it opens it read only, so another
+    process (a page) can open it read only at the same time. Read-write, it could not."""
+    import subprocess
+    import sys
+
+    url = django_settings.CONFIG.warehouse_url
+    reader = (
+        "import sys; from svduty.warehouse import connect; "
+        "wh = connect(sys.argv[1], read_only=True); "
+        "print(wh.table('loads').count().execute()); wh.close()"
+    )
+    with products._warehouse() as wh:
+        held = wh.table("loads").count().execute()
+        page = subprocess.run(
+            [sys.executable, "-c", reader, url], capture_output=True, text=True, timeout=120
+        )
+    assert page.returncode == 0, page.stderr
+    assert int(page.stdout) == held > 0

@@ -117,7 +117,7 @@ PUBLIC_PAGES = {Kind.STRATEGY: "strategy.html", Kind.ASSESSMENT: "assessment.htm
 # A request to publish still queued or building after this long is taken to have been lost
 # (a worker stopped): it may be made again.
 PUBLISH_GIVEN_UP_AFTER = timedelta(hours=1)
-OPEN_ATTEMPTS = 10  # a page may hold DuckDB's file for a moment; wait for it this many times
+OPEN_ATTEMPTS = 10  # a load may hold DuckDB's file for a moment; wait for it this many times
 OPEN_WAIT_SECONDS = 1.0
 
 
@@ -412,10 +412,12 @@ def _build_review(version: ProductVersion, p: Partnership, place: areas.Area) ->
 
 @contextlib.contextmanager
 def _warehouse() -> Iterator[Warehouse]:
-    """The warehouse, waiting a little while a page holds DuckDB's file."""
+    """The warehouse, read only: building a product reads it and writes nothing, so the pages
+    (read only too) can go on reading DuckDB's file through a build of a minute; only a load
+    locks them out. Waits a little while a load holds the file."""
     for attempt in range(OPEN_ATTEMPTS):
         try:
-            wh = connect(settings.CONFIG.warehouse_url)
+            wh = connect(settings.CONFIG.warehouse_url, read_only=True)
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or attempt == OPEN_ATTEMPTS - 1:
