@@ -8,6 +8,7 @@ secure, HSTS is on and `python -m svduty.portal check --deploy` is clean.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -55,6 +56,23 @@ def _database(url: str | None) -> dict:
     raise RuntimeError(
         f"SVDUTY_PORTAL_DATABASE_URL {url!r}: use postgresql://user@host:port/db or sqlite:///path"
     )
+
+
+def _trusted_proxies(value: str) -> tuple[str, ...]:
+    """SVDUTY_PORTAL_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR). A malformed
+    entry stops the portal starting, rather than leaving a proxy silently untrusted (every
+    client would then share its address) or a typo trusted."""
+    entries = tuple(e.strip() for e in value.split(",") if e.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise RuntimeError(
+                f"SVDUTY_PORTAL_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                f"({exc}); give addresses or CIDR networks, comma-separated, e.g. "
+                "127.0.0.1,10.0.0.0/8 (docs/settings.md)"
+            ) from None
+    return entries
 
 
 SECRET_KEY = _secret_key()
@@ -151,7 +169,15 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
-# the lock-out and the audit log take a person's address from the same place
+# The reverse proxies (nginx) whose X-Forwarded-For is believed: a request from one of them is
+# the client's named in that header (svduty.portal.audit.client_ip); empty, the connection's
+# address is the client's.
+SVDUTY_PORTAL_TRUSTED_PROXIES = _trusted_proxies(
+    os.environ.get("SVDUTY_PORTAL_TRUSTED_PROXIES", "")
+)
+# the lock-out and the audit log take a person's address from the same place (django-axes 8
+# calls this before its own django-ipware or REMOTE_ADDR ways), so behind a trusted proxy a
+# lock-out is per client, not per proxy
 AXES_CLIENT_IP_CALLABLE = "svduty.portal.audit.client_ip"
 
 # uploads are ingested in the background by `python -m svduty.portal db_worker`

@@ -354,6 +354,8 @@ def _snapshot(m: Membership | None) -> dict:
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     """Change one person's role, organisation and groups; the change is audited with the
     before and after."""
+    # not a restricted read: whoever may manage people sees everyone (the list above), so a 404
+    # here is an account that does not exist, not a refusal to audit
     who = get_object_or_404(get_user_model(), pk=pk)
     m = Membership.objects.filter(user=who).select_related("organisation").first()
     before = _snapshot(m)

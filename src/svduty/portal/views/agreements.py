@@ -1,5 +1,7 @@
 """Views: data sharing agreements: the list and each agreement (for those who manage them, and for
 a data lead, the agreements their organisation is party to), and recording or changing one.
+Another organisation's agreement is a 404 (its existence is not confirmed) and the attempt is
+audited.
 
 Every change is audited with the fields it changed, before and after. Whether an upload may go
 ahead is decided from these records by :func:`svduty.portal.agreements.permits`.
@@ -12,7 +14,7 @@ from datetime import date
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -72,10 +74,27 @@ def agreements(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _visible_one(request: HttpRequest, pk: int) -> Agreement:
+    """The agreement if the person may see it; otherwise 404, so its existence is not
+    confirmed, and the attempt audited as a refusal (as another organisation's upload is)."""
+    a = _visible(request).filter(pk=pk).first()
+    if a is None:
+        audit.record(
+            request,
+            AuditEvent.Action.REFUSED,
+            request.path,
+            agreement=pk,
+            reason="no such agreement, or one the organisation is not party to",
+        )
+        raise Http404("no such agreement")
+    return a
+
+
 @require(READ)
 def agreement(request: HttpRequest, pk: int) -> HttpResponse:
-    """One agreement in full; not found for a data lead whose organisation is not a party."""
-    a = get_object_or_404(_visible(request), pk=pk)
+    """One agreement in full; not found (and audited) for a data lead whose organisation is not
+    a party."""
+    a = _visible_one(request, pk)
     label, tag = status(a)
     m = membership(request.user)
     return render(
@@ -155,7 +174,9 @@ def agreement_new(request: HttpRequest) -> HttpResponse:
 
 @require(Capability.MANAGE_AGREEMENTS)
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change an agreement: a new review date, parties, feeds, or withdrawal."""
+    """Change an agreement: a new review date, parties, feeds, or withdrawal. Only those who
+    manage agreements get here, and they see every one: a 404 is an agreement that does not
+    exist, not a refusal."""
     a = get_object_or_404(Agreement, pk=pk)
     before = _values(a)
     form = AgreementForm(request.POST or None, instance=a)

@@ -4,7 +4,10 @@ publishing an approved one to the public site. The workflow is svduty.portal.pro
 
 Partnership analysts draft and publish; board members approve. The built documents quote exact
 counts, so they are served only to signed-in people who draft or approve, and each page view
-is audited.
+is audited. Whoever may read products reads every version (they are the partnership's, not an
+organisation's), so a version looked up by number and not found does not exist: a 404 here is
+not a refusal, and the refusals (a role without the capability, a step not this person's to
+take) are audited where they happen.
 """
 
 from __future__ import annotations
