@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh DuckDB warehouse per test, and a fresh PostgreSQL schema."""
+"""Shared fixtures: a fresh DuckDB warehouse per test, a fresh PostgreSQL schema, and the demo
+warehouse with its partnership, built once per session for the products tests to read."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 
 from browser import browser_fixture, page_fixture  # noqa: F401  (registers browser and page)
+from svduty import partnership
 from svduty.warehouse import connect
 
 
@@ -103,3 +105,23 @@ def demo_config(tmp_path_factory):
     config = Config.from_env({"SVDUTY_HOME": str(home), "SVDUTY_LOADED_BY": "pytest"})
     demo(config)
     return config
+
+
+@pytest.fixture(scope="session")
+def demo_wh(demo_config):
+    """The demo warehouse, opened once per session and shared by every module that reads it.
+
+    Read only, as every test opener of the demo warehouse is: DuckDB refuses, within one
+    process, a connection to a file in one mode while another in the other mode is open, and
+    the portal's pages and product builds open it read only.
+    """
+    wh = connect(demo_config.warehouse_url, read_only=True)
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def demo_partnership(demo_config):
+    """The demo's partnership configuration, shared like demo_wh: a frozen dataclass whose
+    dictionaries no test may change."""
+    return partnership.load(demo_config.partnership_path)

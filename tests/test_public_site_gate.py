@@ -58,7 +58,7 @@ def public_site(demo_config, tmp_path_factory):
     (test_publish imports this fixture; the cache makes the two registrations share one build).
     """
     if "site" not in _BUILT:
-        wh = connect(demo_config.warehouse_url)
+        wh = connect(demo_config.warehouse_url, read_only=True)
         p = partnership.load(demo_config.partnership_path)
         out = tmp_path_factory.mktemp("public") / "site"
         manifest = publish(wh, p, out, areas=[areas.resolve(p, a) for a in AREAS])
@@ -69,7 +69,7 @@ def public_site(demo_config, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def wh(demo_config):
-    warehouse = connect(demo_config.warehouse_url)
+    warehouse = connect(demo_config.warehouse_url, read_only=True)
     yield warehouse
     warehouse.close()
 
@@ -550,7 +550,7 @@ def test_a_measure_from_an_unknown_source_is_refused_not_passed_through():
 
 
 def test_publish_refuses_a_catalogue_with_an_unknown_source(demo_config, tmp_path):
-    wh = connect(demo_config.warehouse_url)
+    wh = connect(demo_config.warehouse_url, read_only=True)
     p = partnership.load(demo_config.partnership_path)
     shipped = load()
     odd = Measure(id="prison-assaults", title="Assaults in prison", source="prison_records")

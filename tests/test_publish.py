@@ -85,7 +85,7 @@ def site(public_site):  # noqa: F811
 @pytest.fixture(scope="module")
 def synthetic_truth(demo_config):
     """Which measures the warehouse counts from synthetic rows (svduty.analysis, not publish)."""
-    wh = connect(demo_config.warehouse_url)
+    wh = connect(demo_config.warehouse_url, read_only=True)
     try:
         p = partnership.load(demo_config.partnership_path)
         geo = Geography.load(wh, p.police_force_area, p.police_uk_force)
@@ -275,7 +275,7 @@ def test_a_directory_svduty_did_not_build_is_refused(demo_config, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "precious.txt").write_text("not a site")
-    wh = connect(demo_config.warehouse_url)
+    wh = connect(demo_config.warehouse_url, read_only=True)
     p = partnership.load(demo_config.partnership_path)
     try:
         with pytest.raises(SiteError, match="not built by svduty publish"):
@@ -286,7 +286,7 @@ def test_a_directory_svduty_did_not_build_is_refused(demo_config, tmp_path):
 
 
 def test_a_calendar_year_site_rebuilds_in_place(demo_config, tmp_path):
-    wh = connect(demo_config.warehouse_url)
+    wh = connect(demo_config.warehouse_url, read_only=True)
     p = partnership.load(demo_config.partnership_path)
     out = tmp_path / "site"
     kwargs = {

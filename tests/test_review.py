@@ -18,11 +18,9 @@ from html.parser import HTMLParser
 import pytest
 from scipy import stats
 
-from svduty import partnership
 from svduty.analysis import hotspots
 from svduty.analysis.evidence import where
 from svduty.products import review, strategy
-from svduty.warehouse import connect
 
 YEAR = 2021
 TODAY = date(2025, 10, 1)
@@ -33,24 +31,12 @@ Z95 = 1.959963984540054
 
 
 @pytest.fixture(scope="module")
-def wh(demo_config):
-    warehouse = connect(demo_config.warehouse_url)
-    yield warehouse
-    warehouse.close()
-
-
-@pytest.fixture(scope="module")
-def partners(demo_config):
-    return partnership.load(demo_config.partnership_path)
-
-
-@pytest.fixture(scope="module")
-def built(wh, partners, tmp_path_factory):
+def built(demo_wh, demo_partnership, tmp_path_factory):
     """Each area's review of 2021 against its example strategy, and its page."""
     out = {}
     for area in AREAS:
         plan = strategy.load(strategy.examples()[area])
-        r = review.build(wh, partners, area, YEAR, strategy=plan, today=TODAY)
+        r = review.build(demo_wh, demo_partnership, area, YEAR, strategy=plan, today=TODAY)
         path = review.write(r, tmp_path_factory.mktemp(f"review-{area}"))
         out[area] = (r, path.read_text(encoding="utf-8"), path)
     return out
@@ -166,11 +152,11 @@ def test_overdue_is_milestone_passed_and_not_finished(built, area):
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_hotspot_changes_are_the_set_differences_of_gi_star(wh, built, area):
+def test_hotspot_changes_are_the_set_differences_of_gi_star(demo_wh, built, area):
     r, page, _ = built[area]
     spots = r.hotspots
     assert spots.available
-    counts = where.measure_counts(wh, spots.measure, PFA, years=[YEAR - 1, YEAR])
+    counts = where.measure_counts(demo_wh, spots.measure, PFA, years=[YEAR - 1, YEAR])
     months = {
         y: {m[5:] for m in counts.months_covered if m.startswith(str(y))} for y in (YEAR - 1, YEAR)
     }
@@ -182,8 +168,8 @@ def test_hotspot_changes_are_the_set_differences_of_gi_star(wh, built, area):
         frame=counts.frame[keep].reset_index(drop=True),
         months_covered=tuple(m for m in counts.months_covered if m[5:] in common),
     )
-    yearly = where.lsoa_hotspots_by_year(wh, spots.measure, PFA, counts=same)
-    lsoa = wh.table("ref_lsoa").execute()
+    yearly = where.lsoa_hotspots_by_year(demo_wh, spots.measure, PFA, counts=same)
+    lsoa = demo_wh.table("ref_lsoa").execute()
     la_codes = r.area.la_codes
     mine = set(lsoa.loc[lsoa["la_code"].isin(la_codes), "lsoa_code"])
 
@@ -224,7 +210,7 @@ def _police_uk_count(wh, crime_type: str, area_code: str, year: int, months) -> 
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_significant_change_agrees_with_counts_and_an_interval_by_hand(wh, built, area):
+def test_significant_change_agrees_with_counts_and_an_interval_by_hand(demo_wh, built, area):
     r, page, _ = built[area]
     checked, by_hand = 0, set()
     for m in r.measures:
@@ -234,8 +220,8 @@ def test_significant_change_agrees_with_counts_and_an_interval_by_hand(wh, built
         for change in (m.previous, m.baseline):
             then = int(change.against)
             assert change.months == tuple(range(1, 10))
-            now_n = _police_uk_count(wh, crime_type, r.area.code, YEAR, change.months)
-            then_n = _police_uk_count(wh, crime_type, r.area.code, then, change.months)
+            now_n = _police_uk_count(demo_wh, crime_type, r.area.code, YEAR, change.months)
+            then_n = _police_uk_count(demo_wh, crime_type, r.area.code, then, change.months)
             assert (change.count, change.count_then) == (now_n, then_n)
             # same months and population on both sides: the rate ratio is the count ratio
             ratio = now_n / then_n
@@ -324,9 +310,11 @@ priorities:
 """
 
 
-def test_a_tiny_intervention_says_the_data_cannot_tell(wh, partners, tmp_path):
+def test_a_tiny_intervention_says_the_data_cannot_tell(demo_wh, demo_partnership, tmp_path):
     plan = strategy.loads(TINY)
-    r = review.build(wh, partners, "somerset", YEAR, strategy=plan, today=TODAY, permutations=99)
+    r = review.build(
+        demo_wh, demo_partnership, "somerset", YEAR, strategy=plan, today=TODAY, permutations=99
+    )
     (i,) = r.interventions
     assert i.evaluation is not None and not i.can_tell
     assert "cannot tell" in i.verdict.lower()
@@ -364,8 +352,10 @@ def test_each_question_links_to_an_id_on_the_page(built, area):
 # ---- no strategy, and mistakes ------------------------------------------------------------------
 
 
-def test_without_a_strategy_the_home_office_measures_are_reviewed(wh, partners, tmp_path):
-    r = review.build(wh, partners, "somerset", YEAR, today=TODAY, permutations=99)
+def test_without_a_strategy_the_home_office_measures_are_reviewed(
+    demo_wh, demo_partnership, tmp_path
+):
+    r = review.build(demo_wh, demo_partnership, "somerset", YEAR, today=TODAY, permutations=99)
     assert {m.measure.home_office for m in r.measures} == {
         "knife_police",
         "hospital_sharp",
@@ -378,14 +368,14 @@ def test_without_a_strategy_the_home_office_measures_are_reviewed(wh, partners, 
     assert not published.available and published.baseline.finding == "cannot tell"
 
 
-def test_a_year_without_data_and_a_strategy_for_another_area_are_refused(wh, partners):
+def test_a_year_without_data_and_a_strategy_for_another_area_are_refused(demo_wh, demo_partnership):
     with pytest.raises(review.ReviewError, match="choose one of those years"):
-        review.build(wh, partners, "somerset", 2030, permutations=99)
+        review.build(demo_wh, demo_partnership, "somerset", 2030, permutations=99)
     plan = strategy.load(strategy.examples()["avon-and-somerset"])
     with pytest.raises(review.ReviewError, match="is for area 'avon-and-somerset'"):
-        review.build(wh, partners, "somerset", YEAR, strategy=plan)
+        review.build(demo_wh, demo_partnership, "somerset", YEAR, strategy=plan)
     with pytest.raises(review.ReviewError, match="not a year"):
-        review.build(wh, partners, "somerset", "last year")
+        review.build(demo_wh, demo_partnership, "somerset", "last year")
 
 
 # ---- in a browser -------------------------------------------------------------------------------

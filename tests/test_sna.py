@@ -19,12 +19,10 @@ from pathlib import Path
 import pytest
 
 import svduty
-from svduty import partnership
 from svduty.privacy.disclosure import Source
 from svduty.products import sna, strategy
 from svduty.products.area import resolve
 from svduty.products.assessment.period import PeriodError, default_period, parse_period
-from svduty.warehouse import connect
 
 AREAS = ("avon-and-somerset", "somerset")
 SOMERSET = "E06000066"
@@ -134,23 +132,11 @@ def test_the_default_period_ends_with_the_latest_complete_year():
 
 
 @pytest.fixture(scope="module")
-def wh(demo_config):
-    warehouse = connect(demo_config.warehouse_url)
-    yield warehouse
-    warehouse.close()
-
-
-@pytest.fixture(scope="module")
-def partners(demo_config):
-    return partnership.load(demo_config.partnership_path)
-
-
-@pytest.fixture(scope="module")
-def built(wh, partners, tmp_path_factory):
+def built(demo_wh, demo_partnership, tmp_path_factory):
     """Each area's assessment over the default period, and its page."""
     out = {}
     for area_id in AREAS:
-        a = sna.build(wh, partners, resolve(partners, area_id))
+        a = sna.build(demo_wh, demo_partnership, resolve(demo_partnership, area_id))
         path = sna.write(a, tmp_path_factory.mktemp(f"sna-{area_id}"))
         out[area_id] = (a, path.read_text(encoding="utf-8"), path)
     return out
@@ -295,9 +281,9 @@ def test_every_link_lands_on_an_id_of_the_page(built, area):
         assert set(r.findings) <= {f.id for f in a.findings}
 
 
-def test_the_somerset_map_holds_somersets_lsoas_and_no_others(built, wh):
+def test_the_somerset_map_holds_somersets_lsoas_and_no_others(built, demo_wh):
     _, page, _ = built["somerset"]
-    ref = wh.table("ref_lsoa").execute()
+    ref = demo_wh.table("ref_lsoa").execute()
     somerset = ref[ref["la_code"] == SOMERSET]
     somerset_2011 = set(somerset.loc[somerset["in_2011"].astype(bool), "lsoa_code"])
     elsewhere = set(ref.loc[ref["pfa_code"] == "E23000036", "lsoa_code"]) - set(
@@ -316,11 +302,11 @@ def test_the_somerset_map_holds_somersets_lsoas_and_no_others(built, wh):
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_the_headline_count_equals_a_count_of_the_raw_police_uk_files(built, wh, area):
+def test_the_headline_count_equals_a_count_of_the_raw_police_uk_files(built, demo_wh, area):
     a, page, _ = built[area]
     months = _period_months(a)
     if area == "somerset":
-        ref = wh.table("ref_lsoa").execute()
+        ref = demo_wh.table("ref_lsoa").execute()
         mine = set(ref.loc[ref["la_code"] == SOMERSET, "lsoa_code"])
     rows = [
         r
@@ -338,7 +324,7 @@ def test_the_headline_count_equals_a_count_of_the_raw_police_uk_files(built, wh,
     if area == "somerset":
         sql += " and lsoa_code in (select lsoa_code from ref_lsoa where la_code = ?)"
         params.append(SOMERSET)
-    assert wh._raw.execute(sql, params).fetchone()[0] == len(rows)
+    assert demo_wh._raw.execute(sql, params).fetchone()[0] == len(rows)
 
 
 @pytest.mark.parametrize("area", AREAS)
@@ -408,9 +394,11 @@ def test_recommendations_name_approaches_of_the_toolkit(built):
             assert strategy.load_catalogue().get(x).name in page
 
 
-def test_a_period_without_data_is_refused(wh, partners):
+def test_a_period_without_data_is_refused(demo_wh, demo_partnership):
     with pytest.raises(PeriodError, match="no police data for 2030"):
-        sna.build(wh, partners, resolve(partners, "somerset"), parse_period("2030"))
+        sna.build(
+            demo_wh, demo_partnership, resolve(demo_partnership, "somerset"), parse_period("2030")
+        )
 
 
 @pytest.mark.browser

@@ -1,0 +1,58 @@
+"""The annual review (`svduty review --year YEAR`): how the year went against the strategy.
+
+The Duty's guidance asks a partnership to review its strategy every year, evaluating its
+interventions and refreshing the needs assessment. The review is one accessible HTML page for the
+partnership (internal: exact figures are shown), built from the same analysis layer as the needs
+assessment:
+
+1. each measure of the strategy (the Home Office success measures when there is no strategy)
+   in the year against its baseline year and against the year before, as a rate ratio with a 95%
+   interval, with the Fingertips trend marker and one plain sentence;
+2. every action of the strategy with its owner, milestone and status, overdue ones flagged;
+3. what changed since last year: LSOA hotspots (Gi*) that are new, gone or persistent, and the
+   measures whose change from last year is statistically significant;
+4. each place-based intervention against matched comparison areas (difference in differences,
+   :func:`svduty.analysis.evaluation.evaluate_place_based`), with its verdict verbatim, which
+   says plainly when the data cannot tell;
+5. the questions the partnership must answer for the refresh, each linked to its evidence.
+
+Like with like. A year the data cover only in part (police.uk and the police extract in the demo
+stop in September 2021) is never set against whole years: every comparison of a record-level
+measure uses only the calendar months both years have (January to September 2021 against
+January to September 2020, less any month missing from either), and rates are per year of the
+months compared. Hotspots of the two years are found on the same months too. Sources published
+by financial year (partner returns, ONS tables) are compared whole year with whole year: the
+review year 2021 reads the financial year 2021/22, as the measures read the baseline 2019 as
+2019/20. See docs/review.md.
+
+The parts, one module each: ``comparison`` (like with like: a year against an earlier one),
+``measures``, ``actions``, ``hotspot_changes``, ``interventions``, ``questions``, ``sources``
+(what each source is called and how much of the year it covers), ``words`` (months, titles and
+anchors as the page writes them); ``assemble`` puts them together (:func:`build`) and ``page``
+writes the HTML (:func:`write`).
+"""
+
+from svduty.products.review.actions import ActionRow, action_rows
+from svduty.products.review.assemble import Review, ReviewError, build
+from svduty.products.review.comparison import MIN_EVENTS, Change
+from svduty.products.review.hotspot_changes import HotspotChange, hotspot_change
+from svduty.products.review.interventions import InterventionResult
+from svduty.products.review.measures import MeasureResult
+from svduty.products.review.page import write
+from svduty.products.review.questions import Question
+
+__all__ = [
+    "MIN_EVENTS",
+    "ActionRow",
+    "Change",
+    "HotspotChange",
+    "InterventionResult",
+    "MeasureResult",
+    "Question",
+    "Review",
+    "ReviewError",
+    "action_rows",
+    "build",
+    "hotspot_change",
+    "write",
+]

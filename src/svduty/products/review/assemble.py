@@ -1,0 +1,165 @@
+"""The review as a whole: :class:`Review`, and :func:`build`, which reads the strategy,
+computes the measures once for the months and calendar years the review needs, and puts the
+measures, actions, hotspot changes, interventions, coverage and questions together."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from svduty.analysis.measures import catalogue as measures_catalogue
+from svduty.analysis.measures.catalogue import Catalogue
+from svduty.analysis.measures.compute import Geography, compute
+from svduty.partnership import Partnership
+from svduty.products import strategy as strategies
+from svduty.products.area import Area, resolve
+from svduty.products.figure import Figure
+from svduty.products.review.actions import ActionRow, action_rows
+from svduty.products.review.hotspot_changes import HotspotChange, hotspot_change
+from svduty.products.review.interventions import InterventionResult, _intervention
+from svduty.products.review.measures import MeasureResult, _measure, _measure_ids
+from svduty.products.review.questions import Question, _questions
+from svduty.products.review.sources import _coverage, _located_measure
+from svduty.warehouse import Warehouse
+
+
+class ReviewError(ValueError):
+    """A review that cannot be built as asked; the message says what would fix it."""
+
+
+@dataclass(frozen=True)
+class Review:
+    partnership: str
+    area: Area
+    year: int
+    today: date
+    strategy: strategies.Strategy | None
+    coverage: pd.DataFrame  # source, months covered in the year, what they are
+    measures: tuple[MeasureResult, ...]
+    actions: tuple[ActionRow, ...]
+    action_counts: dict[str, int]
+    hotspots: HotspotChange
+    interventions: tuple[InterventionResult, ...]
+    questions: tuple[Question, ...]
+    seconds: float
+
+    @property
+    def figures(self) -> list[Figure]:
+        out = [m.figure for m in self.measures]
+        out += [self.hotspots.figure] if self.hotspots.figure else []
+        return out + [i.figure for i in self.interventions if i.figure]
+
+    @property
+    def synthetic(self) -> bool:
+        return any(f.synthetic for f in self.figures)
+
+    @property
+    def part_year(self) -> bool:
+        return bool((self.coverage["Months covered"] < 12).any()) if len(self.coverage) else False
+
+    @property
+    def significant_moves(self) -> list[MeasureResult]:
+        """Measures whose change from the year before is statistically significant."""
+        return [m for m in self.measures if m.previous.significant]
+
+
+def build(
+    wh: Warehouse,
+    partnership: Partnership,
+    area: Area | str,
+    year: int | str,
+    *,
+    strategy: strategies.Strategy | Path | str | None = None,
+    today: date | None = None,
+    catalogue: Catalogue | None = None,
+    hotspot_measure: str | None = None,
+    permutations: int = 9999,
+) -> Review:
+    """The annual review of ``year`` for ``area`` (an area id such as "somerset", or an Area).
+
+    ``strategy``: the area's strategy (a Strategy or its YAML file); without one the review
+    covers the Home Office success measures and has no actions or interventions. ``today``: the
+    date the action statuses are as of (default: the day the review is built, because the
+    strategy file records each action's status now, not as it stood at the end of the year).
+    ``hotspot_measure``: the measure whose hotspots are compared (default: the strategy's first
+    measure placed in LSOAs, else police.uk violence).
+    """
+    started = time.perf_counter()
+    place = area if isinstance(area, Area) else resolve(partnership, area)
+    year = _year(year)
+    plan = _strategy(strategy, place)
+    today = today or date.today()
+    catalogue = catalogue or measures_catalogue.load()
+    ids = _measure_ids(plan, catalogue)
+    geo = Geography.load(wh, place.pfa_code, place.police_uk_force)
+    rows = pd.DataFrame(compute(wh, catalogue, geo, measure_ids=ids, period_types=_TYPES))
+    if rows.empty:
+        raise ReviewError(
+            "the warehouse holds no data for any measure: run `svduty demo` or ingest"
+        )
+    measures = tuple(
+        _measure(catalogue.get(m), rows[rows["measure"] == m], place, geo, year, catalogue)
+        for m in ids
+    )
+    if not any(m.available for m in measures):
+        years = sorted({int(str(p)[:4]) for p in rows["period_start"]})
+        raise ReviewError(
+            f"no measure has data for {year} in {place.name}; the warehouse has data for "
+            f"{', '.join(map(str, years))}: choose one of those years"
+        )
+    actions, counts = action_rows(plan, today)
+    chosen = hotspot_measure or _located_measure(catalogue, ids, wh)
+    spots = hotspot_change(wh, place, year, chosen, permutations=permutations)
+    evaluated = tuple(
+        _intervention(wh, place, year, p, i, catalogue, wh_measure=chosen)
+        for p, i in (plan.interventions() if plan else ())
+        if i.place_based is not None
+    )
+    coverage = _coverage(rows, place, year, measures)
+    questions = _questions(place, year, measures, actions, spots, evaluated, coverage)
+    return Review(
+        partnership=partnership.name,
+        area=place,
+        year=year,
+        today=today,
+        strategy=plan,
+        coverage=coverage,
+        measures=measures,
+        actions=actions,
+        action_counts=counts,
+        hotspots=spots,
+        interventions=evaluated,
+        questions=questions,
+        seconds=time.perf_counter() - started,
+    )
+
+
+_TYPES = ("month", "calendar_year")
+
+
+def _year(value: int | str) -> int:
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise ReviewError(f"year {value!r} is not a year: give four digits, e.g. 2021") from None
+    if not 2000 <= year <= 2100:
+        raise ReviewError(
+            f"year {year} is out of range: give the calendar year reviewed, e.g. 2021"
+        )
+    return year
+
+
+def _strategy(value, place: Area) -> strategies.Strategy | None:
+    if value is None:
+        return None
+    plan = value if isinstance(value, strategies.Strategy) else strategies.load(value)
+    if plan.area != place.id:
+        raise ReviewError(
+            f"the strategy {plan.path or plan.title!r} is for area {plan.area!r}, not "
+            f"{place.id!r}: review each area against its own strategy"
+        )
+    return plan
