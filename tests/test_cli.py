@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -128,3 +129,49 @@ def test_the_full_demo_loads_every_synthetic_feed_and_labels_what_derives_from_i
     # the published Avon and Somerset figure for the year ending December 2024 (ONS table P6)
     (ye_dec_2024,) = [r for r in by_measure["knife-police-published"] if r["period"] == "2024"]
     assert ye_dec_2024["count"] == 1573
+
+
+def test_a_reading_command_before_init_says_what_to_run_and_creates_nothing(tmp_path):
+    # The installed `svduty` script (main), so the message a person sees is what is tested.
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from svduty.cli import main; main()", "status"],
+        env=dict(os.environ, **env(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert f"no warehouse at {tmp_path / 'home' / 'warehouse.duckdb'}" in message
+    assert "svduty init" in message and "Traceback" not in result.stderr
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+
+
+def test_reading_commands_run_beside_another_reader_of_the_warehouse(tmp_path):
+    """The portal's pages hold the warehouse read only; `svduty status` (read only too) runs
+    beside them. A command opening it read-write would be refused DuckDB's lock."""
+    import subprocess
+    import sys
+
+    f = AS_STREET / "2018-03-avon-and-somerset-street.csv.gz"
+    assert runner.invoke(app, ["ingest", "police-uk", str(f)], env=env(tmp_path)).exit_code == 0
+    path = tmp_path / "home" / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only=True); "
+         "print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = runner.invoke(app, ["status", "--json"], env=env(tmp_path))
+        assert result.exit_code == 0, result.output
+        (cov,) = json.loads(result.stdout)["coverage"]
+        assert cov["months_loaded"] == 1
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()

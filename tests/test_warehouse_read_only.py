@@ -7,7 +7,7 @@ import duckdb
 import psycopg
 import pytest
 
-from svduty.warehouse import connect
+from svduty.warehouse import WarehouseMissing, connect
 
 
 def test_a_read_only_duckdb_reads_and_refuses_writes(duckdb_url):
@@ -23,10 +23,11 @@ def test_a_read_only_duckdb_reads_and_refuses_writes(duckdb_url):
         two.close()
 
 
-def test_a_read_only_duckdb_creates_no_file(tmp_path):
-    url = f"duckdb:///{tmp_path / 'missing' / 'w.duckdb'}"
-    with pytest.raises(duckdb.IOException):
-        connect(url, read_only=True)
+def test_a_read_only_duckdb_creates_no_file_and_says_how_to_make_one(tmp_path):
+    path = tmp_path / "missing" / "w.duckdb"
+    with pytest.raises(WarehouseMissing, match="svduty init") as missing:
+        connect(f"duckdb:///{path}", read_only=True)
+    assert f"no warehouse at {path} yet" in str(missing.value)
     assert not (tmp_path / "missing").exists()
 
 

@@ -27,7 +27,7 @@ from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
 from svduty.sources.feeds import FEEDS
-from svduty.warehouse import connect
+from svduty.warehouse import WarehouseMissing, connect
 from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.ingest import FileResult, ingest_police_uk
 from svduty.warehouse.reference_load import load_reference
@@ -235,7 +235,7 @@ def _print_ingest(results: list[FileResult], totals: dict, title: str) -> None:
 
 
 def status(config: Config) -> dict:
-    with closing(connect(config.warehouse_url)) as warehouse:
+    with closing(connect(config.warehouse_url, read_only=True)) as warehouse:
         return {
             "coverage": coverage(warehouse),
             "partner_feeds": partner_loads(warehouse),
@@ -346,7 +346,7 @@ def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) 
                 r.as_dict() for r in ingest_feed_files(config, source, [folder / source])
             ]
     area = partnership.load(config.partnership_path)
-    with closing(connect(config.warehouse_url)) as warehouse:
+    with closing(connect(config.warehouse_url, read_only=True)) as warehouse:
         summary = violence_summary(
             warehouse, force=area.police_uk_force, pfa_code=area.police_force_area
         )
@@ -466,4 +466,8 @@ def _print_summary(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except WarehouseMissing as missing:  # a reading command before `svduty init`
+        err.print(f"[red]error[/red] {missing}", soft_wrap=True)  # a path must not be split
+        raise SystemExit(1) from None

@@ -69,7 +69,7 @@ def default_definition(config: Config) -> str:
 def show(config: Config, name_or_file: str | None = None) -> dict:
     """The definition, and per warehouse table how each rule is evaluated and what it takes."""
     definition = load(name_or_file or default_definition(config))
-    with closing(connect(config.warehouse_url)) as warehouse:
+    with closing(connect(config.warehouse_url, read_only=True)) as warehouse:
         counts = scope_counts(definition, warehouse)
     return {"definition": definition.as_dict(), "sources": counts}
 
@@ -218,7 +218,7 @@ def check_command(
 def compare(config: Config, a: str, b: str) -> dict:
     """Rules changed from A to B, and per warehouse table the rows entering and leaving scope."""
     first, second = load(a), load(b)
-    with closing(connect(config.warehouse_url)) as warehouse:
+    with closing(connect(config.warehouse_url, read_only=True)) as warehouse:
         return diff(first, second, warehouse)
 
 

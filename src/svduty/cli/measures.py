@@ -40,7 +40,7 @@ def measures(
 ) -> list[dict]:
     catalogue = catalogue_module.load(config.measures_path)
     area = partnership.load(config.partnership_path)
-    with closing(connect(config.warehouse_url)) as wh:
+    with closing(connect(config.warehouse_url, read_only=True)) as wh:
         geo = Geography.load(wh, area.police_force_area, area.police_uk_force)
         rows = compute(wh, catalogue, geo, measure_ids=measure_ids, period_types=period_types)
     if areas:

@@ -110,7 +110,7 @@ def sna_built(
 
     p, area = _area(config, area_id)
     chosen = assessment.Period.parse(period) if period else None
-    with closing(connect(config.warehouse_url)) as wh:
+    with closing(connect(config.warehouse_url, read_only=True)) as wh:
         built = assessment.build(wh, p, area, chosen)
     path = assessment.write(built, _out(config, out, area.id, "sna"))
     return {
@@ -230,7 +230,7 @@ def review(
 ) -> dict:
     p, area = _area(config, area_id)
     chosen = _strategy(config, area_id)
-    with closing(connect(config.warehouse_url)) as wh:
+    with closing(connect(config.warehouse_url, read_only=True)) as wh:
         from svduty.products import review as reviewing
 
         built = reviewing.build(wh, p, area, year, strategy=chosen, today=today)
@@ -312,7 +312,7 @@ def publish(
     from svduty.products import publish as publishing
     from svduty.products import sna as assessment
 
-    with closing(connect(config.warehouse_url)) as wh:
+    with closing(connect(config.warehouse_url, read_only=True)) as wh:
         built = dict(assessments or {})
         for a in chosen:
             if a.id not in built:

@@ -67,7 +67,7 @@ from svduty.products import review as reviewing
 from svduty.products import sna, strategy_page
 from svduty.products import strategy as strategies
 from svduty.products.publish import publish as build_public_site
-from svduty.warehouse import connect
+from svduty.warehouse import WarehouseMissing, connect
 from svduty.warehouse.connection import Warehouse
 
 try:  # POSIX: one site build at a time, whatever the number of workers
@@ -415,9 +415,16 @@ def _warehouse() -> Iterator[Warehouse]:
     """The warehouse, read only: building a product reads it and writes nothing, so the pages
     (read only too) can go on reading DuckDB's file through a build of a minute; only a load
     locks them out. Waits a little while a load holds the file."""
+    url = settings.CONFIG.warehouse_url
     for attempt in range(OPEN_ATTEMPTS):
         try:
-            wh = connect(settings.CONFIG.warehouse_url, read_only=True)
+            wh = connect(url, read_only=True)
+            break
+        except WarehouseMissing:
+            # Nothing loaded yet: products are built from an empty warehouse (its tables made,
+            # as opening it read-write makes them), as they were before anything was loaded.
+            connect(url).close()
+            wh = connect(url, read_only=True)
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or attempt == OPEN_ATTEMPTS - 1:

@@ -22,6 +22,18 @@ if TYPE_CHECKING:
 BULK_LOAD_CHECKPOINT_THRESHOLD = "256MiB"
 
 
+class WarehouseMissing(FileNotFoundError):
+    """A reader asked for a DuckDB warehouse that has not been made yet."""
+
+    def __init__(self, path: str):
+        super().__init__(
+            f"there is no warehouse at {path} yet: run `svduty init` to create it (or "
+            "`svduty demo` for the demonstration data), or set SVDUTY_HOME or "
+            "SVDUTY_WAREHOUSE_URL to the warehouse you meant"
+        )
+        self.path = path
+
+
 class Warehouse:
     """An Ibis connection plus the one write path (bulk insert inside a transaction)."""
 
@@ -37,6 +49,9 @@ class Warehouse:
             if path != ":memory:":
                 if not read_only:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
+                elif not Path(path).exists():
+                    # duckdb:///{absolute path} leaves two leading slashes; show one
+                    raise WarehouseMissing("/" + path.lstrip("/") if path.startswith("/") else path)
                 path = str(Path(path).absolute())
             self.kind = "duckdb"
             # Ibis is imported (about a quarter of a second) only when something reads through
