@@ -21,6 +21,7 @@ from django.urls import reverse
 from svduty.analysis.measures import catalogue
 from svduty.analysis.measures.compute import Geography, compute
 from svduty.portal import dashboard
+from svduty.portal.dashboard import results
 from svduty.portal.models import AuditEvent
 
 PFA = "E23000036"
@@ -237,8 +238,8 @@ def test_repeat_views_come_from_the_cache(client, people, demo, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the measures were computed again")
 
-    monkeypatch.setattr(dashboard, "compute", refuse)
-    monkeypatch.setattr(dashboard.where, "measure_counts", refuse)
+    monkeypatch.setattr(results, "compute", refuse)
+    monkeypatch.setattr(results.where, "measure_counts", refuse)
     again = viewer.get(url, query)
     assert again.status_code == 200 and main(again.content.decode()) == first
 

@@ -41,11 +41,10 @@ import pandas as pd
 
 from svduty.analysis import hotspots
 from svduty.analysis.measures import counts as counting
+from svduty.analysis.measures import selection
 from svduty.analysis.measures.catalogue import Measure, load
 from svduty.analysis.measures.compute import SYNTHETIC_NOTE, Geography
 from svduty.analysis.stats import crude_rates
-from svduty.definition import model as definitions
-from svduty.definition.apply import annotate
 from svduty.warehouse import Warehouse
 
 __all__ = [
@@ -54,6 +53,7 @@ __all__ = [
     "NO_WARD",
     "OUTSIDE",
     "POPULATION_SOURCE",
+    "SNAP_NOTE",
     "UNKNOWN_CODE",
     "UNSTABLE_BELOW",
     "AreaRates",
@@ -96,7 +96,7 @@ SNAP_NOTE = (
     "or across the force boundary: read LSOA figures as approximate and do not interpret "
     "individual points."
 )
-RECORD_SOURCES = ("police_crime", "police_uk_street", "ed_assault")
+RECORD_SOURCES = selection.RECORD_SOURCES
 
 
 # ---- the measure and its counts -----------------------------------------------------------------
@@ -858,24 +858,11 @@ def events(
 ) -> pd.DataFrame:
     """The measure's rows in ``years``, with ``columns`` and ``year``.
 
-    The same selection as :func:`svduty.analysis.measures.counts.record_counts` (force,
-    definition scope and strand, filters, under 25), one row per event.
+    The rows :func:`svduty.analysis.measures.rows` selects (force, definition scope and strand,
+    filters, under 25), the same rows the counts count, one row per event.
     """
-    table = wh.table(m.source)
-    if m.source == "police_uk_street":
-        table = table.filter(table.force == police_uk_force)
-    if m.definition:
-        annotated = annotate(definitions.load(m.definition), table, m.source)
-        table = annotated.table.filter(annotated.table.in_scope)
-        if m.strand:
-            table = table.filter(table.strand == m.strand)
-    table = counting.filtered(table, m)
-    if m.under_25:
-        table = counting.only_under_25(table, m.source)
-    year = table[counting.EVENT_DATE[m.source]].cast("date").year()
-    table = table.mutate(year=year)
-    table = table.filter(table.year.isin([int(y) for y in years]))
-    frame = table.select(*columns, "year").execute()
+    table = selection.rows(wh, m, police_uk_force=police_uk_force, years=years)
+    frame = table.select(*columns, year=table.event_date.year()).execute()
     frame["year"] = frame["year"].astype("int64")
     return frame
 

@@ -2,5 +2,6 @@
 
 from svduty.analysis.measures.catalogue import Catalogue, CatalogueError, Measure, load
 from svduty.analysis.measures.compute import Geography, compute
+from svduty.analysis.measures.selection import rows
 
-__all__ = ["Catalogue", "CatalogueError", "Geography", "Measure", "compute", "load"]
+__all__ = ["Catalogue", "CatalogueError", "Geography", "Measure", "compute", "load", "rows"]

@@ -1,0 +1,40 @@
+"""What the portal's settings name for the dashboards: the svduty configuration, the
+partnership's areas and the measures catalogue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from svduty import partnership as partnerships
+from svduty.analysis.measures import catalogue as catalogues
+from svduty.analysis.measures.catalogue import Catalogue
+from svduty.products.area import Area
+from svduty.products.area import areas as partnership_areas
+from svduty.settings import Config
+
+__all__ = ["areas", "catalogue", "catalogue_stamp", "config"]
+
+
+def config() -> Config:
+    """The portal's svduty settings (settings.CONFIG)."""
+    return settings.CONFIG
+
+
+def _partnership(cfg: Config):
+    path = cfg.partnership_path
+    return partnerships.load(path if path.exists() else partnerships.DEFAULT_YAML)
+
+
+def areas(cfg: Config | None = None) -> list[Area]:
+    """The force area first, then each local authority (svduty.products.area)."""
+    return partnership_areas(_partnership(cfg or config()))
+
+
+def catalogue(cfg: Config | None = None) -> Catalogue:
+    return catalogues.load((cfg or config()).measures_path)
+
+
+def catalogue_stamp(cfg: Config) -> tuple[str, int]:
+    """The measures file and when it last changed: an edited catalogue is computed afresh."""
+    path = cfg.measures_path or catalogues.SHIPPED
+    return str(path), path.stat().st_mtime_ns if path.exists() else 0

@@ -1,0 +1,98 @@
+"""The measures' results as the dashboards read them: every measure's annual rows for the force
+area and its local authorities, and a record-level measure's monthly counts by LSOA, computed by
+the analysis layer once per warehouse version."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from svduty.analysis.evidence import where
+from svduty.analysis.measures.catalogue import Measure
+from svduty.analysis.measures.compute import ANNUAL, compute
+from svduty.portal.dashboard.caching import DATA, key
+from svduty.portal.dashboard.choice import Choice, period
+from svduty.portal.dashboard.configured import catalogue, catalogue_stamp
+from svduty.portal.dashboard.geography import geography
+from svduty.products.area import Area
+from svduty.settings import Config
+from svduty.warehouse import Warehouse
+
+__all__ = [
+    "ENGLAND_AND_WALES",
+    "PLACED_SOURCES",
+    "area_results",
+    "counts",
+    "has_rows",
+    "months",
+    "record_years",
+]
+
+ENGLAND_AND_WALES = "K04000001"
+# Sources whose rows carry an LSOA, so they can be counted for a ward and mapped.
+PLACED_SOURCES = ("police_crime", "police_uk_street")
+
+
+class _ForceAreaView:
+    """The warehouse as the dashboard's measures read it: published statistics narrowed to the
+    force area and England and Wales. compute() otherwise compares every force in the country,
+    seconds of work that no dashboard of this partnership shows."""
+
+    def __init__(self, wh: Warehouse, pfa_code: str):
+        self._wh = wh
+        self.url = wh.url
+        self._codes = [pfa_code, ENGLAND_AND_WALES]
+
+    @property
+    def ibis(self):
+        return self._wh.ibis
+
+    def has_table(self, name: str) -> bool:
+        return self._wh.has_table(name)
+
+    def table(self, name: str):
+        t = self._wh.table(name)
+        if name == "published_statistic":
+            t = t.filter(t.area_code.isin(self._codes))
+        return t
+
+
+def area_results(wh: Warehouse, version, cfg: Config, area: Area) -> pd.DataFrame:
+    """Every measure's annual rows for the force area and its local authorities."""
+
+    def make() -> pd.DataFrame:
+        cat = catalogue(cfg)
+        geo = geography(wh, version, area)
+        rows = compute(_ForceAreaView(wh, area.pfa_code), cat, geo, period_types=ANNUAL)
+        return pd.DataFrame(rows)
+
+    return DATA.get(key(wh, version, "measures", area.pfa_code, catalogue_stamp(cfg)), make)
+
+
+def counts(wh: Warehouse, version, measure: Measure, pfa_code: str, year: int | None = None):
+    """A record-level measure's monthly counts by LSOA (every year, or one)."""
+    return DATA.get(
+        key(wh, version, "counts", repr(measure), pfa_code, year),
+        lambda: where.measure_counts(wh, measure, pfa_code, years=None if year is None else [year]),
+    )
+
+
+def has_rows(wh: Warehouse, table: str) -> bool:
+    return wh.has_table(table) and int(wh.table(table).limit(1).count().execute()) > 0
+
+
+def record_years(wh: Warehouse, version, measure: Measure, choice: Choice) -> list[int]:
+    """The years (starting years, for financial years) a record-level measure's source covers
+    at least in part."""
+    covered = months(wh, version, measure, choice.area.pfa_code)
+    return sorted({period(m, choice.period_type)[1].year for m in covered})
+
+
+def months(wh: Warehouse, version, measure: Measure, pfa_code: str) -> tuple[str, ...]:
+    """The months (YYYY-MM) a record-level measure's source has data for; none when it has
+    no rows (of this force) yet."""
+    if not has_rows(wh, measure.source):
+        return ()
+    try:
+        return counts(wh, version, measure, pfa_code).months_covered
+    except ValueError:  # rows, but none of this force's (police.uk files of another force)
+        return ()
