@@ -89,6 +89,7 @@ def _recounted(wh, measure) -> int:
         "police-uk-weapons": police_uk + "crime_type = 'Possession of weapons'",
         "ed-assault-attendances": "SELECT count(*) FROM ed_assault",
         "ed-knife-assault-attendances": "SELECT count(*) FROM ed_assault WHERE knife_or_sharp",
+        "domestic-abuse-police": "SELECT count(*) FROM police_crime WHERE domestic_abuse_flag",
     }[measure.id]
     return int(wh.ibis.raw_sql(sql).fetchone()[0])
 
