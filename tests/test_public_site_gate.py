@@ -598,3 +598,26 @@ def test_gated_tables_cannot_be_made_by_hand():
             source=Source.RECORD_LEVEL, synthetic=False, rate_unit=None, rate_digits=1,
             comparator=None,
         )  # fmt: skip
+
+
+def test_a_withheld_year_breaks_the_trend_line_instead_of_being_joined_over():
+    from svduty.products.site.figures import trend_figure
+    from svduty.products.site.gate import RowSpec
+
+    gate = Gate()
+    periods = ["2019/20", "2020/21", "2021/22"]
+    for period, count in zip(periods, [40, 3, 45], strict=True):  # 3 is suppressed
+        gate.add(count_key("knife", "A", period), count, Source.RECORD_LEVEL)
+    gate.protect()
+    table = gate.table(
+        id="t", title="Knife crime", measure=KNIFE, synthetic=False,
+        label_columns=[("area", "Area"), ("period", "Year")], rate_unit="per 100,000",
+        rows=[RowSpec({"area": "A", "period": p}, count_key("knife", "A", p), 100000.0)
+              for p in periods],
+    )  # fmt: skip
+    figure = trend_figure(table, id="f", area_field="area", x_title="Year", source="test")
+    (line,) = re.findall(r'aria-roledescription="line mark" d="([^"]+)"', figure.svg)
+    assert line.count("M") == 2  # two pieces: 2019/20 alone, then 2021/22 on
+    ticks = re.findall(r"<text[^>]*>(20\d\d/\d\d)</text>", figure.svg)
+    assert ticks == periods  # the withheld year keeps its place on the axis
+    assert "Withheld to protect people: 2020/21" in figure.alt

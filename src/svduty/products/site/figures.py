@@ -1,7 +1,7 @@
 """The site's charts and maps, drawn from gated tables only.
 
 Every figure here takes a :class:`~svduty.products.site.gate.GatedTable` and plots its released
-rates; a withheld rate is left out of the chart and named in the text alternative, so the picture
+rates; a withheld rate is a gap in the chart and named in the text alternative, so the picture
 says no more than the table under it.
 """
 
@@ -43,8 +43,11 @@ def trend_figure(
     chart = None
     if not rated.empty:
         series = area_field if rated[area_field].nunique() > 1 else None
+        # Withheld periods stay in, with no rate: the line breaks there instead of joining the
+        # years either side as though the withheld year lay on the straight line between them.
+        drawn = table.frame().loc[lambda f: f[area_field].isin(rated[area_field])]
         chart = charts.trend(
-            rated.astype({"rate": float, "lower_95": float, "upper_95": float}),
+            drawn.astype({"rate": float, "lower_95": float, "upper_95": float}),
             "period",
             "rate",
             lower="lower_95",
