@@ -103,6 +103,7 @@ def test_show_defaults_to_the_partnerships_definition(tmp_path):
     result = runner.invoke(app, ["show", "--json"], env=environment)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["definition"]["id"] == "asvrp-2023"
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()  # showing makes no warehouse
     partnership.write_default(tmp_path / "home" / "partnership.yaml")
     result = runner.invoke(app, ["show", "--json"], env=environment)
     assert result.exit_code == 0

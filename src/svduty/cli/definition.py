@@ -28,7 +28,7 @@ from svduty.definition import (
     shipped,
 )
 from svduty.settings import Config
-from svduty.warehouse import connect
+from svduty.warehouse import Warehouse, WarehouseMissing, connect
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -63,13 +63,23 @@ def default_definition(config: Config) -> str:
     return DEFAULT
 
 
+def _reading(config: Config) -> Warehouse:
+    """The warehouse, read only; before anything is loaded, an empty one in memory, so a
+    definition can be shown and compared (how each rule is evaluated, nothing in scope) on a
+    fresh installation without making a file."""
+    try:
+        return connect(config.warehouse_url, read_only=True)
+    except WarehouseMissing:
+        return connect("duckdb://")
+
+
 # ---- show ---------------------------------------------------------------------------------------
 
 
 def show(config: Config, name_or_file: str | None = None) -> dict:
     """The definition, and per warehouse table how each rule is evaluated and what it takes."""
     definition = load(name_or_file or default_definition(config))
-    with closing(connect(config.warehouse_url, read_only=True)) as warehouse:
+    with closing(_reading(config)) as warehouse:
         counts = scope_counts(definition, warehouse)
     return {"definition": definition.as_dict(), "sources": counts}
 
@@ -218,7 +228,7 @@ def check_command(
 def compare(config: Config, a: str, b: str) -> dict:
     """Rules changed from A to B, and per warehouse table the rows entering and leaving scope."""
     first, second = load(a), load(b)
-    with closing(connect(config.warehouse_url, read_only=True)) as warehouse:
+    with closing(_reading(config)) as warehouse:
         return diff(first, second, warehouse)
 
 
