@@ -34,6 +34,7 @@ import pandas as pd
 
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.measures.compute import SYNTHETIC_NOTE
+from svduty.analysis.measures.selection import filtered, only_under_25
 from svduty.definition import model as definitions
 from svduty.definition.apply import annotate
 from svduty.definition.compile import SOURCES as DEFINITION_SOURCES
@@ -197,17 +198,10 @@ def scoped(
         notes = tuple(
             f"{d.id} rule {n.rule}: {n.text}" if n.rule else n.text for n in annotated.notes
         )
-    if measure is not None:
-        for column, wanted in measure.filters.items():
-            values = wanted if isinstance(wanted, list) else [wanted]
-            table = table.filter(table[column].isin(values))
+    if measure is not None:  # the measure's own selection, as analysis.measures reads it
+        table = filtered(table, measure)
         if measure.under_25:
-            if source == "police_crime":
-                table = table.filter(table.victim_age < 25)
-            elif source == "ed_assault":
-                table = table.filter(table.under_25.fill_null(False))
-            else:
-                raise ValueError(f"{source} has no ages: an under-25 measure cannot be read")
+            table = only_under_25(table, source)
     table = table.mutate(_synthetic=synthetic_column(wh, table))
     return Scoped(source, table, all_rows, version, notes)
 
