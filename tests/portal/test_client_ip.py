@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
+from portal.manage import manage
 from svduty.portal import audit
 from svduty.portal import settings as portal_settings
 from svduty.portal.models import AuditEvent
@@ -157,24 +156,14 @@ def _settings_env(tmp_path, trusted: str) -> dict[str, str]:
     return env
 
 
-def _manage(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "svduty.portal", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_the_setting_is_read_from_the_environment(tmp_path):
-    result = _manage(_settings_env(tmp_path, " 127.0.0.1, 10.0.0.0/8 ,"), "diffsettings")
+    result = manage(_settings_env(tmp_path, " 127.0.0.1, 10.0.0.0/8 ,"), "diffsettings")
     assert result.returncode == 0, result.stderr
     assert "SVDUTY_PORTAL_TRUSTED_PROXIES = ('127.0.0.1', '10.0.0.0/8')" in result.stdout
 
 
 @pytest.mark.parametrize("bad", ["nginx.internal", "10.0.0.0/33", "127.0.0.1:8000"])
 def test_a_malformed_trusted_proxy_stops_the_portal_starting(tmp_path, bad):
-    result = _manage(_settings_env(tmp_path, f"127.0.0.1,{bad}"), "check")
+    result = manage(_settings_env(tmp_path, f"127.0.0.1,{bad}"), "check")
     assert result.returncode != 0
     assert "SVDUTY_PORTAL_TRUSTED_PROXIES" in result.stderr and repr(bad) in result.stderr

@@ -22,6 +22,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.conftest import make_person
 from portal.worker import run_queued_tasks
 from svduty import cli, partnership
 from svduty.portal import products
@@ -33,17 +34,6 @@ from svduty.settings import Config
 APPROVED = "Wording the board approved, first edition"
 EDITED = "Wording changed after the approval"
 SUMMARY_START = "The Somerset Violence Reduction Partnership's plan"
-
-
-def make_person(username: str, role: str, organisation):
-    """A user with a membership (as tests/portal/conftest.py makes them)."""
-    from django.contrib.auth import get_user_model
-
-    from svduty.portal.models import Membership
-
-    user = get_user_model().objects.create_user(username=username, password="x" * 20)
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    return user
 
 
 def run_worker() -> int:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 
 import pytest
 from django.conf import settings as django_settings
@@ -16,6 +14,7 @@ from django.contrib.auth import authenticate
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from portal.manage import manage
 from svduty.portal import settings as portal_settings
 from svduty.portal.models import AuditEvent
 
@@ -140,18 +139,8 @@ def _production_env(tmp_path, **extra) -> dict[str, str]:
     return {k: v for k, v in env.items() if v is not None}
 
 
-def _manage(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "svduty.portal", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    result = _manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    result = manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output
@@ -166,7 +155,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     ],
 )
 def test_production_refuses_to_start_without_what_it_needs(tmp_path, missing, named):
-    result = _manage(_production_env(tmp_path, **missing), "check")
+    result = manage(_production_env(tmp_path, **missing), "check")
     assert result.returncode != 0
     assert named in result.stderr
     assert not (tmp_path / "keys").exists()  # no key made up on the spot in production

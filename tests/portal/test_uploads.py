@@ -24,6 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from portal.conftest import make_person
 from portal.worker import run_queued_tasks
 from svduty import cli, synth
 from svduty.portal import uploads
@@ -72,17 +73,6 @@ def warehouse_home(built, tmp_path, settings):
     settings.CONFIG = config
     settings.UPLOAD_ROOT = tmp_path / "uploads"
     return config
-
-
-def make_person(username: str, role: str, organisation):
-    """A user with a membership (as tests/portal/conftest.py makes them)."""
-    from django.contrib.auth import get_user_model
-
-    from svduty.portal.models import Membership
-
-    user = get_user_model().objects.create_user(username=username, password="x" * 20)
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    return user
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> bytes:
