@@ -16,6 +16,7 @@ from svduty.portal.dashboard.geography import geography
 from svduty.products.area import Area
 from svduty.settings import Config
 from svduty.warehouse import Warehouse
+from svduty.warehouse.narrowed import Narrowed
 
 __all__ = [
     "ENGLAND_AND_WALES",
@@ -32,28 +33,12 @@ ENGLAND_AND_WALES = "K04000001"
 PLACED_SOURCES = ("police_crime", "police_uk_street")
 
 
-class _ForceAreaView:
+def _force_area_view(wh: Warehouse, pfa_code: str) -> Narrowed:
     """The warehouse as the dashboard's measures read it: published statistics narrowed to the
     force area and England and Wales. compute() otherwise compares every force in the country,
     seconds of work that no dashboard of this partnership shows."""
-
-    def __init__(self, wh: Warehouse, pfa_code: str):
-        self._wh = wh
-        self.url = wh.url
-        self._codes = [pfa_code, ENGLAND_AND_WALES]
-
-    @property
-    def ibis(self):
-        return self._wh.ibis
-
-    def has_table(self, name: str) -> bool:
-        return self._wh.has_table(name)
-
-    def table(self, name: str):
-        t = self._wh.table(name)
-        if name == "published_statistic":
-            t = t.filter(t.area_code.isin(self._codes))
-        return t
+    codes = [pfa_code, ENGLAND_AND_WALES]
+    return Narrowed(wh, {"published_statistic": lambda t: t.filter(t.area_code.isin(codes))})
 
 
 def area_results(wh: Warehouse, version, cfg: Config, area: Area) -> pd.DataFrame:
@@ -62,7 +47,7 @@ def area_results(wh: Warehouse, version, cfg: Config, area: Area) -> pd.DataFram
     def make() -> pd.DataFrame:
         cat = catalogue(cfg)
         geo = geography(wh, version, area)
-        rows = compute(_ForceAreaView(wh, area.pfa_code), cat, geo, period_types=ANNUAL)
+        rows = compute(_force_area_view(wh, area.pfa_code), cat, geo, period_types=ANNUAL)
         return pd.DataFrame(rows)
 
     return DATA.get(key(wh, version, "measures", area.pfa_code, catalogue_stamp(cfg)), make)

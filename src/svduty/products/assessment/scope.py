@@ -28,6 +28,7 @@ from svduty.partnership import Partnership
 from svduty.products.area import Area
 from svduty.products.assessment.period import Period, PeriodError, default_period
 from svduty.warehouse import Warehouse
+from svduty.warehouse.narrowed import Narrowed
 
 __all__ = ["RECORD_TABLES", "Context", "ScopedWarehouse", "area_lsoas"]
 
@@ -37,7 +38,7 @@ _PLACE_TABLES = ("ref_lsoa", "ref_boundary")
 ENGLAND_AND_WALES = "K04000001"
 
 
-class ScopedWarehouse:
+class ScopedWarehouse(Narrowed):
     """A read-only view of ``wh``: record-level tables narrowed to ``months`` (first days of
     months) and, when given, to the LSOAs ``lsoas``; ``ref_lsoa`` and ``ref_boundary`` narrowed
     to the local authorities ``la_codes`` when given. Everything else reads ``wh`` unchanged."""
@@ -50,29 +51,21 @@ class ScopedWarehouse:
         lsoas: tuple[str, ...] | None = None,
         la_codes: tuple[str, ...] | None = None,
     ):
-        self._wh = wh
-        self.url = wh.url
-        self.months = months
-        self.lsoas = lsoas
-        self.la_codes = la_codes
+        def records(t):
+            if months is not None:
+                t = t.filter(t.month.isin(list(months)))
+            if lsoas is not None:
+                t = t.filter(t.lsoa_code.isin(list(lsoas)))
+            return t
 
-    @property
-    def ibis(self):
-        return self._wh.ibis
+        def places(t):
+            return t.filter(t.la_code.isin(list(la_codes)))
 
-    def has_table(self, name: str) -> bool:
-        return self._wh.has_table(name)
-
-    def table(self, name: str):
-        t = self._wh.table(name)
-        if name in RECORD_TABLES:
-            if self.months is not None:
-                t = t.filter(t.month.isin(list(self.months)))
-            if self.lsoas is not None:
-                t = t.filter(t.lsoa_code.isin(list(self.lsoas)))
-        elif name in _PLACE_TABLES and self.la_codes is not None:
-            t = t.filter(t.la_code.isin(list(self.la_codes)))
-        return t
+        narrow = dict.fromkeys(RECORD_TABLES, records)
+        if la_codes is not None:
+            narrow |= dict.fromkeys(_PLACE_TABLES, places)
+        super().__init__(wh, narrow)
+        self.months, self.lsoas, self.la_codes = months, lsoas, la_codes
 
 
 def area_lsoas(wh: Warehouse, area: Area) -> tuple[str, ...]:
