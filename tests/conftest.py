@@ -3,8 +3,11 @@ warehouse with its partnership, built once per session for the products tests to
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -77,6 +80,25 @@ def write_variant(tmp_path: Path, name: str, text: str, *, encoding="utf-8") -> 
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@contextlib.contextmanager
+def held_by_another_process(path: Path | str, *, read_only: bool):
+    """A DuckDB file opened by another process for as long as the block runs: read only as the
+    portal's pages hold it, or read-write as a load does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only={read_only}); "
+         "print('held', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
 
 
 def warehouse_text(wh) -> str:

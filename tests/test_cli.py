@@ -8,7 +8,7 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from conftest import AS_STREET, street_text
+from conftest import AS_STREET, held_by_another_process, street_text
 from svduty.cli import app
 
 runner = CliRunner()
@@ -153,25 +153,10 @@ def test_a_reading_command_before_init_says_what_to_run_and_creates_nothing(tmp_
 def test_reading_commands_run_beside_another_reader_of_the_warehouse(tmp_path):
     """The portal's pages hold the warehouse read only; `svduty status` (read only too) runs
     beside them. A command opening it read-write would be refused DuckDB's lock."""
-    import subprocess
-    import sys
-
     f = AS_STREET / "2018-03-avon-and-somerset-street.csv.gz"
     assert runner.invoke(app, ["ingest", "police-uk", str(f)], env=env(tmp_path)).exit_code == 0
-    path = tmp_path / "home" / "warehouse.duckdb"
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only=True); "
-         "print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_by_another_process(tmp_path / "home" / "warehouse.duckdb", read_only=True):
         result = runner.invoke(app, ["status", "--json"], env=env(tmp_path))
-        assert result.exit_code == 0, result.output
-        (cov,) = json.loads(result.stdout)["coverage"]
-        assert cov["months_loaded"] == 1
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
+    assert result.exit_code == 0, result.output
+    (cov,) = json.loads(result.stdout)["coverage"]
+    assert cov["months_loaded"] == 1

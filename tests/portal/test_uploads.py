@@ -13,8 +13,6 @@ import csv
 import gzip
 import io
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from conftest import held_by_another_process
 from portal.conftest import make_person
 from portal.worker import run_queued_tasks
 from svduty import cli, synth
@@ -375,19 +374,8 @@ def test_a_warehouse_busy_with_a_load_is_said_so(client, people, warehouse_home)
     """Another process holding the warehouse read-write (as the worker does while loading):
     the page says so instead of failing."""
     path = warehouse_home.warehouse_url.removeprefix("duckdb:///")
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({path!r}); print('held', flush=True); "
-         "time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_by_another_process(path, read_only=False):
         _busy_page(client, people)
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
 
 
 def _busy_page(client, people):
