@@ -85,3 +85,9 @@ def test_ragged_rows_join_the_quarantine_in_line_order_with_their_text():
     assert row["reason"] == "4 fields" and json.loads(row["row_json"]) == {"text": "r,1,2,3"}
     empty = ragged.slice(0, 0)
     assert csvrows.with_ragged(quarantined, empty, str) is quarantined
+
+
+def test_a_blank_line_is_counted_when_the_last_row_has_no_line_ending():
+    # one line feed per row, but only because the last row lacks its own: not the plain case
+    body = b"r1,a,x\n\nr2,b,y"
+    assert parsed(body)[0] == true_lines(body, "r1", "r2") == [2, 4]
