@@ -3,6 +3,9 @@ tests/conftest.py (pytest_configure), with the portal's data directory in a temp
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 
@@ -15,6 +18,26 @@ def make_person(username: str, role: str, organisation, password: str = "correct
     user = get_user_model().objects.create_user(username=username, password=password)
     Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
+
+
+def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    """A CSV file's bytes (UTF-8, LF line endings), as a partner's extract would be uploaded."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.fixture
+def cheap_argon2(monkeypatch):
+    """Argon2 as configured, at a test-sized cost: Django's default (100 MiB, 8 lanes) takes
+    about half a second a hash here, and the tests that sign in make and check dozens."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
+    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
+    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
 
 
 @pytest.fixture

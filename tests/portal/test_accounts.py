@@ -20,15 +20,7 @@ PASSWORD = "correct horse battery"  # conftest.make_person's default
 IP = "10.20.30.40"
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch):
-    """Argon2 as configured, at a test-sized cost: Django's default (100 MiB, 8 lanes) takes
-    about half a second a hash here, and these tests make and check dozens."""
-    from django.contrib.auth.hashers import Argon2PasswordHasher
-
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")  # every test here hashes passwords
 
 
 def sign_in(client, username, password, **extra):

@@ -24,15 +24,7 @@ from svduty.sources.feeds import FEEDS
 TODAY = date(2026, 3, 1)
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch):
-    """Argon2 as configured, at a test-sized cost: Django's default (100 MiB, 8 lanes) takes
-    about half a second a hash here, and these tests make and check dozens."""
-    from django.contrib.auth.hashers import Argon2PasswordHasher
-
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")  # every test here hashes passwords
 
 
 def make_agreement(title, parties, feeds, owner, *, review=None, aggregate_only=False):

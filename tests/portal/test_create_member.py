@@ -28,14 +28,7 @@ from svduty.settings import Config
 PASSWORD = "a lemon-tree grows in Taunton"  # long, uncommon, unlike the username
 
 
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch):
-    """Argon2 as configured, at a test-sized cost (Django's default takes half a second)."""
-    from django.contrib.auth.hashers import Argon2PasswordHasher
-
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
+pytestmark = pytest.mark.usefixtures("cheap_argon2")  # every test here hashes passwords
 
 
 @pytest.fixture(autouse=True)

@@ -39,6 +39,7 @@ from playwright.sync_api import Page, expect
 
 import browser as browser_kit
 from browser import TIMEOUT_MS, LinkCache, assert_clean, check_page
+from portal.conftest import csv_bytes
 from portal.worker import run_queued_tasks
 from svduty import partnership, synth
 from svduty.portal import seed
@@ -70,14 +71,6 @@ SLOW_PAGE_MS = 90_000  # the dashboards compute every measure on a warehouse tha
 # ---- the data ----------------------------------------------------------------------------------
 
 
-def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
 @pytest.fixture(scope="module")
 def extract(tmp_path_factory) -> dict:
     """A synthetic month's first rows, made the test's own: fresh crime references (no demo
@@ -105,7 +98,7 @@ def extract(tmp_path_factory) -> dict:
         assert line not in KNIFE_LINES
         corrupted[line - 2][col[column]] = value
     shutil.rmtree(out)
-    return {"corrected": _csv(header, rows), "corrupted": _csv(header, corrupted)}
+    return {"corrected": csv_bytes(header, rows), "corrupted": csv_bytes(header, corrupted)}
 
 
 @pytest.fixture
@@ -131,16 +124,6 @@ def journey_home(demo_config, settings, tmp_path):
     settings.UPLOAD_ROOT = tmp_path / "uploads"
     settings.PRODUCTS_ROOT = tmp_path / "products"
     return config
-
-
-@pytest.fixture
-def cheap_argon2(monkeypatch):
-    """Argon2 as configured, at a test-sized cost (the live server hashes in this process)."""
-    from django.contrib.auth.hashers import Argon2PasswordHasher
-
-    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 1024)
-    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
-    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from conftest import held_by_another_process
-from portal.conftest import make_person
+from portal.conftest import csv_bytes, make_person
 from portal.worker import run_queued_tasks
 from svduty import cli, synth
 from svduty.portal import uploads
@@ -74,21 +74,13 @@ def warehouse_home(built, tmp_path, settings):
     return config
 
 
-def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
 def corrupted_file(header: list[str], rows: list[list[str]]) -> bytes:
     """The rows with the CORRUPT changes and the RAGGED row cut short, as CSV bytes."""
     rows = [list(r) for r in rows]
     for line, (column, value, _) in CORRUPT.items():
         rows[line - 2][header.index(column)] = value
     rows[RAGGED - 2] = rows[RAGGED - 2][:-2]
-    return _csv(header, rows)
+    return csv_bytes(header, rows)
 
 
 def agreement(parties, feeds, *, owner=None, review_date=None, aggregate_only=False, **extra):
@@ -240,7 +232,7 @@ def test_a_file_with_an_nhs_number_column_is_refused_and_nothing_is_loaded(
     client, people, built, warehouse_home, police_agreement
 ):
     header, rows = built[1:]
-    content = _csv([*header, "NHS number"], [[*r, "9434765919"] for r in rows[:5]])
+    content = csv_bytes([*header, "NHS number"], [[*r, "9434765919"] for r in rows[:5]])
     client.force_login(people["data_lead"])
     upload_file(client, "police-crime", "extract.csv", content)
     upload = Upload.objects.get()

@@ -33,15 +33,20 @@ __all__ = ["FilterForm", "MapForm", "RecordsForm", "urlpatterns"]
 # ---- the filters --------------------------------------------------------------------------------
 
 
-class FilterForm(Accessible, forms.Form):
-    """Area, ward, kind of period and range of years. Every field has a default, so the form is
-    always bound (an empty query shows the force area, calendar years, every year)."""
-
-    area = forms.ChoiceField(
+def _area_field() -> forms.ChoiceField:
+    """The area every dashboard form starts with (its choices are set per request)."""
+    return forms.ChoiceField(
         label="Area",
         help_text="The force area, or one of its local authorities.",
         error_messages={"invalid_choice": "Choose an area from the list."},
     )
+
+
+class FilterForm(Accessible, forms.Form):
+    """Area, ward, kind of period and range of years. Every field has a default, so the form is
+    always bound (an empty query shows the force area, calendar years, every year)."""
+
+    area = _area_field()
     ward = forms.ChoiceField(
         label="Ward",
         required=False,
@@ -125,11 +130,7 @@ class RecordsForm(FilterForm):
 class MapForm(Accessible, forms.Form):
     """Area, measure and year of the maps."""
 
-    area = forms.ChoiceField(
-        label="Area",
-        help_text="The force area, or one of its local authorities.",
-        error_messages={"invalid_choice": "Choose an area from the list."},
-    )
+    area = _area_field()
     measure = forms.ChoiceField(
         label="Measure",
         help_text="Measures whose records carry an LSOA.",
