@@ -68,7 +68,7 @@ from svduty.products import sna, strategy_page
 from svduty.products import strategy as strategies
 from svduty.products.publish import publish as build_public_site
 from svduty.warehouse import WarehouseMissing, connect
-from svduty.warehouse.connection import Warehouse
+from svduty.warehouse.connection import Warehouse, locked
 
 try:  # POSIX: one site build at a time, whatever the number of workers
     import fcntl
@@ -427,7 +427,7 @@ def _warehouse() -> Iterator[Warehouse]:
             wh = connect(url, read_only=True)
             break
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == OPEN_ATTEMPTS - 1:
+            if not locked(exc) or attempt == OPEN_ATTEMPTS - 1:
                 raise
             time.sleep(OPEN_WAIT_SECONDS)
     with closing(wh):

@@ -49,8 +49,8 @@ from svduty.settings import Config
 from svduty.sources import feed as feed_framework
 from svduty.sources.errors import FileRefused
 from svduty.sources.feeds import FEEDS
-from svduty.warehouse import connect
-from svduty.warehouse.connection import Warehouse
+from svduty.warehouse import WarehouseMissing, connect
+from svduty.warehouse.connection import Warehouse, locked
 from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.status import partner_loads, quarantined_rows
 
@@ -510,10 +510,6 @@ class WarehouseUnavailable(Exception):
     """The warehouse cannot be read just now (e.g. a load holds DuckDB's write lock)."""
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
-
-
 @contextlib.contextmanager
 def _open_for_writing(url: str) -> Iterator[Warehouse]:
     """Open the warehouse for the load, waiting a little while a page holds DuckDB's file (a
@@ -523,7 +519,7 @@ def _open_for_writing(url: str) -> Iterator[Warehouse]:
             warehouse = connect(url)
             break
         except duckdb.IOException as exc:
-            if not _is_lock_error(exc) or attempt == OPEN_ATTEMPTS - 1:
+            if not locked(exc) or attempt == OPEN_ATTEMPTS - 1:
                 raise
             time.sleep(OPEN_WAIT_SECONDS)
     with closing(warehouse):
@@ -533,23 +529,24 @@ def _open_for_writing(url: str) -> Iterator[Warehouse]:
 @contextlib.contextmanager
 def _open_for_reading() -> Iterator[Warehouse | None]:
     """The warehouse for one page's read, or None when it has not been created yet."""
-    url = config().warehouse_url
-    if url.startswith("duckdb:///") and not Path(url.removeprefix("duckdb://")).exists():
-        yield None  # never create a warehouse from a page view
-        return
     from svduty.portal.dashboard import open_read_only  # the dashboard owns read-only opening
 
     try:
-        warehouse = open_read_only(url)
+        warehouse = open_read_only(config().warehouse_url)
+    except WarehouseMissing:
+        warehouse = None  # nothing loaded yet (and a page never creates a warehouse)
     except Exception as exc:  # DuckDB's lock, or a PostgreSQL server that is down
         log.warning("could not open the warehouse for reading: %s", type(exc).__name__)
         raise WarehouseUnavailable(
             "The warehouse is busy (a file is being loaded); this part of the page will show "
             "once the load finishes. Refresh the page in a minute."
-            if _is_lock_error(exc)
+            if locked(exc)
             else f"The warehouse could not be opened just now ({type(exc).__name__}); a "
             "partnership analyst can check the portal's log."
         ) from exc
+    if warehouse is None:
+        yield None
+        return
     with closing(warehouse):
         yield warehouse
 

@@ -34,6 +34,12 @@ class WarehouseMissing(FileNotFoundError):
         self.path = path
 
 
+def locked(exc: BaseException) -> bool:
+    """Whether opening failed because another process holds DuckDB's file (a load, or readers
+    while a writer asks): worth waiting and trying again, unlike any other failure."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
 class Warehouse:
     """An Ibis connection plus the one write path (bulk insert inside a transaction)."""
 

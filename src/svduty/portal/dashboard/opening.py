@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from svduty.portal.dashboard.configured import config
-from svduty.warehouse import Warehouse, connect
+from svduty.warehouse import Warehouse, WarehouseMissing, connect
+from svduty.warehouse.connection import locked
 
 __all__ = ["WarehouseUnavailable", "data_version", "open_read_only", "reading"]
 
@@ -43,18 +43,17 @@ def open_read_only(url: str) -> Warehouse:
 def reading(url: str | None = None) -> Iterator[Warehouse]:
     """The warehouse, open for one page's reading and closed after it."""
     url = url or config().warehouse_url
-    if url.startswith("duckdb://") and not Path(url.removeprefix("duckdb://")).exists():
+    try:
+        wh = open_read_only(url)
+    except WarehouseMissing:
         raise WarehouseUnavailable(
             "There is no warehouse yet: load data first (`svduty demo`, or an upload by a "
             "partner data lead)."
-        )
-    try:
-        wh = open_read_only(url)
+        ) from None
     except Exception as exc:
-        busy = isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
         raise WarehouseUnavailable(
             "The warehouse is busy: a file is being loaded. Refresh this page in a minute."
-            if busy
+            if locked(exc)
             else f"The warehouse could not be opened ({type(exc).__name__}). Ask a partnership "
             "analyst to check the portal's warehouse setting (SVDUTY_WAREHOUSE_URL)."
         ) from exc
