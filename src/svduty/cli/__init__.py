@@ -27,7 +27,7 @@ from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
 from svduty.sources.feeds import FEEDS
-from svduty.warehouse import WarehouseMissing, connect
+from svduty.warehouse import WarehouseBusy, WarehouseMissing, connect
 from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.ingest import FileResult, ingest_police_uk
 from svduty.warehouse.reference_load import load_reference
@@ -304,7 +304,7 @@ def quarantine_command(
     as_json: JsonFlag = False,
 ) -> None:
     """The quarantined rows: file, line, field, and what would fix each one."""
-    with closing(connect(Config.from_env().warehouse_url)) as warehouse:
+    with closing(connect(Config.from_env().warehouse_url, read_only=True)) as warehouse:
         rows = quarantined_rows(warehouse, source=source, load_id=load, limit=limit)
     if as_json:
         _emit({"rows": rows})
@@ -468,6 +468,7 @@ def _print_summary(rows: list[dict]) -> None:
 def main() -> None:
     try:
         app()
-    except WarehouseMissing as missing:  # a reading command before `svduty init`
-        err.print(f"[red]error[/red] {missing}", soft_wrap=True)  # a path must not be split
+    # a reading command before `svduty init`, or a writer that waited its time for another
+    except (WarehouseMissing, WarehouseBusy) as problem:
+        err.print(f"[red]error[/red] {problem}", soft_wrap=True)  # a path must not be split
         raise SystemExit(1) from None

@@ -42,14 +42,11 @@ import contextlib
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-import duckdb
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -61,14 +58,14 @@ from svduty import partnership as partnership_config
 from svduty.partnership import Partnership
 from svduty.portal import audit
 from svduty.portal.models import Approval, AuditEvent, ProductVersion
+from svduty.portal.reading import reading
 from svduty.portal.roles import Role
 from svduty.products import area as areas
 from svduty.products import review as reviewing
 from svduty.products import sna, strategy_page
 from svduty.products import strategy as strategies
 from svduty.products.publish import publish as build_public_site
-from svduty.warehouse import WarehouseMissing, connect
-from svduty.warehouse.connection import Warehouse, locked
+from svduty.warehouse import Warehouse, connect
 
 try:  # POSIX: one site build at a time, whatever the number of workers
     import fcntl
@@ -117,8 +114,6 @@ PUBLIC_PAGES = {Kind.STRATEGY: "strategy.html", Kind.ASSESSMENT: "assessment.htm
 # A request to publish still queued or building after this long is taken to have been lost
 # (a worker stopped): it may be made again.
 PUBLISH_GIVEN_UP_AFTER = timedelta(hours=1)
-OPEN_ATTEMPTS = 10  # a load may hold DuckDB's file for a moment; wait for it this many times
-OPEN_WAIT_SECONDS = 1.0
 
 
 class WorkflowError(ValueError):
@@ -412,25 +407,16 @@ def _build_review(version: ProductVersion, p: Partnership, place: areas.Area) ->
 
 @contextlib.contextmanager
 def _warehouse() -> Iterator[Warehouse]:
-    """The warehouse, read only: building a product reads it and writes nothing, so the pages
-    (read only too) can go on reading DuckDB's file through a build of a minute; only a load
-    locks them out. Waits a little while a load holds the file."""
-    url = settings.CONFIG.warehouse_url
-    for attempt in range(OPEN_ATTEMPTS):
-        try:
-            wh = connect(url, read_only=True)
-            break
-        except WarehouseMissing:
-            # Nothing loaded yet: products are built from an empty warehouse (its tables made,
-            # as opening it read-write makes them), as they were before anything was loaded.
-            connect(url).close()
-            wh = connect(url, read_only=True)
-            break
-        except duckdb.IOException as exc:
-            if not locked(exc) or attempt == OPEN_ATTEMPTS - 1:
-                raise
-            time.sleep(OPEN_WAIT_SECONDS)
-    with closing(wh):
+    """The warehouse for a build, read only (portal.reading: on DuckDB the newest published
+    snapshot, so a build of a minute neither waits for a load nor holds one up)."""
+    with reading(missing_ok=True) as wh:
+        if wh is not None:
+            yield wh
+            return
+    # Nothing loaded yet: products are built from an empty warehouse, made with its tables
+    # (and published) as `svduty init` makes it, as they were before anything was loaded.
+    connect(settings.CONFIG.warehouse_url).close()
+    with reading() as wh:
         yield wh
 
 

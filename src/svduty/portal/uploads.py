@@ -21,20 +21,16 @@ Config: the warehouse URL and the key file), ``UPLOAD_ROOT`` and, optionally,
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import itertools
 import json
 import logging
-import time
 import zlib
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
 from pathlib import Path
 
-import duckdb
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -43,14 +39,14 @@ from django.utils.text import get_valid_filename
 from svduty.portal import audit
 from svduty.portal.agreements import Permit, permits
 from svduty.portal.models import AuditEvent, Organisation, Upload
+from svduty.portal.reading import WarehouseUnavailable, reading
 from svduty.portal.roles import Role
 from svduty.privacy.pseudonymise import KeyProblem, load_key_file
 from svduty.settings import Config
 from svduty.sources import feed as feed_framework
 from svduty.sources.errors import FileRefused
 from svduty.sources.feeds import FEEDS
-from svduty.warehouse import WarehouseMissing, connect
-from svduty.warehouse.connection import Warehouse, locked
+from svduty.warehouse import connect
 from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.status import partner_loads, quarantined_rows
 
@@ -85,9 +81,6 @@ SUFFIXES = (".csv", ".csv.gz")
 # Kinds of column whose values are never repeated back: identifiers (already tokens, but a
 # token is of no use to the sender) and free text (it may name someone).
 WITHHELD_KINDS = frozenset({"identifier", "text"})
-# Attempts to open the warehouse when another process holds DuckDB's single write lock.
-OPEN_ATTEMPTS = 5
-OPEN_WAIT_SECONDS = 2.0
 
 
 def config() -> Config:
@@ -463,7 +456,9 @@ def _ingest(upload: Upload) -> dict:
         pseudonymiser = load_key_file(cfg.key_file)
     except KeyProblem as problem:
         return {"status": Upload.Status.FAILED, "message": f"Not loaded: {problem}."}
-    with _open_for_writing(cfg.warehouse_url) as warehouse:
+    # The worker is the portal's only writer; it waits (WRITE_WAIT_SECONDS) only for a load or
+    # `svduty init` run from the command line, never for the pages, which read a snapshot.
+    with closing(connect(cfg.warehouse_url)) as warehouse:
         results = ingest_feed(
             warehouse,
             upload.feed,
@@ -506,51 +501,6 @@ def _ingest(upload: Upload) -> dict:
 # ---- reading the warehouse ------------------------------------------------------------------
 
 
-class WarehouseUnavailable(Exception):
-    """The warehouse cannot be read just now (e.g. a load holds DuckDB's write lock)."""
-
-
-@contextlib.contextmanager
-def _open_for_writing(url: str) -> Iterator[Warehouse]:
-    """Open the warehouse for the load, waiting a little while a page holds DuckDB's file (a
-    page reads for well under a second; the worker is the portal's only writer)."""
-    for attempt in range(OPEN_ATTEMPTS):
-        try:
-            warehouse = connect(url)
-            break
-        except duckdb.IOException as exc:
-            if not locked(exc) or attempt == OPEN_ATTEMPTS - 1:
-                raise
-            time.sleep(OPEN_WAIT_SECONDS)
-    with closing(warehouse):
-        yield warehouse
-
-
-@contextlib.contextmanager
-def _open_for_reading() -> Iterator[Warehouse | None]:
-    """The warehouse for one page's read, or None when it has not been created yet."""
-    from svduty.portal.dashboard import open_read_only  # the dashboard owns read-only opening
-
-    try:
-        warehouse = open_read_only(config().warehouse_url)
-    except WarehouseMissing:
-        warehouse = None  # nothing loaded yet (and a page never creates a warehouse)
-    except Exception as exc:  # DuckDB's lock, or a PostgreSQL server that is down
-        log.warning("could not open the warehouse for reading: %s", type(exc).__name__)
-        raise WarehouseUnavailable(
-            "The warehouse is busy (a file is being loaded); this part of the page will show "
-            "once the load finishes. Refresh the page in a minute."
-            if locked(exc)
-            else f"The warehouse could not be opened just now ({type(exc).__name__}); a "
-            "partnership analyst can check the portal's log."
-        ) from exc
-    if warehouse is None:
-        yield None
-        return
-    with closing(warehouse):
-        yield warehouse
-
-
 LOADS_COLUMNS = (
     "load_id",
     "source",
@@ -573,7 +523,7 @@ def warehouse_loads(load_ids: list[int] | None = None, *, limit: int = 200) -> l
     ``load_ids``. Raises WarehouseUnavailable when it cannot be read just now."""
     if load_ids is not None and not load_ids:
         return []
-    with _open_for_reading() as warehouse:
+    with reading(missing_ok=True) as warehouse:
         if warehouse is None:
             return []
         loads = warehouse.table("loads")
@@ -586,7 +536,7 @@ def warehouse_loads(load_ids: list[int] | None = None, *, limit: int = 200) -> l
 
 def warehouse_coverage() -> list[dict]:
     """What the warehouse holds of each partner feed (status.partner_loads)."""
-    with _open_for_reading() as warehouse:
+    with reading(missing_ok=True) as warehouse:
         return [] if warehouse is None else partner_loads(warehouse)
 
 
@@ -598,7 +548,7 @@ def quarantine(upload: Upload, *, limit: int = 1000) -> list[dict]:
         return []
     feed = FEEDS.get(upload.feed)
     good = {c.header: feed_framework.KINDS[c.kind][1] for c in feed.all_columns} if feed else {}
-    with _open_for_reading() as warehouse:
+    with reading(missing_ok=True) as warehouse:
         if warehouse is None:
             return []
         rows = quarantined_rows(warehouse, load_id=int(upload.load_id), limit=limit)

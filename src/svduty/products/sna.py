@@ -246,6 +246,6 @@ def run(config, area_id: str, period: str | None, out: Path | str) -> Path:
     chosen = parse_period(period) if period else None
     p = partnership_config.load(config.partnership_path)
     area = resolve(p, area_id)
-    with closing(connect(config.warehouse_url)) as wh:
+    with closing(connect(config.warehouse_url, read_only=True)) as wh:
         assessment = build(wh, p, area, chosen)
     return write(assessment, out)

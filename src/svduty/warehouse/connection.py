@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from svduty.warehouse import schema
+from svduty.warehouse import schema, snapshots
 
 if TYPE_CHECKING:
     import ibis
@@ -20,6 +22,14 @@ if TYPE_CHECKING:
 # How large DuckDB's write-ahead log may grow during a bulk load before DuckDB checkpoints on
 # its own (its default is 16 MiB). See Warehouse.bulk_load.
 BULK_LOAD_CHECKPOINT_THRESHOLD = "256MiB"
+
+# How long a writer waits for another writer of the same DuckDB file (a load, `svduty init`,
+# `svduty demo`: the longest, the demo, takes a few minutes) before giving up with WarehouseBusy.
+WRITE_WAIT_SECONDS = 600.0
+# How often a waiting writer tries DuckDB's lock again.
+WRITE_RETRY_SECONDS = 0.5
+
+log = logging.getLogger(__name__)
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -34,36 +44,52 @@ class WarehouseMissing(FileNotFoundError):
         self.path = path
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process is writing the DuckDB warehouse: a writer that waited its time for it,
+    or a reader of a warehouse that has never been published (docs/concurrency.md)."""
+
+
 def locked(exc: BaseException) -> bool:
-    """Whether opening failed because another process holds DuckDB's file (a load, or readers
-    while a writer asks): worth waiting and trying again, unlike any other failure."""
+    """Whether opening failed because another process holds DuckDB's file."""
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def _log_wait(message: str) -> None:
+    log.warning("%s", message)
 
 
 class Warehouse:
     """An Ibis connection plus the one write path (bulk insert inside a transaction)."""
 
-    def __init__(self, url: str, *, read_only: bool = False):
-        """Open the warehouse at ``url``. ``read_only`` is for readers that run beside a
-        writer (the portal's pages): DuckDB then lets several processes read one file at once
-        (while none holds it read-write), PostgreSQL sessions refuse writes, and no table is
-        created."""
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_only: bool = False,
+        wait: float = WRITE_WAIT_SECONDS,
+        on_wait: Callable[[str], None] = _log_wait,
+    ):
+        """Open the warehouse at ``url`` (see `connect`)."""
         self.url = url
         self._ibis: ibis.BaseBackend | None = None
+        # The published snapshot a DuckDB reader reads (None: PostgreSQL, or a DuckDB file
+        # never published), and the DuckDB file a writer publishes when it closes.
+        self.snapshot: int | None = None
+        self._publishes: Path | None = None
         if url.startswith("duckdb://"):
             path = url.removeprefix("duckdb://") or ":memory:"
-            if path != ":memory:":
-                if not read_only:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
-                elif not Path(path).exists():
-                    # duckdb:///{absolute path} leaves two leading slashes; show one
-                    raise WarehouseMissing("/" + path.lstrip("/") if path.startswith("/") else path)
-                path = str(Path(path).absolute())
             self.kind = "duckdb"
+            if path == ":memory:":
+                self._raw = duckdb.connect(path)
+            elif read_only:
+                self._raw, self.snapshot = _open_for_reading(_file(path))
+            else:
+                self._publishes = _file(path)
+                self._publishes.parent.mkdir(parents=True, exist_ok=True)
+                self._raw = _open_for_writing(self._publishes, wait, on_wait)
             # Ibis is imported (about a quarter of a second) only when something reads through
             # it; writing needs only the DuckDB connection. The two settings are the ones Ibis
             # makes on every DuckDB connection it opens, so both paths see the same session.
-            self._raw = duckdb.connect(path, read_only=read_only)
             self._raw.execute("SET TimeZone = 'UTC'")
             self._raw.execute("SET python_enable_replacements = false")
         elif url.startswith(("postgres://", "postgresql://")):
@@ -156,11 +182,82 @@ class Warehouse:
                 raw.execute(f"SET {name} = '{value}'")
         raw.execute("CHECKPOINT")
 
+    def publish(self) -> None:
+        """Make what this writer has committed readable: a DuckDB file is checkpointed and
+        published as a new read snapshot (snapshots.publish); PostgreSQL readers see every
+        commit already. `close` publishes; a long write session may publish on the way."""
+        if self._publishes is not None:
+            self._raw.execute("CHECKPOINT")
+            self.snapshot = snapshots.publish(self._publishes)
+
     def close(self) -> None:
-        if self._ibis is not None:
-            self._ibis.disconnect()
-        else:
-            self._raw.close()
+        """Publish (a DuckDB writer) and close. Whatever was committed is published, even when
+        the session ends in an error: each transaction is whole, so readers see whole loads."""
+        try:
+            self.publish()
+        finally:
+            self._publishes = None
+            if self._ibis is not None:
+                self._ibis.disconnect()
+            else:
+                self._raw.close()
+
+
+def _file(path: str) -> Path:
+    """The DuckDB file of a URL's path (duckdb:////abs leaves two leading slashes: one is meant)."""
+    return Path("/" + path.lstrip("/") if path.startswith("/") else path).absolute()
+
+
+def _open_for_reading(file: Path) -> tuple[duckdb.DuckDBPyConnection, int | None]:
+    """The newest published snapshot of ``file``, read only, and its number: never the file a
+    writer holds, so a reader neither waits for a load nor makes one wait."""
+    opened = snapshots.open_newest(file)
+    if opened is not None:
+        number, raw = opened
+        return raw, number
+    if not file.exists():
+        raise WarehouseMissing(str(file))
+    # Never published: made before warehouses were published, or its first write session (a
+    # first `svduty init`) is still running. Read the file itself while no one writes it.
+    try:
+        return duckdb.connect(str(file), read_only=True), None
+    except duckdb.IOException as exc:
+        if not locked(exc):
+            raise
+        raise WarehouseBusy(
+            f"the warehouse at {file} is being written for the first time (or the first time "
+            "since this version of svduty) and has not been published for reading yet; it can "
+            "be read as soon as that load or `svduty init` finishes"
+        ) from exc
+
+
+def _open_for_writing(
+    file: Path, wait: float, on_wait: Callable[[str], None]
+) -> duckdb.DuckDBPyConnection:
+    """``file`` opened read-write, once no other process writes it: waits up to ``wait``
+    seconds for another writer (saying so once through ``on_wait``), then gives up."""
+    deadline = time.monotonic() + wait
+    said = False
+    while True:
+        try:
+            return duckdb.connect(str(file))
+        except duckdb.IOException as exc:
+            if not locked(exc):
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WarehouseBusy(
+                    f"another process is writing the warehouse at {file} (a load, `svduty "
+                    f"init` or `svduty demo`) and was still writing after {wait:g} s; run "
+                    f"this again when it has finished. DuckDB said: {exc}"
+                ) from exc
+            if not said:
+                on_wait(
+                    f"Another process is writing the warehouse at {file} (a load, `svduty "
+                    f"init` or `svduty demo`); waiting up to {wait:g} s for it to finish."
+                )
+                said = True
+            time.sleep(min(WRITE_RETRY_SECONDS, left))
 
 
 class Transaction:
@@ -205,8 +302,24 @@ class Transaction:
             copy.write(buf.getvalue())
 
 
-def connect(url: str, *, read_only: bool = False) -> Warehouse:
-    return Warehouse(url, read_only=read_only)
+def connect(
+    url: str,
+    *,
+    read_only: bool = False,
+    wait: float = WRITE_WAIT_SECONDS,
+    on_wait: Callable[[str], None] = _log_wait,
+) -> Warehouse:
+    """Open the warehouse at ``url`` (duckdb:///path, duckdb:// in memory, postgresql://...).
+
+    A reader (``read_only``) creates nothing and never waits: on DuckDB it opens the newest
+    published snapshot (snapshots.py), on PostgreSQL a read-only session. It raises
+    WarehouseMissing when there is no warehouse yet.
+
+    A writer creates the warehouse and its tables if need be. On DuckDB it waits for another
+    writer of the file up to ``wait`` seconds (telling ``on_wait`` once), then raises
+    WarehouseBusy; closing it publishes what it committed for readers.
+    """
+    return Warehouse(url, read_only=read_only, wait=wait, on_wait=on_wait)
 
 
 _SQL_TYPES = {

@@ -2,7 +2,8 @@
 hotspots, and the record-level rows behind a measure, read from the warehouse through the
 analysis layer and kept in memory between page views.
 
-- ``opening``: the warehouse opened read-only for one page's reading, and its data version;
+- ``opening``: the warehouse opened for one page's reading (portal.reading), and its data
+  version;
 - ``caching``: the bounded in-process caches, keyed by the warehouse and its data version (a new
   load changes the version, so the next view computes afresh);
 - ``configured``: the portal's svduty settings, the partnership's areas, the measures catalogue;
@@ -21,12 +22,7 @@ from svduty.portal.dashboard.configured import areas, catalogue
 from svduty.portal.dashboard.geography import wards
 from svduty.portal.dashboard.mapping import MapView, map_view, map_years, mappable
 from svduty.portal.dashboard.measure_panels import Panel, area_years, panels
-from svduty.portal.dashboard.opening import (
-    WarehouseUnavailable,
-    data_version,
-    open_read_only,
-    reading,
-)
+from svduty.portal.dashboard.opening import WarehouseUnavailable, data_version, reading
 from svduty.portal.dashboard.record_rows import (
     RECORDS_PER_PAGE,
     Records,
@@ -56,7 +52,6 @@ __all__ = [
     "map_view",
     "map_years",
     "mappable",
-    "open_read_only",
     "panels",
     "reading",
     "record_measures",
