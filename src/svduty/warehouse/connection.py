@@ -92,6 +92,9 @@ class Warehouse:
             # makes on every DuckDB connection it opens, so both paths see the same session.
             self._raw.execute("SET TimeZone = 'UTC'")
             self._raw.execute("SET python_enable_replacements = false")
+            # DuckDB draws a progress bar on standard output for a statement that runs over two
+            # seconds (a checkpoint of a large load), which would corrupt a command's --json.
+            self._raw.execute("SET enable_progress_bar = false")
         elif url.startswith(("postgres://", "postgresql://")):
             import ibis
 
