@@ -84,8 +84,8 @@ def write_variant(tmp_path: Path, name: str, text: str, *, encoding="utf-8") -> 
 
 @contextlib.contextmanager
 def held_by_another_process(path: Path | str, *, read_only: bool):
-    """A DuckDB file opened by another process for as long as the block runs: read only as the
-    portal's pages hold it, or read-write as a load does."""
+    """A DuckDB file opened by another process for as long as the block runs: read only (as a
+    reader of a never-published warehouse holds it), or read-write as a load does."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
          f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only={read_only}); "

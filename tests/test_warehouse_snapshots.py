@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from conftest import held_by_another_process
-from svduty.warehouse import WarehouseBusy, connect, snapshots
+from svduty.warehouse import WarehouseBusy, WarehouseMissing, connect, snapshots
 
 
 def _write(url: str, sql: str) -> int:
@@ -151,3 +151,10 @@ def test_a_warehouse_never_published_is_read_directly_until_its_first_write_ends
     reader = connect(url, read_only=True)
     assert reader.snapshot == 1 and _rows(reader) == 1
     reader.close()
+
+
+def test_a_deleted_warehouse_is_missing_whatever_snapshots_are_left(made):
+    url, path = made
+    path.unlink()  # deleted to start again
+    with pytest.raises(WarehouseMissing, match="svduty init"):
+        connect(url, read_only=True)

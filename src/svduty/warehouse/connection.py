@@ -214,12 +214,12 @@ def _file(path: str) -> Path:
 def _open_for_reading(file: Path) -> tuple[duckdb.DuckDBPyConnection, int | None]:
     """The newest published snapshot of ``file``, read only, and its number: never the file a
     writer holds, so a reader neither waits for a load nor makes one wait."""
+    if not file.exists():  # never made, or deleted to start again (its snapshots are not read)
+        raise WarehouseMissing(str(file))
     opened = snapshots.open_newest(file)
     if opened is not None:
         number, raw = opened
         return raw, number
-    if not file.exists():
-        raise WarehouseMissing(str(file))
     # Never published: made before warehouses were published, or its first write session (a
     # first `svduty init`) is still running. Read the file itself while no one writes it.
     try:
