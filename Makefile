@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test demo test lint bench clean docs
+.PHONY: install install-test demo test test-fast lint bench soak clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,12 +23,34 @@ lint: install-test
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
+# The tests on both cores (pytest-xdist): one test file per worker at a time (--dist loadfile),
+# so a module's fixtures (built products, a Spark session) are made once, not once per worker;
+# the demo warehouse is built once for both workers, beside the tests that do not need it
+# (tests/demo_build.py). Small statsmodels fits run several times slower when BLAS spreads them
+# over threads, hence OMP_NUM_THREADS=1.
+WORKERS ?= 2
+PYTEST := OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
+# What test-fast leaves out: the whole police.uk archive (slow), chromium (browser), the JVM
+# (spark), the PostgreSQL server (postgres) and the demo warehouse (demo, two minutes to build).
+FAST := not slow and not browser and not spark and not postgres and not demo
+
+# Where both runs of `make test` share one demo warehouse build; cleared before the first.
+TEST_DEMO := $(CURDIR)/.test-demo
+
 test: install-test lint
-	# small statsmodels fits run several times slower when BLAS spreads them over threads
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
-	# the run above includes the portal's tests on SQLite; production runs PostgreSQL, so they run
-	# again there (pytest-django makes and drops its own test_ database on the test server)
-	SVDUTY_TEST_PORTAL_DATABASE=postgres OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests/portal
+	rm -rf $(TEST_DEMO)
+	SVDUTY_TEST_DEMO_DIR=$(TEST_DEMO) $(PYTEST)
+	# The run above includes the portal's tests on SQLite; production runs PostgreSQL, so the
+	# portal's tests run again there in full (pytest-django makes and drops its own test_
+	# databases on the test server, one per worker). All of them, not a chosen few: every
+	# portal test reads or writes through the ORM (sessions, audit events, the task queue that
+	# django-tasks claims with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL), and which of
+	# them would behave differently there is what the second run is for finding out.
+	SVDUTY_TEST_DEMO_DIR=$(TEST_DEMO) SVDUTY_TEST_PORTAL_DATABASE=postgres $(PYTEST) tests/portal
+
+# unit and spec tests: under three minutes (README: Testing)
+test-fast: install-test
+	$(PYTEST) -m "$(FAST)"
 
 # regenerate the docs written from code (warehouse tables, feed specifications)
 docs: install
@@ -42,4 +64,4 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_hotspots.py
 
 clean:
-	rm -rf $(VENV) svduty-data .pytest_cache .ruff_cache
+	rm -rf $(VENV) svduty-data .pytest_cache .ruff_cache .test-demo

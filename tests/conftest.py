@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import demo_build
 from browser import browser_fixture, page_fixture  # noqa: F401  (registers browser and page)
 from svduty import partnership
 from svduty.warehouse import connect
@@ -35,6 +37,14 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.DATABASES  # noqa: B018  (loads the settings, so pytest-django sets Django up)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that needs the demo warehouse `demo`, whichever fixture brings it in,
+    so `make test-fast` can leave them out (-m "not demo") without a list to keep up to date."""
+    for item in items:
+        if "demo_config" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.demo)
 
 
 STREET = Path(__file__).resolve().parent.parent / "src/svduty/data/police_uk/street"
@@ -113,20 +123,35 @@ def warehouse_text(wh) -> str:
     return "\n".join(chunks)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _demo_built_early(request, tmp_path_factory):
+    """Start building the demo warehouse as the session starts if any test collected needs it,
+    so it builds while the tests that do not need it run (tests/demo_build.py)."""
+    if any("demo_config" in item.fixturenames for item in request.session.items):
+        demo_build.start(demo_build.shared_root(tmp_path_factory))
+    yield
+    demo_build.reap()
+
+
 @pytest.fixture(scope="session")
 def demo_config(tmp_path_factory):
-    """The whole demo warehouse, built once per test session: every bundled police.uk month
-    (real), the ONS police force area tables (real) and the seven synthetic partner feeds.
+    """The whole demo warehouse, built once per test run (once for all xdist workers): every
+    bundled police.uk month (real), the ONS police force area tables (real) and the seven
+    synthetic partner feeds.
 
     Products tests read it; none may write to it (build your own warehouse for that).
     """
-    from svduty.cli import demo
     from svduty.settings import Config
 
-    home = tmp_path_factory.mktemp("demo-home")
-    config = Config.from_env({"SVDUTY_HOME": str(home), "SVDUTY_LOADED_BY": "pytest"})
-    demo(config)
-    return config
+    home = demo_build.wait(demo_build.shared_root(tmp_path_factory))
+    return Config.from_env({"SVDUTY_HOME": str(home), "SVDUTY_LOADED_BY": "pytest"})
+
+
+@pytest.fixture(scope="session")
+def demo_result(demo_config) -> dict:
+    """What `svduty demo` returned when it built demo_config, as `svduty demo --json` prints it
+    (every file's load, the feeds' coverage, the measures and the products made)."""
+    return json.loads((demo_config.home.parent / "result.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")

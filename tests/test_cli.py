@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
 from typer.testing import CliRunner
 
 from conftest import AS_STREET, held_by_another_process, street_text
@@ -105,13 +104,11 @@ def test_partner_feed_ingest_needs_the_key_that_init_writes(tmp_path):
     assert "AS/23/2" not in q.stdout
 
 
-@pytest.mark.slow
-def test_the_full_demo_loads_every_synthetic_feed_and_labels_what_derives_from_it(tmp_path):
-    from svduty.cli import demo
-    from svduty.settings import Config
+def test_the_full_demo_loads_every_synthetic_feed_and_labels_what_derives_from_it(demo_result):
+    # the session's demo build is this very call, demo(config), so it is not made twice
     from svduty.sources.feeds import FEEDS
 
-    result = demo(Config.from_env(env(tmp_path)))
+    result = demo_result
     assert set(result["partner_feeds"]) == set(FEEDS)
     for source, files in result["partner_feeds"].items():
         assert files, source

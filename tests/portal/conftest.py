@@ -40,6 +40,16 @@ def cheap_argon2(monkeypatch):
     monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
 
 
+@pytest.fixture(autouse=True)
+def _test_sized_hashing(request):
+    """Every portal test hashes passwords at cheap_argon2's cost, except those marked
+    ``argon2_cost`` (the tests of hashing itself): argon2 at the portal's cost is half a second
+    a password, and the ``people`` fixture alone makes four. Still argon2, so a test that a hash
+    is argon2 passes either way; a test that sets PASSWORD_HASHERS itself is unaffected."""
+    if request.node.get_closest_marker("argon2_cost") is None:
+        request.getfixturevalue("cheap_argon2")
+
+
 @pytest.fixture
 def organisations(db):
     """Three organisations of different kinds: police, an ICB (health) and a council."""

@@ -33,6 +33,7 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.mark.argon2_cost
 def test_passwords_are_hashed_with_argon2(settings, db):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import check_password, identify_hasher
