@@ -63,5 +63,10 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_hotspots.py
 
+# twenty people on `svduty serve` for ten minutes (about fifteen with the demo build); figures
+# and machine in docs/reliability.md
+soak: install-test
+	$(BIN)/python benchmarks/soak.py
+
 clean:
 	rm -rf $(VENV) svduty-data .pytest_cache .ruff_cache .test-demo

@@ -65,11 +65,12 @@ SVDUTY = Path(sys.executable).with_name("svduty")
 TARGETS = {"dashboard": ("p95", 1.0), "public": ("p95", 0.1), "dashboard-uncached": ("max", 2.0)}
 
 # The seeded demo people (svduty.portal.seed): who views, who uploads which feed. The fire
-# lead's agreement is the demo's lapsed one, so fire is never uploaded.
+# lead's agreement is the demo's lapsed one, and the ICB's agreement for the record-level ED
+# assaults feed allows aggregates only: the portal refuses both, by design, so neither is sent.
 VIEWER_ACCOUNTS = ("viewer", "analyst", "board")
 DATA_LEAD_FEEDS = {
     "police-lead": ("police-crime",),
-    "icb-lead": ("ed-assaults", "hospital-admissions"),
+    "icb-lead": ("hospital-admissions",),
     "council-lead": ("education",),
     "probation-lead": ("probation",),
     "youth-justice-lead": ("youth-justice",),
@@ -285,9 +286,8 @@ def data_lead(
         upload = {"account": account[0], "feed": feed, "file": name, "id": None}
         person.record.uploads.append(upload)
         if status != 200 or not found:
-            problems = re.findall(r'class="error-message">(.*?)</', body, re.S)
             upload["status"] = f"not stored (HTTP {status})"
-            upload["message"] = " ".join(" ".join(p.split()) for p in problems)[:500]
+            upload["message"] = form_errors(body)
             continue
         pk = upload["id"] = int(found.group(1))
         if f"/uploads/{pk}/load/" not in body:
@@ -302,6 +302,13 @@ def data_lead(
         upload["status"] = state.get("status", "?") if state.get("finished") else "stuck"
         upload["load_seconds"] = round(time.monotonic() - started, 1)
         time.sleep(rng.uniform(2.0, 6.0))
+
+
+def form_errors(html: str) -> str:
+    """The error messages a form page shows, as text."""
+    found = re.findall(r'class="error-message">([^\n]*)', html)  # one line each in the templates
+    text = " ".join(re.sub(r"<[^>]+>", " ", f) for f in found)
+    return " ".join(text.split())[:500]
 
 
 def _status(person: Person, pk: int) -> dict:
