@@ -64,8 +64,11 @@ def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def start(root: Path) -> None:
-    """Start the build in a child process unless it was started already (by any worker)."""
+def start(root: Path, build: str = _BUILD) -> None:
+    """Start the build in a child process unless it was started already (by any worker).
+
+    ``build`` is the child's Python source, run with the arguments root and home (tests of this
+    module pass a quicker one)."""
     with open(root / "lock", "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,7 +80,7 @@ def start(root: Path) -> None:
         with open(root / "build.log", "w") as log:
             # the child inherits the locked file and so holds the lock until it exits
             _child = subprocess.Popen(
-                [sys.executable, "-c", _BUILD, str(root), str(root / "home")],
+                [sys.executable, "-c", build, str(root), str(root / "home")],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -87,9 +90,9 @@ def start(root: Path) -> None:
         (root / "started").write_text("started\n", encoding="utf-8")
 
 
-def wait(root: Path) -> Path:
+def wait(root: Path, build: str = _BUILD) -> Path:
     """The built demo data directory, once the build has finished; fails the test if it failed."""
-    start(root)
+    start(root, build)
     with open(root / "lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_SH)  # returns once the building child has exited
     reap()
