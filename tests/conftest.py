@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh DuckDB warehouse per test, a fresh PostgreSQL schema, and the demo
-warehouse with its partnership, built once per session for the products tests to read."""
+warehouse with its partnership, built once per run (once for all pytest-xdist workers, see
+demo_build.py) for the products tests to read."""
 
 from __future__ import annotations
 
