@@ -230,7 +230,7 @@ BAD = {
         lambda row, source: replace_field(row, 2, "Bristol"),
         "Area code",
         "area_unknown",
-        ("'Bristol'", "not names"),
+        ("(withheld)", "not names"),
     ),
     "negative_count": (
         lambda row, source: replace_field(row, 6, "-3"),
@@ -242,7 +242,7 @@ BAD = {
         lambda row, source: replace_field(row, 6, "x"),
         "Count",
         "count_form",
-        ("'x'", "whole number"),
+        ("(withheld)", "whole number"),
     ),
     "count_blank": (
         lambda row, source: replace_field(row, 6, ""),
@@ -284,25 +284,25 @@ BAD = {
         lambda row, source: replace_field(row, 0, "April 2023"),
         "Period start",
         "date_form",
-        ("'April 2023'", "YYYY-MM-DD"),
+        ("(withheld)", "YYYY-MM-DD"),
     ),
     "bad_age_band": (
         lambda row, source: replace_field(row, 3, "young people"),
         "Age band",
         "age_band_form",
-        ("'young people'", "such as 10-17"),
+        ("(withheld)", "such as 10-17"),
     ),
     "reversed_age_band": (
         lambda row, source: replace_field(row, 3, "24-18"),
         "Age band",
         "age_band_form",
-        ("'24-18'",),
+        ("(withheld)",),
     ),
     "bad_sex": (
         lambda row, source: replace_field(row, 4, "boys"),
         "Sex",
         "sex_form",
-        ("'boys'", "Persons"),
+        ("(withheld)", "Persons"),
     ),
     "ragged": (
         lambda row, source: row + ",extra",

@@ -197,21 +197,21 @@ def aggregate_feed(
             "Period end",
             "period_order",
             "period_end < period_start",
-            "'Period end (' || raw_period_end || ') is before Period start (' || "
-            "raw_period_start || '); check the two dates (are they swapped?)'",
+            "'Period end (' || shown_period_end || ') is before Period start (' || "
+            "shown_period_start || '); check the two dates (are they swapped?)'",
         ),
         Check(
             "Denominator",
             "negative",
             "denominator < 0",
-            "'Denominator is negative (' || raw_denominator || '); it is a number of people, "
+            "'Denominator is negative (' || shown_denominator || '); it is a number of people, "
             "0 or more, or blank when the measure has none'",
         ),
         Check(
             "Count",
             "count_above_denominator",
             "count > denominator",
-            "'Count (' || raw_count || ') is more than its Denominator (' || raw_denominator "
+            "'Count (' || shown_count || ') is more than its Denominator (' || shown_denominator "
             "|| '); the count is out of the denominator, so one of them is wrong (or the "
             "Denominator belongs to another row)'",
         ),

@@ -13,16 +13,28 @@ import io
 import json
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-__all__ = ["parse_text", "with_ragged"]
+from svduty.sources.errors import FileRefused
+
+__all__ = ["MAX_ROW_BYTES", "parse_text", "with_ragged"]
+
+# Arrow reads a CSV in blocks of this size and cannot read a row longer than one block. No row
+# of a feed comes near it (a partner row is a few hundred characters, free text included).
+MAX_ROW_BYTES = 1 << 20
 
 
 def parse_text(
-    body: bytes, names: Sequence[str], *, newlines_in_values: bool = False
+    body: bytes,
+    names: Sequence[str],
+    *,
+    newlines_in_values: bool = False,
+    path: Path | str = "the file",
 ) -> tuple[pa.Table, pa.Table]:
     """The rows after the header: (rows with a `line` column first, ragged rows (line, text)).
 
@@ -31,6 +43,27 @@ def parse_text(
     lets a quoted value span lines (partners' free text); Arrow then counts rows, not lines,
     so a line number after such a value is its row's number plus one.
     """
+    try:
+        table, bad = _read(body, names, newlines_in_values, MAX_ROW_BYTES)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):  # Arrow's words for a row longer than its block
+            raise
+        message = _too_long(body, names, newlines_in_values)
+        raise FileRefused(path, message, code="row_too_long") from None
+    good, ragged_lines = _line_numbers(body, table.num_rows, bad, newlines_in_values)
+    table = table.add_column(0, "line", pa.array(good))
+    ragged = pa.table(
+        {
+            "line": pa.array(ragged_lines, pa.int64()),
+            "text": pa.array([t for _, t in bad], pa.string()),
+        }
+    )
+    return table, ragged
+
+
+def _read(
+    body: bytes, names: Sequence[str], newlines_in_values: bool, block_size: int
+) -> tuple[pa.Table, list[tuple[int | None, str]]]:
     bad: list[tuple[int | None, str]] = []
 
     def keep(row: pacsv.InvalidRow) -> str:
@@ -39,7 +72,9 @@ def parse_text(
 
     table = pacsv.read_csv(
         pa.BufferReader(body),  # zero-copy, and read without going back through Python
-        read_options=pacsv.ReadOptions(column_names=list(names), use_threads=False),
+        read_options=pacsv.ReadOptions(
+            column_names=list(names), use_threads=False, block_size=block_size
+        ),
         parse_options=pacsv.ParseOptions(
             invalid_row_handler=keep, newlines_in_values=newlines_in_values
         ),
@@ -50,15 +85,33 @@ def parse_text(
             quoted_strings_can_be_null=False,
         ),
     )
+    return table, bad
+
+
+def _too_long(body: bytes, names: Sequence[str], newlines_in_values: bool) -> str:
+    """What to tell the sender of a file with a row over MAX_ROW_BYTES: its line, and why.
+
+    Read again in one block (only on this path, so the memory is spent only on such a file)
+    to find the longest row and the line it starts on."""
+    table, bad = _read(body, names, newlines_in_values, len(body) + 1)
     good, ragged_lines = _line_numbers(body, table.num_rows, bad, newlines_in_values)
-    table = table.add_column(0, "line", pa.array(good))
-    ragged = pa.table(
-        {
-            "line": pa.array(ragged_lines, pa.int64()),
-            "text": pa.array([t for _, t in bad], pa.string()),
-        }
+    lengths = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        lengths += pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+    sizes = [(int(lengths.max()), int(good[lengths.argmax()]))] if table.num_rows else []
+    sizes += [(len(text), line) for (_, text), line in zip(bad, ragged_lines, strict=True)]
+    size, line = max(sizes, default=(len(body), 2))
+    quoted = (
+        " A double quote that opens a value and is never closed makes the rest of the file "
+        "one value: close it, or remove it."
+        if newlines_in_values
+        else ""
     )
-    return table, ragged
+    return (
+        f"line {line} is {max(size, MAX_ROW_BYTES) / 2**20:.1f} MB long; svduty reads rows of "
+        f"up to {MAX_ROW_BYTES // 2**20} MB, and a row of this feed is a few hundred "
+        f"characters.{quoted} Correct the row and send the file again"
+    )
 
 
 def _line_numbers(

@@ -275,30 +275,29 @@ FEED = Feed(
             "Site code",
             "site_code_form",
             "NOT regexp_full_match(site_code, '[A-Z0-9]{3,12}')",
-            "'Site code ''' || raw_site_code || ''' is not an ODS site code: 3 to 12 capital "
-            "letters and digits, e.g. RA701'",
+            "'Site code is not an ODS site code: 3 to 12 capital letters and digits, e.g. RA701'",
         ),
         Check(
             "Reporting period end",
             "period_order",
             "period_end < period_start",
-            "'Reporting period end (' || raw_period_end || ') is before Reporting period start ('"
-            " || raw_period_start || '); swap them'",
+            "'Reporting period end (' || shown_period_end || ') is before Reporting period start ('"
+            " || shown_period_start || '); swap them'",
         ),
         Check(
             "Assault date and time",
             "assault_after_arrival",
             "assault_at > arrival_at",
-            "'Assault date and time (' || raw_assault_at || ') is after Arrival date and time ('"
-            " || raw_arrival_at || '); the assault must come before the attendance: check both, "
+            "'Assault date and time (' || shown_assault_at || ') is after Arrival date and time ('"
+            " || shown_arrival_at || '); the assault must come before the attendance: check both, "
             "and that day and month are not swapped'",
         ),
         Check(
             "Arrival date and time",
             "arrival_outside_period",
             "arrival_at::DATE NOT BETWEEN period_start AND period_end",
-            "'Arrival date and time (' || raw_arrival_at || ') is outside the reporting period ('"
-            " || raw_period_start || ' to ' || raw_period_end || '); a return holds the "
+            "'Arrival date and time (' || shown_arrival_at || ') is outside the reporting period ('"
+            " || shown_period_start || ' to ' || shown_period_end || '); a return holds the "
             "attendances of its own period: send this one with the period it arrived in'",
         ),
         Check(
@@ -306,8 +305,8 @@ FEED = Feed(
             "assault_outside_period",
             f"assault_at < period_start - INTERVAL {ASSAULT_LEAD_DAYS} DAY "
             "OR assault_at >= period_end + INTERVAL 1 DAY",
-            "'Assault date and time (' || raw_assault_at || ') is not within the reporting "
-            "period (' || raw_period_start || ' to ' || raw_period_end || ') or the "
+            "'Assault date and time (' || shown_assault_at || ') is not within the reporting "
+            "period (' || shown_period_start || ' to ' || shown_period_end || ') or the "
             f"{ASSAULT_LEAD_DAYS} days before it; check the year, the month, and that day and "
             "month are not swapped'",
         ),

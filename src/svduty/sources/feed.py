@@ -62,6 +62,18 @@ KINDS: dict[str, tuple[str, str]] = {
     "sex": ("TEXT", "Male, Female, Other, Not known or Persons (M/F/U accepted)"),
 }
 
+# What may be repeated back of a value (in a quarantine reason, the quarantine's row_json, an
+# upload's report, a page) is decided by its column's kind, here and nowhere else. A value
+# that failed its column's checks may be anything (a postcode in a date column, an NHS number
+# in a code column), so it is withheld; a value that passed them is from a closed set (a code
+# from the list, a date, a flag, a known area) or a number in range, and cannot identify
+# anyone. Free text is never repeated; identifiers are keyed tokens by then (shown_sql).
+WITHHELD = "(withheld)"
+NEVER_SHOWN_KINDS = frozenset({"text"})
+TOKEN_KINDS = frozenset({"identifier"})
+# A number is shown only with fewer digits than this: an NHS number has 10, a phone number 11.
+SHOWN_DIGITS_BELOW = 10
+
 SUPPRESSED_MARKERS = ("*", "c", "[c]", "~", "[x]")
 _DATE_FORMATS = "['%Y-%m-%d', '%d/%m/%Y']"
 # A date alone is accepted where a date and time is asked for: many extracts have no time.
@@ -100,6 +112,8 @@ _IDENTIFIER_HEADERS: tuple[tuple[str, str], ...] = (
 )
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}\b", re.IGNORECASE)
 _NHS_CANDIDATE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+# In a decimal column, ten digits after a decimal point are a fraction, not an NHS number.
+_NHS_IN_DECIMAL = re.compile(r"(?<![\d.])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 # Arrow's regex engine (RE2) has no look-around: it picks the candidate values, and
 # _NHS_CANDIDATE (with the check digit) decides.
 _NHS_PREFILTER = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
@@ -131,7 +145,16 @@ class Check:
     field: str
     code: str
     bad: str  # true when the row fails
-    message: str  # SQL string expression
+    # SQL string expression. It names a value as shown_<column> (the value, or WITHHELD when
+    # its column's kind does not make it safe to repeat; see shown_sql), never as raw_<column>.
+    message: str
+
+    def __post_init__(self) -> None:
+        if "raw_" in self.message:
+            raise ValueError(
+                f"check {self.code}: its message repeats a raw value; use shown_<column>, which "
+                "withholds a value that is not safe to show"
+            )
 
 
 @dataclass(frozen=True)
@@ -236,27 +259,62 @@ def read(path: Path, feed: Feed, tokenise) -> FeedFile:
     `tokenise` maps an identifier to its token (privacy.pseudonymise.Pseudonymiser.token).
     """
     raw = read_raw(path)
-    headers = next(iter(_csv_rows(raw.header)), [])
+    headers = _header_cells(path, raw.header)
     by_header = _match_header(path, feed, headers)
     if not raw.body.strip():
         raise FileRefused(path, "the file has a header but no rows", code="header_only")
     names = [by_header[h].name for h in headers]
-    rows, ragged = csvrows.parse_text(raw.body, names, newlines_in_values=True)
+    rows, ragged = csvrows.parse_text(raw.body, names, newlines_in_values=True, path=path)
     identifiers = [c.name for c in feed.columns if c.kind == "identifier" and c.name in names]
     for name in identifiers:
         tokens = pa.array([tokenise(v) for v in rows.column(name).to_pylist()], pa.string())
         rows = rows.set_column(rows.schema.get_field_index(name), name, tokens)
-    if ragged.num_rows and identifiers:
-        # A ragged row cannot be split into fields reliably, so none of its text is kept.
-        ragged = ragged.set_column(
-            1, "text", pa.array(["(withheld: the row may hold identifiers)"] * ragged.num_rows)
-        )
-    _refuse_identifiers_in_text(path, feed, rows, ragged)
+    # A ragged row cannot be split into fields, so none of its values can be checked: its text
+    # is scanned for identifiers (unless it holds references, which a scan would misread) and
+    # then withheld, never kept.
+    _refuse_identifiers_in_text(path, feed, rows, None if identifiers else ragged)
+    if ragged.num_rows:
+        ragged = ragged.set_column(1, "text", pa.array([WITHHELD] * ragged.num_rows, pa.string()))
     return FeedFile(path, raw.sha256, rows, ragged, tuple(names))
 
 
-def _csv_rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+def _header_cells(path: Path, header: str) -> list[str]:
+    """The column names of line 1; refused if they hold what looks like a personal identifier
+    (a file sent without its header has data on line 1), without repeating them."""
+    try:
+        cells = next(csv.reader(io.StringIO(header, newline="")), [])
+    except csv.Error as exc:
+        raise FileRefused(
+            path,
+            f"line 1, the header, cannot be read as CSV ({exc}); save the file again as "
+            "'CSV UTF-8 (Comma delimited)'",
+            code="wrong_header",
+        ) from None
+    for cell in cells:
+        what = _identifier_in(cell, _NHS_CANDIDATE)
+        if what:
+            raise FileRefused(
+                path,
+                f"line 1 holds what looks like {what}, where the column names should be: is "
+                "the header missing? Put the column names on line 1 and send the file again "
+                "(the value is not repeated here: svduty never stores or shows identifiers)",
+                code="identifier_in_text",
+            )
+    return cells
+
+
+def _identifier_in(text: str, nhs: re.Pattern) -> str | None:
+    """What personal identifier `text` looks like it holds, if any."""
+    if _POSTCODE.search(text):
+        return "a full postcode"
+    if any(nhs_number_valid("".join(m.groups())) for m in nhs.finditer(text)):
+        return "an NHS number"
+    return None
+
+
+def _short(header: str) -> str:
+    """A header as repeated in a message: long ones cut (it may be a row of data)."""
+    return repr(header if len(header) <= 60 else header[:57] + "...")
 
 
 def _normal(header: str) -> str:
@@ -270,7 +328,7 @@ def _match_header(path: Path, feed: Feed, headers: list[str]) -> dict[str, Colum
             if _normal(h) not in known and re.fullmatch(pattern, _normal(h)):
                 raise FileRefused(
                     path,
-                    f"column '{h}' looks like {what}. svduty does not take personal "
+                    f"column {_short(h)} looks like {what}. svduty does not take personal "
                     "identifiers in this feed"
                     + (
                         " (health and social care data must arrive anonymised or aggregated; "
@@ -284,9 +342,12 @@ def _match_header(path: Path, feed: Feed, headers: list[str]) -> dict[str, Colum
                 )
     unknown = [h for h in headers if _normal(h) not in known]
     if unknown:
+        listed = ", ".join(_short(h) for h in unknown[:10])
+        if len(unknown) > 10:
+            listed += f" and {len(unknown) - 10} more"
         raise FileRefused(
             path,
-            f"column(s) {', '.join(repr(h) for h in unknown)} are not part of the {feed.title} "
+            f"column(s) {listed} are not part of the {feed.title} "
             f"feed; svduty refuses columns it does not know because they might carry "
             f"identifiers. The feed's columns are: {', '.join(c.header for c in feed.columns)} "
             f"(docs/feeds/{feed.source}.md)",
@@ -322,35 +383,48 @@ def nhs_number_valid(digits: str) -> bool:
 def _refuse_identifiers_in_text(
     path: Path, feed: Feed, rows: pa.Table, ragged: pa.Table | None = None
 ) -> None:
-    texts = [
-        (f"column '{c.header}'", rows.column(c.name), rows.column("line"))
-        for c in feed.columns
-        if c.kind == "text" and c.name in rows.column_names
+    """Refuse the file if any value holds what looks like a full postcode or an NHS number.
+
+    Every column is scanned, not only free text: a postcode typed into a date or an LSOA
+    column, or an NHS number into a code column, is as much an identifier. Identifier columns
+    are tokens by now and are not scanned.
+    """
+    scanned = [
+        (c, rows.column(c.name), rows.column("line"))
+        for c in feed.all_columns
+        if c.kind not in TOKEN_KINDS and c.name in rows.column_names
     ]
     if ragged is not None and ragged.num_rows:
-        # A row with the wrong number of fields is kept whole in quarantine: scan all of it.
-        texts.append(("the row", ragged.column("text"), ragged.column("line")))
-    for where, values, lines in texts:
-        for pattern, prefilter, what in (
-            (_POSTCODE, _POSTCODE.pattern, "a full postcode"),
-            (_NHS_CANDIDATE, _NHS_PREFILTER, "an NHS number"),
-        ):
-            hits = pc.match_substring_regex(values, prefilter, ignore_case=True)
-            for i in np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False)):
-                text = values[int(i)].as_py()
-                if what == "an NHS number" and not any(
-                    nhs_number_valid("".join(m.groups())) for m in pattern.finditer(text)
-                ):
-                    continue
-                line = lines[int(i)].as_py()
-                raise FileRefused(
-                    path,
-                    f"line {line}, {where} holds what looks like {what}. Free text "
-                    "must not identify anyone: the sender must remove it and send the file "
-                    "again (svduty refuses rather than cleans, so it is never stored; the value "
-                    "is not repeated here for the same reason)",
-                    code="identifier_in_text",
-                )
+        scanned.append((None, ragged.column("text"), ragged.column("line")))
+    for column, values, lines in scanned:
+        nhs = _NHS_IN_DECIMAL if column is not None and column.kind == "decimal" else _NHS_CANDIDATE
+        hits = pc.or_(
+            pc.match_substring_regex(values, _POSTCODE.pattern, ignore_case=True),
+            pc.match_substring_regex(values, _NHS_PREFILTER),
+        )
+        for i in np.flatnonzero(hits.fill_null(False).to_numpy(zero_copy_only=False)):
+            what = _identifier_in(values[int(i)].as_py(), nhs)
+            if what is None:
+                continue  # ten digits without a valid NHS check digit
+            raise FileRefused(
+                path,
+                f"line {lines[int(i)].as_py()}, {_where(column)} holds what looks like {what}. "
+                + _identifier_advice(column)
+                + ": the sender must remove it and send the file again (svduty refuses rather "
+                "than cleans, so it is never stored; the value is not repeated here for the "
+                "same reason)",
+                code="identifier_in_text",
+            )
+
+
+def _where(column: Column | None) -> str:
+    return "the row" if column is None else f"column '{column.header}'"
+
+
+def _identifier_advice(column: Column | None) -> str:
+    if column is None or column.kind in NEVER_SHOWN_KINDS:
+        return "Free text must not identify anyone"
+    return f"The column should hold {KINDS[column.kind][1]}, and no value may identify anyone"
 
 
 @functools.cache
@@ -401,6 +475,7 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
     for c in feed.all_columns:
         p, cks = _column_sql(c)
         parsed.append(f"{p} AS {c.name}")
+        extra.append(f"{shown_sql(c)} AS shown_{c.name}")
         checks += cks
         if c.kind == "count":
             extra.append(f"coalesce(lower(raw_{c.name}) IN {_markers()}, false) AS suppressed")
@@ -467,10 +542,40 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
-    """The parsed value of a column and the checks on it: (field, code, bad, message)."""
+def shown_sql(c: Column) -> str:
+    """SQL for the value of column `c` as it may be repeated back (see WITHHELD): a token as it
+    is; free text never; a code, date, flag, sex or age band only when it is one (parsed); a
+    number only when it is one of fewer than ten digits; an area code only in the ONS form."""
     raw = f"raw_{c.name}"
-    shown = f"'''' || {raw} || ''''"
+    if c.kind in TOKEN_KINDS:
+        return raw
+    if c.kind in NEVER_SHOWN_KINDS:
+        return f"CASE WHEN {raw} IS NOT NULL THEN {_q(WITHHELD)} END"
+    if c.kind in ("int", "count", "age", "decimal"):
+        number = (
+            f"TRY_CAST({raw} AS DOUBLE) IS NOT NULL "
+            f"AND length(regexp_replace({raw}, '[^0-9]', '', 'g')) < {SHOWN_DIGITS_BELOW}"
+        )
+        safe = f"({number} OR lower({raw}) IN {_markers()})" if c.kind == "count" else number
+    elif c.kind in ("lsoa", "area"):
+        safe = f"regexp_full_match({raw}, '[EWKSNewksn][0-9]{{8}}')"
+    else:  # code, date, datetime, flag, sex, age_band: safe when it parses as one
+        safe = f"({_column_sql(c)[0]}) IS NOT NULL"
+    return f"CASE WHEN {raw} IS NULL THEN NULL WHEN {safe} THEN {raw} ELSE {_q(WITHHELD)} END"
+
+
+def _quoted_shown(c: Column) -> str:
+    """The shown value for a message: in quotes, or the withheld marker as it is."""
+    shown = f"shown_{c.name}"
+    return f"CASE WHEN {shown} = {_q(WITHHELD)} THEN {shown} ELSE chr(39) || {shown} || chr(39) END"
+
+
+def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
+    """The parsed value of a column and the checks on it: (field, code, bad, message).
+
+    A message holds the value only as shown_sql shows it."""
+    raw = f"raw_{c.name}"
+    shown = _quoted_shown(c)
     checks = []
     if c.required:
         checks.append(
@@ -495,7 +600,8 @@ def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
                 c.header,
                 "count_form",
                 f"{raw} IS NOT NULL AND lower({raw}) NOT IN {_markers()} AND {parsed} IS NULL",
-                f"{shown} || ' in {c.header} is not a count (a whole number, or * if suppressed)'",
+                f"{_q(c.header + ' ')} || {shown} || "
+                f"{_q(' is not a count (a whole number, or * if suppressed)')}",
             )
         )
         checks.append(
@@ -503,7 +609,7 @@ def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
                 c.header,
                 "negative",
                 f"{parsed} < 0",
-                f"{_q(c.header)} || ' is negative (' || {raw} || '); counts are 0 or more'",
+                f"{_q(c.header + ' ')} || {shown} || {_q(' is negative; counts are 0 or more')}",
             )
         )
         return parsed, checks
@@ -530,8 +636,11 @@ def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
                 "lsoa_unknown",
                 f"{raw} IS NOT NULL AND upper({raw}) NOT IN "
                 "(SELECT code FROM known_areas WHERE is_lsoa)",
-                f"{shown} || ' in {c.header} is not a 2011 or 2021 LSOA code in the ONS lookups"
-                " (E01 or W01 and six digits, e.g. E01014399)'",
+                f"{_q(c.header + ' ')} || {shown} || "
+                + _q(
+                    " is not a 2011 or 2021 LSOA code in the ONS lookups (E01 or W01 and six "
+                    "digits, e.g. E01014399)"
+                ),
             )
         )
         return parsed, checks
@@ -542,8 +651,11 @@ def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
                 c.header,
                 "area_unknown",
                 f"{raw} IS NOT NULL AND upper({raw}) NOT IN (SELECT code FROM known_areas)",
-                f"{shown} || ' in {c.header} is not an ONS area code svduty knows (e.g. E06000066'"
-                " || ' for Somerset, E01014399 for an LSOA); use 9-character ONS codes, not names'",
+                f"{_q(c.header + ' ')} || {shown} || "
+                + _q(
+                    " is not an ONS area code svduty knows (e.g. E06000066 for Somerset, "
+                    "E01014399 for an LSOA); use 9-character ONS codes, not names"
+                ),
             )
         )
         return parsed, checks
@@ -588,7 +700,7 @@ def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
                 c.header,
                 "out_of_range",
                 cond,
-                f"{_q(c.header)} || ' ' || {raw} || ' is outside {low} to {high}'",
+                f"{_q(c.header + ' ')} || {shown} || {_q(f' is outside {low} to {high}')}",
             )
         )
     return parsed, checks
@@ -603,7 +715,7 @@ def _reasons(con, base: str, feed: Feed, checks, failing: pa.Table) -> pa.Table:
         whens = " ".join(f"WHEN {n} THEN {pick(c)}" for n, c in enumerate(checks))
         return f"CASE problem {whens} END"
 
-    row = ", ".join(f'"{c.header}" := raw_{c.name}' for c in feed.all_columns)
+    row = ", ".join(f'"{c.header}" := shown_{c.name}' for c in feed.all_columns)
     return con.sql(
         f"""{base}
         SELECT line,

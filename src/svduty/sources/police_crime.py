@@ -165,15 +165,16 @@ FEED = Feed(
             "Offence to",
             "offence_window",
             "offence_to < offence_from",
-            "'Offence to (' || raw_offence_to || ') is before Offence from (' || raw_offence_from"
-            " || '); swap them, or leave Offence to blank when the time is exact'",
+            "'Offence to (' || shown_offence_to || ') is before Offence from ('"
+            " || shown_offence_from || '); swap them, or leave Offence to blank when the time "
+            "is exact'",
         ),
         Check(
             "Offence from",
             "offence_after_recording",
             "offence_from::DATE > recorded_date",
-            "'Offence from (' || raw_offence_from || ') is after the Recorded date ('"
-            " || raw_recorded_date || '); a crime cannot be recorded before it happened'",
+            "'Offence from (' || shown_offence_from || ') is after the Recorded date ('"
+            " || shown_recorded_date || '); a crime cannot be recorded before it happened'",
         ),
         Check(
             "Longitude",

@@ -146,7 +146,7 @@ def read_street_file(path: Path, forces: Mapping[str, str]) -> StreetFile:
             "download was probably cut short: download it again",
             code="header_only",
         )
-    rows, ragged = csvrows.parse_text(raw.body, COLUMNS)
+    rows, ragged = csvrows.parse_text(raw.body, COLUMNS, path=path)
     force_slug, month = _identify(path, rows, forces)
     return StreetFile(
         path=path,

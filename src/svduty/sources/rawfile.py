@@ -1,8 +1,9 @@
 """Reading a delimited text file's bytes the way partners actually send them.
 
-Shared by every CSV feed: gzip or plain, UTF-8 with or without a byte-order mark, CRLF or LF.
-Content that is not UTF-8, a truncated gzip or an Excel workbook is refused whole, with a
-message that says what to do.
+Shared by every CSV feed: gzip or plain, UTF-8 with or without a byte-order mark, CRLF, LF or
+CR alone (Excel's "CSV (Macintosh)"). Content that is not UTF-8, a truncated gzip, an Excel
+workbook or a first line too long to be a header is refused whole, with a message that says
+what to do.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .ods and .zip all start like this
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 _BOM = b"\xef\xbb\xbf"
+# No feed's header comes near this (police.uk's is 150 characters, the longest partner header a
+# few hundred); a longer first line is data, or a file whose rows are not split into lines.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,16 +62,35 @@ def read_raw(path: Path) -> RawText:
     if had_bom:
         data = data[len(_BOM) :]
     _check_utf8(path, data)
-    end = data.find(b"\n")
-    header_line, body = (data, b"") if end < 0 else (data[:end], data[end + 1 :])
+    header_line, body = _split_header(data)
+    if len(header_line) > MAX_HEADER_BYTES:
+        raise FileRefused(
+            path,
+            f"line 1, the header, is {len(header_line) // 1024} KB long; a header is a list of "
+            "column names, a few hundred characters. Is the header missing, or are the rows "
+            "not on lines of their own? Save the file again as 'CSV UTF-8 (Comma delimited)' "
+            "with the header on line 1",
+            code="wrong_header",
+        )
     return RawText(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
-        header=header_line.rstrip(b"\r").decode("utf-8"),
+        header=header_line.decode("utf-8"),
         body=body,
         had_bom=had_bom,
         was_gzip=was_gzip,
     )
+
+
+def _split_header(data: bytes) -> tuple[bytes, bytes]:
+    """The first line (without its line ending) and everything after it. The line ends at the
+    first LF, CRLF or CR: a file saved as Excel's "CSV (Macintosh)" ends every line with CR
+    alone, and the CSV parsers read such a body as they read any other."""
+    lf, cr = data.find(b"\n"), data.find(b"\r")
+    if cr < 0 or (0 <= lf < cr):
+        return (data, b"") if lf < 0 else (data[:lf], data[lf + 1 :])
+    after = cr + 2 if data[cr + 1 : cr + 2] == b"\n" else cr + 1
+    return data[:cr], data[after:]
 
 
 def is_blank(data: bytes) -> bool:
