@@ -91,3 +91,11 @@ def test_a_blank_line_is_counted_when_the_last_row_has_no_line_ending():
     # one line feed per row, but only because the last row lacks its own: not the plain case
     body = b"r1,a,x\n\nr2,b,y"
     assert parsed(body)[0] == true_lines(body, "r1", "r2") == [2, 4]
+
+
+def test_a_quoted_value_longer_than_the_csv_modules_limit_keeps_the_lines_after_it():
+    # the csv module, which finds where records start, refused fields over 128 KB by default
+    long = "x" * 200_000
+    body = f'r1,"{long}\n{long}",x\nr2,b,y\n'.encode()
+    good, ragged = parsed(body, newlines_in_values=True)
+    assert good == [2, 4] and ragged == []

@@ -30,6 +30,7 @@ from svduty.portal import uploads
 from svduty.portal.models import Agreement, AuditEvent, Upload
 from svduty.settings import Config
 
+UNSAFE = "Jane Smyth's flat"  # a value that failed its check and could identify someone
 ROWS = 120  # data rows kept from the synthetic month: enough for every kind of error below
 # line in the file (the header is line 1) -> (column, bad value, the field the report names)
 CORRUPT = {
@@ -39,6 +40,8 @@ CORRUPT = {
     33: ("LSOA code", "E01999999", "LSOA code"),
     47: ("Crime reference", "", "Crime reference"),
     61: ("Latitude", "", "Longitude"),  # only one of the pair: the cross-field check
+    # not a code and not caught by the identifier screen, so it may name someone: withheld
+    88: ("Location type", UNSAFE, "Location type"),
 }
 RAGGED = 75  # a row with two fields missing
 EXPECTED = {line: field for line, (_, _, field) in CORRUPT.items()} | {RAGGED: "(row)"}
@@ -163,6 +166,9 @@ def test_the_report_lists_exactly_the_corrupted_rows(client, checked, built):
     assert by_line[33]["value"] == "E01999999"
     assert by_line[47]["withheld"] and by_line[47]["value"] is None  # an identifier column
     assert by_line[RAGGED]["withheld"]
+    assert by_line[88]["withheld"] and by_line[88]["value"] is None
+    assert by_line[20]["withheld"]  # 'ZZZ' is no offence code: shown only as withheld
+    assert not any(UNSAFE in str(e) for e in report["errors"])
     # stored where no web server serves it, as received
     stored = Path(checked.stored_path)
     assert stored.parent == Path(uploads.settings.UPLOAD_ROOT) / str(checked.pk)
@@ -223,9 +229,33 @@ def test_the_quarantine_page_lists_the_bad_rows_and_is_audited(client, people, l
     page = client.get(url).content.decode()
     for line, field in EXPECTED.items():
         assert f"<tr><td>{line}</td><td>{field}</td>" in page
+    # a value that failed its check is shown as withheld, never as sent
+    assert "Jane Smyth" not in page and "(withheld)" in page
     event = AuditEvent.objects.get(action="restricted_view")
     assert event.username == "ana" and event.detail["load_id"] == loaded.load_id
     assert event.detail["rows_shown"] == len(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("Offence code", "943 476 5919"), ("LSOA code", "BS1 4DJ"), ("Recorded date", "BS1 4DJ")],
+)
+def test_an_identifier_in_a_coded_column_refuses_the_file_without_repeating_it(
+    client, people, built, warehouse_home, police_agreement, column, value
+):
+    header, rows = built[1:]
+    rows = [list(r) for r in rows[:5]]
+    rows[2][header.index(column)] = value
+    client.force_login(people["data_lead"])
+    upload_file(client, "police-crime", "extract.csv", csv_bytes(header, rows))
+    upload = Upload.objects.get()
+    assert upload.status == Upload.Status.REFUSED
+    assert (
+        f"line 4, column '{column.lower()}'" in upload.message.lower()
+        and value not in upload.message
+    )
+    page = client.get(reverse("portal:upload", args=[upload.pk])).content.decode()
+    assert value not in page and value.replace(" ", "") not in page
 
 
 def test_a_file_with_an_nhs_number_column_is_refused_and_nothing_is_loaded(

@@ -78,9 +78,11 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # a year of a force's crime records fits 
 MAX_DECOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
 ERRORS_KEPT = 1000  # row errors kept in the report; the counts by reason cover all of them
 SUFFIXES = (".csv", ".csv.gz")
-# Kinds of column whose values are never repeated back: identifiers (already tokens, but a
-# token is of no use to the sender) and free text (it may name someone).
-WITHHELD_KINDS = frozenset({"identifier", "text"})
+# Kinds of column whose values are never repeated back in a report: free text (it may name
+# someone; feed.NEVER_SHOWN_KINDS) and identifiers (tokens by now, of no use to the sender).
+# Any other value is shown as the quarantine's row_json holds it, which withholds a value its
+# column's kind does not make safe to show (feed.shown_sql).
+WITHHELD_KINDS = feed_framework.NEVER_SHOWN_KINDS | feed_framework.TOKEN_KINDS
 
 
 def config() -> Config:
@@ -325,8 +327,13 @@ def report_of(
     kept = itertools.islice(zip(lines, fields, codes, reasons, rows, strict=True), ERRORS_KEPT)
     for line, field, code, reason, row in kept:
         column = columns.get(field)
-        shown = column is not None and column.kind not in WITHHELD_KINDS
-        value = json.loads(row).get(field) if shown and row else None
+        value = json.loads(row).get(field) if column is not None and row else None
+        shown = (
+            column is not None
+            and column.kind not in WITHHELD_KINDS
+            and value != feed_framework.WITHHELD
+        )
+        value = value if shown else None
         errors.append(
             {
                 "line": int(line),

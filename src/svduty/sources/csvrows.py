@@ -27,6 +27,9 @@ __all__ = ["MAX_ROW_BYTES", "parse_text", "with_ragged"]
 # Arrow reads a CSV in blocks of this size and cannot read a row longer than one block. No row
 # of a feed comes near it (a partner row is a few hundred characters, free text included).
 MAX_ROW_BYTES = 1 << 20
+# The csv module (which finds where records start when a value spans lines) refuses a field
+# over 128 KB by default; Arrow's limit above is the one svduty keeps, with its own message.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
 def parse_text(
@@ -48,9 +51,15 @@ def parse_text(
     except pa.ArrowInvalid as exc:
         if "straddl" not in str(exc):  # Arrow's words for a row longer than its block
             raise
-        message = _too_long(body, names, newlines_in_values)
-        raise FileRefused(path, message, code="row_too_long") from None
+        # Read again in one block (only on this path, so the memory is spent only on such a
+        # file) to find the longest row and the line it starts on.
+        table, bad = _read(body, names, newlines_in_values, len(body) + 1)
     good, ragged_lines = _line_numbers(body, table.num_rows, bad, newlines_in_values)
+    # Arrow reads a long row at the end of a file without complaint: the limit is the same
+    # wherever the row is.
+    size, line = _longest_row(table, good, bad, ragged_lines)
+    if size > MAX_ROW_BYTES:
+        raise FileRefused(path, _too_long(size, line, newlines_in_values), code="row_too_long")
     table = table.add_column(0, "line", pa.array(good))
     ragged = pa.table(
         {
@@ -88,19 +97,22 @@ def _read(
     return table, bad
 
 
-def _too_long(body: bytes, names: Sequence[str], newlines_in_values: bool) -> str:
-    """What to tell the sender of a file with a row over MAX_ROW_BYTES: its line, and why.
-
-    Read again in one block (only on this path, so the memory is spent only on such a file)
-    to find the longest row and the line it starts on."""
-    table, bad = _read(body, names, newlines_in_values, len(body) + 1)
-    good, ragged_lines = _line_numbers(body, table.num_rows, bad, newlines_in_values)
-    lengths = np.zeros(table.num_rows, dtype=np.int64)
-    for column in table.columns:
-        lengths += pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
-    sizes = [(int(lengths.max()), int(good[lengths.argmax()]))] if table.num_rows else []
+def _longest_row(
+    table: pa.Table, good: np.ndarray, bad: list[tuple[int | None, str]], ragged_lines: list[int]
+) -> tuple[int, int]:
+    """The size in bytes of the longest row (its fields together) and the line it is on."""
+    sizes = [(0, 2)]
+    if table.num_rows:
+        lengths = np.zeros(table.num_rows, dtype=np.int64)
+        for column in table.columns:
+            lengths += pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+        sizes.append((int(lengths.max()), int(good[lengths.argmax()])))
     sizes += [(len(text), line) for (_, text), line in zip(bad, ragged_lines, strict=True)]
-    size, line = max(sizes, default=(len(body), 2))
+    return max(sizes, key=lambda s: s[0])
+
+
+def _too_long(size: int, line: int, newlines_in_values: bool) -> str:
+    """What to tell the sender of a file with a row over MAX_ROW_BYTES: its line, and why."""
     quoted = (
         " A double quote that opens a value and is never closed makes the rest of the file "
         "one value: close it, or remove it."
@@ -108,7 +120,7 @@ def _too_long(body: bytes, names: Sequence[str], newlines_in_values: bool) -> st
         else ""
     )
     return (
-        f"line {line} is {max(size, MAX_ROW_BYTES) / 2**20:.1f} MB long; svduty reads rows of "
+        f"line {line} is {size / 2**20:.1f} MB long; svduty reads rows of "
         f"up to {MAX_ROW_BYTES // 2**20} MB, and a row of this feed is a few hundred "
         f"characters.{quoted} Correct the row and send the file again"
     )

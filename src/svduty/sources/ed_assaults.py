@@ -270,6 +270,7 @@ FEED = Feed(
     period=("period_start", "period_end"),
     covers="string_agg(DISTINCT site_code, ',' ORDER BY site_code)",
     unique_key=("site_code",),
+    file_key=(),  # every row is an attendance of its own (no attendance identifier to compare)
     checks=(
         Check(
             "Site code",

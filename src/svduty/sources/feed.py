@@ -190,6 +190,15 @@ class Feed:
     # crime reference, which is one crime whatever the dates.
     unique_key: tuple[str, ...] = ()
     overlap_by_period: bool = True
+    # The same inside one file: a file whose rows repeat a fact is refused too (file_key, with
+    # the same period rule). None: unique_key. An ED return's rows share their site, which is
+    # unique_key across loads, but each is an attendance of its own: () (no row repeats).
+    file_key: tuple[str, ...] | None = None
+
+    @property
+    def repeat_key(self) -> tuple[str, ...]:
+        """The columns that say two rows of one file are the same fact."""
+        return self.unique_key if self.file_key is None else self.file_key
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -504,6 +513,7 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
             f"SELECT min({start}), max({end}), {feed.covers}, coalesce(bool_or(synthetic), false)"
             " FROM loaded_rows"
         ).fetchone()
+        _refuse_repeated_rows(con, feed, f.path)
     finally:
         for name in ("raw_rows", "failing", "loaded_rows"):
             with contextlib.suppress(duckdb.Error):
@@ -525,6 +535,37 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
         period_end=_as_date(summary[1]),
         covers=summary[2] or "nothing",
         synthetic=bool(summary[3]),
+    )
+
+
+def _refuse_repeated_rows(con: duckdb.DuckDBPyConnection, feed: Feed, path: Path) -> None:
+    """Refuse a file two of whose rows that would load are the same fact (Feed.repeat_key):
+    loading both would count it twice, as loading it again from another file would."""
+    key = feed.repeat_key
+    if not key:
+        return
+    same = " AND ".join(f"a.{k} = b.{k}" for k in key)
+    if feed.overlap_by_period:
+        start, end = feed.period
+        same += f" AND a.{start} <= b.{end} AND a.{end} >= b.{start}"
+    hit = con.sql(
+        f"SELECT b.line, min(a.line), count(*) OVER () FROM loaded_rows a JOIN loaded_rows b "
+        f"ON {same} AND a.line < b.line GROUP BY b.line ORDER BY b.line LIMIT 1"
+    ).fetchone()
+    if hit is None:
+        return
+    line, first, repeats = hit
+    headers = {c.name: c.header for c in feed.columns}
+    headers |= {c.name.removesuffix("_as_sent"): c.header for c in feed.columns}
+    what = ", ".join(headers[k] for k in key if k in headers)
+    if feed.overlap_by_period:
+        what += " and an overlapping period"
+    raise FileRefused(
+        path,
+        f"line {line} repeats line {first} (the same {what}), and {repeats} row(s) in all "
+        "repeat an earlier one; loading the file would count them twice. Remove the repeated "
+        "rows (or, if they are different, correct them) and send the file again",
+        code="repeated_fact",
     )
 
 
@@ -752,7 +793,11 @@ def markdown(feed: Feed) -> str:
         "accepted. Columns may come in any order and any case; optional columns may be left "
         "out. A column not listed here refuses the whole file (it might carry identifiers), "
         "and so does any column that names a personal identifier (NHS number, name, date of "
-        "birth, postcode, address, phone, email).",
+        "birth, postcode, address, phone, email), and so does a value in any column that looks "
+        "like a full postcode or an NHS number. A row that fails a check is quarantined; its "
+        "reason repeats a value only when the column's kind makes it safe to show (a listed "
+        "code, a date, a number of fewer than ten digits, an ONS area code), and shows "
+        f"`{WITHHELD}` otherwise.",
         "",
     ]
     if feed.health:
@@ -796,7 +841,14 @@ def markdown(feed: Feed) -> str:
             + (" and overlapping periods" if feed.overlap_by_period else "")
             + " are the same fact. A file that repeats a fact another current load holds is "
             "refused whole (it would be counted twice), and the message names the load and "
-            "the first repeated line.",
+            "the first repeated line."
+            + (
+                " So is a file that holds a fact twice itself: the message names the first "
+                "line that repeats an earlier one."
+                if feed.repeat_key == feed.unique_key
+                else " Inside one file every row is a fact of its own (the rows of a return "
+                "share its key)."
+            ),
         ]
     if feed.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in feed.notes]

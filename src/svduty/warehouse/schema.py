@@ -76,7 +76,13 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("field", "TEXT NOT NULL", "The column that failed (the first, if several did)."),
             ("reason_code", "TEXT NOT NULL", "Stable short code of the failure, for counting."),
             ("reason", "TEXT NOT NULL", "What is wrong and what would fix it."),
-            ("row_json", "TEXT", "The row as read, as a JSON object."),
+            (
+                "row_json",
+                "TEXT",
+                "The row as read, as a JSON object; in a partner feed's row, a value its column's "
+                "kind does not make safe to show (free text, a value that failed its check) is "
+                "`(withheld)`.",
+            ),
         ],
     ),
     "police_uk_street": (
