@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test demo test test-fast lint bench soak clean docs
+.PHONY: install install-test demo test test-fast lint bench soak fuzz clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -67,6 +67,15 @@ bench: install-test
 # and machine in docs/reliability.md
 soak: install-test
 	$(BIN)/python benchmarks/soak.py
+
+# every feed's reader fed generated files: 1,250 for each of the seven partner feeds and for
+# police.uk street files (10,000 CSV files) and 125 damaged ONS workbooks; zero crashes is the
+# pass mark. Outcomes in benchmarks/results/fuzz.json; figures and run time in docs/reliability.md
+fuzz: install-test
+	mkdir -p benchmarks/results && rm -f benchmarks/results/fuzz.json
+	SVDUTY_FUZZ_EXAMPLES=1250 SVDUTY_FUZZ_REPORT=benchmarks/results/fuzz.json \
+		$(BIN)/python -m pytest tests/test_fuzz_feeds.py -q
+	cat benchmarks/results/fuzz.json
 
 clean:
 	rm -rf $(VENV) svduty-data .pytest_cache .ruff_cache .test-demo
