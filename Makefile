@@ -72,9 +72,9 @@ soak: install-test
 # police.uk street files (10,000 CSV files) and 125 damaged ONS workbooks; zero crashes is the
 # pass mark. Outcomes in benchmarks/results/fuzz.json; figures and run time in docs/reliability.md
 fuzz: install-test
-	mkdir -p benchmarks/results && rm -f benchmarks/results/fuzz.json
+	mkdir -p benchmarks/results && rm -f benchmarks/results/fuzz.json benchmarks/results/fuzz.log
 	SVDUTY_FUZZ_EXAMPLES=1250 SVDUTY_FUZZ_REPORT=benchmarks/results/fuzz.json \
-		$(BIN)/python -m pytest tests/test_fuzz_feeds.py -q
+		SVDUTY_FUZZ_LOG=benchmarks/results/fuzz.log $(BIN)/python -m pytest tests/test_fuzz_feeds.py -q
 	cat benchmarks/results/fuzz.json
 
 clean:

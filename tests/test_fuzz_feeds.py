@@ -10,9 +10,9 @@ quarantined. No other exception, ever. And no planted identifier may come out: a
 an NHS number in any column refuses the file, and a name that failed its column's check is in
 no quarantine reason or row.
 
-`make test` runs a few dozen files per feed; `make fuzz` sets SVDUTY_FUZZ_EXAMPLES and runs
-thousands (figures in docs/reliability.md). SVDUTY_FUZZ_REPORT names a JSON file to which the
-count of files and outcomes is added.
+`make test` runs ten files per feed; `make fuzz` sets SVDUTY_FUZZ_EXAMPLES and runs thousands
+(figures in docs/reliability.md). SVDUTY_FUZZ_REPORT names a JSON file to which each test adds
+the count of files by outcome; SVDUTY_FUZZ_LOG one to which each file adds a line.
 """
 
 from __future__ import annotations
@@ -178,6 +178,10 @@ def _framed(draw, text: str) -> bytes:
 
 def _tally(outcome: str) -> None:
     OUTCOMES[outcome] += 1
+    log = os.environ.get("SVDUTY_FUZZ_LOG")
+    if log:  # one line a file, so a long run shows its progress (and what it got through)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(outcome + "\n")
 
 
 def _no_planted_value_out(quarantined) -> None:
