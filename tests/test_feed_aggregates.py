@@ -206,7 +206,11 @@ def test_each_accepted_spelling_of_the_hospital_measures(warehouse, tmp_path):
         "X85 to Y09": "admissions_assault_all",
         "ADMISSIONS_ASSAULT_ALL": "admissions_assault_all",
     }
-    rows = [f"2023-04-01,2024-03-31,E06000023,,,{spelling},10," for spelling in spellings]
+    # one year each: rows of the same measure, area and period would be one fact twice
+    rows = [
+        f"{2010 + i}-04-01,{2011 + i}-03-31,E06000023,,,{spelling},10,"
+        for i, spelling in enumerate(spellings)
+    ]
     (r,) = load(warehouse, "hospital-admissions", write(tmp_path, "hes.csv", rows))
     assert r.rows_quarantined == 0
     assert [g["measure"] for g in records(warehouse)] == list(spellings.values())

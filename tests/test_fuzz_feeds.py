@@ -83,16 +83,18 @@ def _good(column: feeds_base.Column) -> list[str]:
 
 
 @st.composite
-def values(draw, column: feeds_base.Column | None) -> str:
-    """A value for `column` (None: any column)."""
-    pick = draw(st.integers(0, 99))
-    if column is not None and pick < 60:
+def values(draw, column: feeds_base.Column | None, noise: int = 400) -> str:
+    """A value for `column` (None: any column): one of its kind's boundary values, or with
+    probability `noise` in 1,000 something else (a planted identifier about one time in 300)."""
+    pick = draw(st.integers(0, 999))
+    if column is not None and pick >= noise:
         return draw(st.sampled_from(_good(column)))
-    if pick < 75:
+    pick = draw(st.integers(0, 999))
+    if pick < 400:
         return draw(st.sampled_from(ANY))
-    if pick < 80:
+    if pick < 408:
         return draw(st.sampled_from(PLANTED))
-    if pick < 98:
+    if pick < 995:
         return draw(st.text(max_size=20))
     return "x" * draw(st.sampled_from([70_000, 200_000, (1 << 20) + 1]))
 
@@ -109,7 +111,7 @@ def _quoted(value: str, how: int) -> str:
 def header(draw, names: list[str], required: set[str]) -> list[str]:
     """The feed's header as a sender might write it, mutated."""
     keep = [n for n in names if n in required or draw(st.booleans())]
-    if draw(st.integers(0, 9)) == 0 and keep:
+    if draw(st.integers(0, 19)) == 0 and keep:
         keep.remove(draw(st.sampled_from(keep)))  # a required column gone
     keep = draw(st.permutations(keep)) if draw(st.booleans()) else keep
     spell = draw(st.sampled_from(["as is", "upper", "lower", "underscores", "padded"]))
@@ -123,7 +125,7 @@ def header(draw, names: list[str], required: set[str]) -> list[str]:
         }[spell]
         for n in keep
     ]
-    extra = draw(st.integers(0, 19))
+    extra = draw(st.integers(0, 29))
     if extra == 0:
         keep.append(draw(st.sampled_from(["Notes", "NHS number", "Postcode", "Name", ""])))
     elif extra == 1 and keep:
@@ -140,9 +142,10 @@ def csv_file(draw, columns: list[feeds_base.Column | None], names: list[str], re
     by_name = {n.lower(): c for n, c in zip(names, columns, strict=True)}
     cols = [by_name.get(h.strip().lower().replace("_", " ")) for h in head]
     quoting = draw(st.integers(0, 2)) if draw(st.integers(0, 4)) == 0 else 0
+    noise = draw(st.sampled_from([0, 10, 50, 200, 1000]))  # per 1,000 values: clean to junk
     lines = [",".join(_quoted(h, 0) for h in head)]
     for _ in range(draw(st.integers(0, 12))):
-        row = [_quoted(draw(values(c)), quoting) for c in cols]
+        row = [_quoted(draw(values(c, noise)), quoting) for c in cols]
         width = draw(st.integers(0, 19))
         if width == 0 and row:
             row.pop()
@@ -160,13 +163,13 @@ def csv_file(draw, columns: list[feeds_base.Column | None], names: list[str], re
 
 
 def _framed(draw, text: str) -> bytes:
-    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+    encoding = draw(st.sampled_from(["utf-8"] * 5 + ["utf-8-sig", "cp1252", "utf-16"]))
     data = (
         text.encode(encoding, errors="replace")
         if encoding != "utf-8-sig"
         else codecs.BOM_UTF8 + text.encode("utf-8")
     )
-    wrap = draw(st.integers(0, 9))
+    wrap = draw(st.integers(0, 19))
     if wrap == 0:
         data = gzip.compress(data)
     elif wrap == 1:
