@@ -174,9 +174,7 @@ def _wait_until_listening(host: str, port: int, server: subprocess.Popen) -> Non
     raise RuntimeError(f"the web server did not answer on {host}:{port} in {READY_TIMEOUT:.0f} s")
 
 
-def _stop(
-    children: Sequence[tuple[subprocess.Popen, float]], say: Callable[[str], None]
-) -> None:
+def _stop(children: Sequence[tuple[subprocess.Popen, float]], say: Callable[[str], None]) -> None:
     """SIGTERM each child, wait for each to finish within its timeout (the worker's allows a
     load to finish), and kill any that will not (or all of them on a second Ctrl-C)."""
     for child, _ in children:

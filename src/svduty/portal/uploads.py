@@ -50,8 +50,8 @@ from svduty.privacy.pseudonymise import KeyProblem, load_key_file
 from svduty.settings import Config
 from svduty.sources import feed as feed_framework
 from svduty.sources.errors import FileRefused
-from svduty.sources.feedstream import PartReader
 from svduty.sources.feeds import FEEDS
+from svduty.sources.feedstream import PartReader
 from svduty.warehouse import connect
 from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.status import partner_loads, quarantined_rows
@@ -63,8 +63,8 @@ __all__ = [
     "cancel",
     "check",
     "enqueue",
-    "finish",
     "feed_permits",
+    "finish",
     "is_aggregate",
     "load",
     "loaded_by",

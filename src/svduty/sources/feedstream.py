@@ -41,9 +41,7 @@ class PartReader:
     ``rows_read`` the rows of every part. Raises FileRefused as feed.read would, or with code
     ``too_large`` once the inflated content passes ``max_bytes``."""
 
-    def __init__(
-        self, path: Path, feed, tokenise, *, max_bytes: int, part_bytes: int = PART_BYTES
-    ):
+    def __init__(self, path: Path, feed, tokenise, *, max_bytes: int, part_bytes: int = PART_BYTES):
         self.path, self.feed, self.tokenise = Path(path), feed, tokenise
         self.max_bytes, self.part_bytes = max_bytes, part_bytes
         self.sha256 = ""

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_role_labels_and_two_factor_audit'),
+        ("portal", "0002_role_labels_and_two_factor_audit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='upload',
-            name='interrupted',
+            model_name="upload",
+            name="interrupted",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='upload',
-            name='status',
-            field=models.CharField(choices=[('checking', 'Checking'), ('received', 'Checked: waiting for confirmation'), ('invalid', 'Has errors: not loaded'), ('queued', 'Waiting to load'), ('loading', 'Loading'), ('loaded', 'Loaded'), ('refused', 'Refused'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='checking', max_length=20),
+            model_name="upload",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("checking", "Checking"),
+                    ("received", "Checked: waiting for confirmation"),
+                    ("invalid", "Has errors: not loaded"),
+                    ("queued", "Waiting to load"),
+                    ("loading", "Loading"),
+                    ("loaded", "Loaded"),
+                    ("refused", "Refused"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="checking",
+                max_length=20,
+            ),
         ),
     ]
