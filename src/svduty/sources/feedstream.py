@@ -41,9 +41,9 @@ class PartReader:
     ``rows_read`` the rows of every part. Raises FileRefused as feed.read would, or with code
     ``too_large`` once the inflated content passes ``max_bytes``."""
 
-    def __init__(self, path: Path, feed, tokenise, *, max_bytes: int, part_bytes: int = PART_BYTES):
+    def __init__(self, path: Path, feed, tokenise, *, max_bytes: int, part_bytes: int = 0):
         self.path, self.feed, self.tokenise = Path(path), feed, tokenise
-        self.max_bytes, self.part_bytes = max_bytes, part_bytes
+        self.max_bytes, self.part_bytes = max_bytes, part_bytes or PART_BYTES
         self.sha256 = ""
         self.rows_read = 0
         self.position = 0  # bytes of the file (as stored: compressed, for a gzip) read so far
@@ -65,19 +65,22 @@ class PartReader:
         names = feed_framework.header_names(
             self.path, self.feed, header.rstrip(b"\r").decode("utf-8")
         )
-        line, any_rows = 2, False
+        # the first line of each part, counted as csvrows counts lines (a lone carriage return
+        # is a line break too) and as rawfile does for a byte that is not UTF-8 (line feeds)
+        line = lf_line = 2
+        any_rows = False
         for part in _then(body, parts, digest):
-            if is_blank(part):
-                line += part.count(b"\n")
-                continue
-            any_rows = True
-            _check_utf8(self.path, part, line)
-            read = feed_framework.read_body(
-                self.path, self.feed, self.tokenise, "", part, names, first_line=line
-            )
-            self.rows_read += read.rows_read
-            yield read
-            line += part.count(b"\n")
+            if not is_blank(part):
+                any_rows = True
+                _check_utf8(self.path, part, lf_line)
+                read = feed_framework.read_body(
+                    self.path, self.feed, self.tokenise, "", part, names, first_line=line
+                )
+                self.rows_read += read.rows_read
+                yield read
+            feeds = part.count(b"\n")
+            line += feeds + part.count(b"\r") - part.count(b"\r\n")
+            lf_line += feeds
         if not any_rows:
             raise FileRefused(self.path, "the file has a header but no rows", code="header_only")
         self.sha256 = digest.hexdigest()
@@ -164,6 +167,9 @@ def _whole_records(path: Path, blocks: Iterator[bytes]) -> Iterator[bytes]:
     for block in blocks:
         data = carry + block if carry else block
         seen_text = seen_text or not is_blank(block)
+        if not seen_text and len(data) <= LONGEST_RECORD:
+            carry = data  # only whitespace so far: it may all be, and then it is "empty"
+            continue
         cut = _last_record_end(data)
         if cut < 0:
             if len(data) > LONGEST_RECORD:
