@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from test_uploads are parameters here)
 """The background check reads an upload a part at a time (sources.feedstream) and gets exactly
 what reading the whole file gets: the same rows on the same lines, the same report; a gzip that
 would inflate past the limit is refused before it is inflated, with what to do about it.
