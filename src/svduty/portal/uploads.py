@@ -276,12 +276,13 @@ def check(upload_id: int) -> dict:
     fields = {"report": report, "rows_read": report.get("rows_read"), "progress": 100}
     if status == Upload.Status.RECEIVED:
         # still waiting for a person: unless it was cancelled while being checked
-        moved = Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKING).update(
-            status=status, message=message, **fields
-        )
-        upload.refresh_from_db()
-        if moved:
-            _audit_step(upload, "checked")
+        with transaction.atomic():
+            moved = Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKING).update(
+                status=status, message=message, **fields
+            )
+            upload.refresh_from_db()
+            if moved:
+                _audit_step(upload, "checked")
     else:
         finish(upload, status, message, step="checked", only_from=Upload.Status.CHECKING, **fields)
     return {"upload": upload.pk, "status": upload.status}
@@ -334,12 +335,13 @@ def finish(
     moved = Upload.objects.filter(pk=upload.pk)
     if only_from is not None:
         moved = moved.filter(status=only_from)
-    if not moved.update(**final):
+    with transaction.atomic():  # the end and its audit event are seen together or not at all
+        if not moved.update(**final):
+            upload.refresh_from_db()
+            return False
         upload.refresh_from_db()
-        return False
-    upload.refresh_from_db()
+        _audit_step(upload, step, by=by)
     discard_file(upload)
-    _audit_step(upload, step, by=by)
     return True
 
 
@@ -513,23 +515,24 @@ def load(upload_id: int) -> dict:
             setattr(upload, name, outcome[name])
     upload.progress = 100 if upload.status == Upload.Status.LOADED else upload.progress
     upload.finished_at = timezone.now()
+    with transaction.atomic():  # the outcome and its audit event are seen together
+        upload.save()
+        audit.record(
+            None,
+            AuditEvent.Action.INGEST,
+            f"upload {upload.pk} ({upload.feed})",
+            user=upload.uploaded_by,
+            upload=upload.pk,
+            feed=upload.feed,
+            file=upload.original_name,
+            status=upload.status,
+            load_id=upload.load_id,
+            rows_read=upload.rows_read,
+            rows_loaded=upload.rows_loaded,
+            rows_quarantined=upload.rows_quarantined,
+            confirmed_by=upload.report.get("confirmed_by", ""),
+        )
     discard_file(upload)
-    upload.save()
-    audit.record(
-        None,
-        AuditEvent.Action.INGEST,
-        f"upload {upload.pk} ({upload.feed})",
-        user=upload.uploaded_by,
-        upload=upload.pk,
-        feed=upload.feed,
-        file=upload.original_name,
-        status=upload.status,
-        load_id=upload.load_id,
-        rows_read=upload.rows_read,
-        rows_loaded=upload.rows_loaded,
-        rows_quarantined=upload.rows_quarantined,
-        confirmed_by=upload.report.get("confirmed_by", ""),
-    )
     return {"upload": upload.pk, "status": upload.status, "load_id": upload.load_id}
 
 
