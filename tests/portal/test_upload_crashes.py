@@ -23,10 +23,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from portal.test_serve import SVDUTY, _alive, _children, _free_port, _get
 from portal.test_uploads import ROWS, built, corrupted_file  # noqa: F401  (fixtures)
 
 pytestmark = [
-    pytest.mark.slow,  # worker processes started and killed: about a minute
+    pytest.mark.slow,  # worker processes and the portal started, killed and stopped: minutes
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)"),
     pytest.mark.skipif(
         os.environ.get("SVDUTY_TEST_PORTAL_DATABASE") == "postgres",
         reason="a portal of its own on SQLite; runs in the SQLite pass of the portal tests",
@@ -189,3 +191,56 @@ def test_a_web_process_killed_while_storing_leaves_an_upload_the_sweep_fails(por
     assert done["status"] == "failed" and "did not arrive whole" in done["message"]
     assert done["steps"] == ["store interrupted"]
     assert not Path(done["stored_path"]).parent.exists()
+
+
+def serve(portal: Portal, **env: str) -> tuple[subprocess.Popen, str]:
+    """`svduty serve` on the portal's data directory, once it answers: (process, base URL)."""
+    port = _free_port()
+    process = portal.start([str(SVDUTY), "serve", "--port", str(port), "--no-demo"], **env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, portal.logs()
+        try:
+            if _get(base + "/sign-in/")[0] == 200:
+                return process, base
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"svduty serve did not answer:\n{portal.logs()}")
+
+
+def workers_of(process: subprocess.Popen) -> list[int]:
+    return [pid for pid, cmd in _children(process.pid).items() if "svduty.portal worker" in cmd]
+
+
+def test_serve_starts_its_worker_again_when_it_dies_and_the_upload_goes_on(portal, tmp_path):
+    server, base = serve(portal)
+    (first,) = workers_of(server)
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not [p for p in workers_of(server) if p != first]:
+        time.sleep(0.2)
+    (second,) = workers_of(server)
+    assert second != first and _alive(second) and server.poll() is None
+    assert _get(base + "/sign-in/")[0] == 200
+    pk = int(portal.helper("store", str(tmp_path / "extract.csv")))
+    assert portal.wait(pk, lambda u: u["status"] != "checking")["status"] == "received"
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=60) == 0
+    assert "started it again" in portal.logs()
+
+
+def test_a_stop_in_the_middle_of_a_load_lets_the_load_finish(portal, tmp_path):
+    """The load pauses 60 s before its commit (longer than the 30 s the web server gets):
+    SIGTERM to `svduty serve` then waits for the worker, which finishes the load."""
+    flag = tmp_path / "in-the-load"
+    server, _ = serve(portal, SVDUTY_FAULT_PAUSE_BEFORE_COMMIT=str(flag))
+    pk = int(portal.helper("store", str(tmp_path / "extract.csv")))
+    portal.wait(pk, lambda u: u["status"] == "received")
+    portal.helper("confirm", str(pk))
+    wait_for_file(flag, portal)
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=150) == 0, portal.logs()
+    done = portal.upload(pk)
+    assert done["status"] == "loaded" and done["interrupted"] == 0, done["message"]
+    assert not Path(done["stored_path"]).exists() and len(loads(portal.home)) == 1
