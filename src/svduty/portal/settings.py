@@ -180,7 +180,7 @@ SVDUTY_PORTAL_TRUSTED_PROXIES = _trusted_proxies(
 # lock-out is per client, not per proxy
 AXES_CLIENT_IP_CALLABLE = "svduty.portal.audit.client_ip"
 
-# uploads are ingested in the background by `python -m svduty.portal db_worker`
+# uploads are checked and loaded in the background by `python -m svduty.portal worker`
 # (svduty serve starts one)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

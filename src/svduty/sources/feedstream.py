@@ -29,7 +29,7 @@ from svduty.sources.rawfile import _BOM, _GZIP_MAGIC, _OLE_MAGIC, _ZIP_MAGIC, _c
 
 __all__ = ["PART_BYTES", "PartReader"]
 
-PART_BYTES = 16 * 1024 * 1024  # about 100,000 rows of a force's extract: a few MiB of Arrow each
+PART_BYTES = 8 * 1024 * 1024  # about 70,000 rows of a force's extract: some 200 MiB to check
 # A quoted value is never this long in a real extract: an unclosed quote is refused rather than
 # letting the rest of the file (all of it one "value") fill the memory.
 LONGEST_RECORD = 64 * 1024 * 1024
