@@ -40,6 +40,7 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_hotspots.py
+	$(BIN)/python benchmarks/bench_upload_check.py
 
 clean:
 	rm -rf $(VENV) svduty-data .pytest_cache .ruff_cache
