@@ -62,6 +62,7 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_hotspots.py
+	$(BIN)/python benchmarks/bench_upload_check.py
 
 # twenty people on `svduty serve` for ten minutes (about fifteen with the demo build); figures
 # and machine in docs/reliability.md

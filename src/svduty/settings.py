@@ -68,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Tests only: a file path. A load writes this file and then sleeps just before it "
         "commits, so the crash-consistency test can kill it mid-transaction.",
     ),
+    Setting(
+        "SVDUTY_FAULT_PAUSE_IN_UPLOAD",
+        "(unset)",
+        "Tests only: a file path. The portal writes the step of an upload it is in (`store` "
+        "while the web process writes the file, `check` in the background worker) into this "
+        "file and sleeps there, so the crash tests can kill the process part way through.",
+    ),
 )
 
 
@@ -82,6 +89,7 @@ class Config:
     loaded_by: str
     measures_path: Path | None = None
     fault_pause_before_commit: Path | None = None
+    fault_pause_in_upload: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -92,6 +100,7 @@ class Config:
         key_file = Path(env.get("SVDUTY_KEY_FILE") or home / "keys" / "partnership.key")
         loaded_by = env.get("SVDUTY_LOADED_BY") or _default_loader()
         pause = env.get("SVDUTY_FAULT_PAUSE_BEFORE_COMMIT")
+        pause_upload = env.get("SVDUTY_FAULT_PAUSE_IN_UPLOAD")
         measures = env.get("SVDUTY_MEASURES")
         return cls(
             home=home,
@@ -100,6 +109,7 @@ class Config:
             key_file=key_file.expanduser().resolve(),
             loaded_by=loaded_by,
             fault_pause_before_commit=Path(pause) if pause else None,
+            fault_pause_in_upload=Path(pause_upload) if pause_upload else None,
             measures_path=Path(measures).expanduser().resolve() if measures else None,
         )
 

@@ -3,7 +3,8 @@ live server over real HTTP, with the demo warehouse (a copy) and the demo's orga
 people (svduty.portal.seed):
 
 1. a police data lead signs in through the sign-in form, reads the dashboard, uploads a synthetic
-   police-crime extract with errors and reads the report (the rows the test broke are listed),
+   police-crime extract with errors, watches the background check and reads the report (the rows
+   the test broke are listed),
    uploads the corrected file and confirms the load; the background task runs (claimed from
    django-tasks' database queue as the worker does, no worker process running) and the upload
    page, polling its status, shows "Loaded"; the dashboard's knife crime count for the year goes
@@ -248,6 +249,11 @@ def upload(v: Visitor, name: str, content: bytes) -> int:
         "#id_file", files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
     )
     v.submit("Upload and check", re.compile(r"/uploads/\d+/$"))
+    # the worker checks it; the page shows the check's progress and reloads when it is done
+    expect(v.page.get_by_role("heading", name="Checking the file")).to_be_visible()
+    v.check_here()
+    assert run_worker() == 1
+    expect(v.page.get_by_role("heading", name="Checking the file")).to_have_count(0)
     v.check_here()
     return int(re.search(r"/uploads/(\d+)/$", v.page.url).group(1))
 
@@ -358,7 +364,7 @@ def test_the_whole_journey_in_a_browser(
     ]
     lead, analyst, board = "police-lead", "analyst", "board"
     assert steps == [
-        ("sign_in", lead), ("upload", lead), ("upload", lead), ("upload", lead), ("ingest", lead),
+        ("sign_in", lead), *[("upload", lead)] * 5, ("ingest", lead),
         ("sign_in", analyst), ("draft", analyst), ("submit", analyst),
         ("sign_in", board), ("approval", board),
         ("sign_in", BOARD_2[0]), ("approval", BOARD_2[0]),
@@ -366,8 +372,10 @@ def test_the_whole_journey_in_a_browser(
     ]  # fmt: skip
     uploaded = [e.detail for e in events if e.action == "upload"]
     assert [(d["upload"], d.get("file"), d.get("step")) for d in uploaded] == [
-        (first, "force-extract-june-with-errors.csv", None),
-        (second, "force-extract-june.csv", None),
+        (first, "force-extract-june-with-errors.csv", "stored"),
+        (first, "force-extract-june-with-errors.csv", "checked"),
+        (second, "force-extract-june.csv", "stored"),
+        (second, "force-extract-june.csv", "checked"),
         (second, None, "load requested"),
     ]
     (ingest,) = [e.detail for e in events if e.action == "ingest"]
@@ -384,7 +392,8 @@ def test_the_whole_journey_in_a_browser(
                and e.target == f"{target}: index.html"}  # fmt: skip
     assert readers == {analyst, board, BOARD_2[0]}
     # from where: every step taken in the browser carries its address (the worker's have none)
-    worker = [e for e in events if e.action == "ingest" or e.detail.get("outcome") == "published"]
-    assert len(worker) == 2 and {e.ip_address for e in worker} == {None}
+    worker = [e for e in events if e.action == "ingest" or e.detail.get("outcome") == "published"
+              or e.detail.get("step") == "checked"]  # fmt: skip
+    assert len(worker) == 4 and {e.ip_address for e in worker} == {None}
     assert {e.ip_address for e in events if e not in worker} == {"127.0.0.1"}
     assert not [e for e in events if e.action == "refused"], "someone was refused on the way"

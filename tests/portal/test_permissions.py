@@ -168,12 +168,13 @@ def _by_organisation(name: str) -> list[Case]:
     ]
 
 
-def _load(org: str) -> list[Case]:
+def _load(org: str, name: str = "upload-load") -> list[Case]:
+    """Confirming (or cancelling) an upload: its own organisation's data lead only."""
     own = POLICE_LEAD if org == "police" else ICB_LEAD
     may_post = row(**{own: DONE, OTHER_LEAD[org]: NOT_FOUND})
     return [
-        post(f"upload-load[{org}]", may_post, Ref(f"upload_{org}")),
-        get(f"upload-load[{org}] GET", post_only(may_post), Ref(f"upload_{org}")),
+        post(f"{name}[{org}]", may_post, Ref(f"upload_{org}")),
+        get(f"{name}[{org}] GET", post_only(may_post), Ref(f"upload_{org}")),
     ]
 
 
@@ -242,6 +243,7 @@ EXPECTED: dict[str, list[Case]] = {
         for org in ("police", "icb")
     ],
     "portal:upload-load": _load("police") + _load("icb"),
+    "portal:upload-cancel": _load("police", "upload-cancel") + _load("icb", "upload-cancel"),
     "portal:upload-quarantine": [
         get(f"upload-quarantine[{org}]", ANALYSTS_ONLY, Ref(f"upload_{org}"), audited=VIEW)
         for org in ("police", "icb")

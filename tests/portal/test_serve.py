@@ -124,7 +124,7 @@ def test_serve_starts_the_portal_with_its_worker_and_prints_passwords_once(home)
         status, content_type, css = _get(first.base + stylesheet)
         assert status == 200 and content_type.startswith("text/css") and ".button" in css
         children = _children(first.process.pid)
-        workers = [pid for pid, cmd in children.items() if "db_worker" in cmd]
+        workers = [pid for pid, cmd in children.items() if "svduty.portal worker" in cmd]
         servers = [pid for pid, cmd in children.items() if "gunicorn" in cmd]
         assert len(workers) == 1 and len(servers) == 1, children
         assert all(_alive(pid) for pid in workers + servers)

@@ -141,6 +141,9 @@ def checked(client, people, built, warehouse_home, police_agreement):
     assert response.status_code == 302 and response.url == reverse(
         "portal:upload", args=[upload.pk]
     )
+    assert upload.status == Upload.Status.CHECKING  # the worker checks it, not the request
+    run_worker()
+    upload.refresh_from_db()
     return upload
 
 
@@ -180,9 +183,12 @@ def test_the_report_lists_exactly_the_corrupted_rows(client, checked, built):
     refs = {header.index(h) for h in ("Crime reference", "Victim reference", "Suspect reference")}
     raw = {r[i] for r in rows for i in refs if i < len(r) and r[i]}
     assert raw and not any(value in page for value in raw)
-    event = AuditEvent.objects.get(action="upload")
-    assert event.username == "dale" and event.detail["upload"] == checked.pk
-    assert event.detail["sha256"] == checked.sha256
+    stored, checked_event = AuditEvent.objects.filter(action="upload").order_by("at", "pk")
+    assert stored.detail["step"] == "stored" and checked_event.detail["step"] == "checked"
+    for event in (stored, checked_event):
+        assert event.username == "dale" and event.detail["upload"] == checked.pk
+        assert event.detail["sha256"] == checked.sha256
+    assert checked_event.detail["rows_quarantined"] == len(EXPECTED)
 
 
 def test_confirming_loads_in_the_background_and_reconciles(client, checked, warehouse_home):
@@ -190,7 +196,7 @@ def test_confirming_loads_in_the_background_and_reconciles(client, checked, ware
     client.post(reverse("portal:upload-load", args=[checked.pk]))
     checked.refresh_from_db()
     assert checked.status == Upload.Status.QUEUED
-    task = DBTaskResult.objects.get()
+    task = DBTaskResult.objects.get(task_path__endswith="ingest_upload")
     assert task.task_path == "svduty.portal.tasks.ingest_upload" and str(task.id) == checked.task_id
     page = client.get(reverse("portal:upload", args=[checked.pk])).content.decode()
     assert "portal/progress.js" in page and "<progress" in page
@@ -219,7 +225,7 @@ def test_confirming_loads_in_the_background_and_reconciles(client, checked, ware
     assert history.count(reverse("portal:upload", args=[checked.pk])) >= 2
     # a second confirmation queues nothing
     client.post(reverse("portal:upload-load", args=[checked.pk]))
-    assert DBTaskResult.objects.count() == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="ingest_upload").count() == 1
 
 
 def test_the_quarantine_page_lists_the_bad_rows_and_is_audited(client, people, loaded):
@@ -265,13 +271,15 @@ def test_a_file_with_an_nhs_number_column_is_refused_and_nothing_is_loaded(
     content = csv_bytes([*header, "NHS number"], [[*r, "9434765919"] for r in rows[:5]])
     client.force_login(people["data_lead"])
     upload_file(client, "police-crime", "extract.csv", content)
+    run_worker()
     upload = Upload.objects.get()
     assert upload.status == Upload.Status.REFUSED and "NHS number" in upload.message
     page = client.get(reverse("portal:upload", args=[upload.pk])).content.decode()
     assert "refused" in page and "9434765919" not in page
     client.post(reverse("portal:upload-load", args=[upload.pk]))
     upload.refresh_from_db()
-    assert upload.status == Upload.Status.REFUSED and not DBTaskResult.objects.exists()
+    assert upload.status == Upload.Status.REFUSED
+    assert not DBTaskResult.objects.filter(task_path__endswith="ingest_upload").exists()
     assert warehouse_loads(warehouse_home) == []
     # the file as received (with its NHS numbers) is not kept; its hash and report are
     assert not Path(upload.stored_path).exists() and len(upload.sha256) == 64
@@ -389,7 +397,8 @@ def test_only_the_uploading_organisation_confirms_a_load(client, people, checked
     assert reverse("portal:upload-load", args=[checked.pk]) not in page
     assert client.post(reverse("portal:upload-load", args=[checked.pk])).status_code == 403
     checked.refresh_from_db()
-    assert checked.status == Upload.Status.RECEIVED and not DBTaskResult.objects.exists()
+    assert checked.status == Upload.Status.RECEIVED
+    assert not DBTaskResult.objects.filter(task_path__endswith="ingest_upload").exists()
 
 
 def test_pages_read_the_warehouse_while_a_load_holds_it(client, people, loaded, warehouse_home):

@@ -141,13 +141,15 @@ class Upload(models.Model):
     """One extract a data lead uploaded, its validation and its background ingest."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
+        CHECKING = "checking", "Checking"  # stored; the background worker checks it
+        RECEIVED = "received", "Checked: waiting for confirmation"
         INVALID = "invalid", "Has errors: not loaded"
         QUEUED = "queued", "Waiting to load"
         LOADING = "loading", "Loading"
         LOADED = "loaded", "Loaded"
         REFUSED = "refused", "Refused"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -156,7 +158,9 @@ class Upload(models.Model):
     stored_path = models.CharField(max_length=500)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CHECKING)
+    # Times the worker stopped part way through this upload's check or load (uploads.recover)
+    interrupted = models.PositiveSmallIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     message = models.TextField(blank=True)
     report = models.JSONField(default=dict, blank=True)  # the validation report shown to people

@@ -1,8 +1,9 @@
 """`svduty serve`: the portal on one machine, with its background worker.
 
 :func:`prepare` brings the portal's database up to date and creates the demo organisations and
-people the first time; :func:`run` starts the worker (django-tasks' ``db_worker``, which ingests
-uploads) and the web server (gunicorn), and stops both when it is stopped (Ctrl-C or SIGTERM).
+people the first time; :func:`run` starts the worker (``python -m svduty.portal worker``, which
+checks and loads uploads) and the web server (gunicorn), starts the worker again if it dies, and
+stops both when it is stopped (Ctrl-C or SIGTERM), giving the worker time to finish a load.
 Production runs the same two processes as services instead (docs/deploy.md).
 """
 
@@ -28,7 +29,14 @@ __all__ = [
 
 SETTINGS_MODULE = "svduty.portal.settings"
 READY_TIMEOUT = 60.0  # seconds for the server to accept connections
-STOP_TIMEOUT = 30.0  # seconds a child gets to finish what it is doing (an ingest) before a kill
+STOP_TIMEOUT = 30.0  # seconds the web server gets to finish its requests before a kill
+# Seconds the worker gets to finish the check or load it is running (as TimeoutStopSec=600 in
+# docs/deploy.md). A worker killed anyway resumes that upload when it next starts.
+WORKER_STOP_TIMEOUT = 600.0
+# A worker that dies this many times within RESTART_WINDOW seconds is not started again: it
+# is failing at start (a broken database, say), not being killed now and then.
+RESTARTS_ALLOWED = 5
+RESTART_WINDOW = 300.0
 
 
 class PortUnavailable(RuntimeError):
@@ -78,8 +86,8 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def worker_command() -> list[str]:
-    """The background worker that runs queued tasks (uploads' ingest)."""
-    return [sys.executable, "-m", "svduty.portal", "db_worker", "--no-reload"]
+    """The background worker that runs queued tasks (uploads' check and load)."""
+    return [sys.executable, "-m", "svduty.portal", "worker", "--no-reload"]
 
 
 def check_port(host: str, port: int) -> None:
@@ -100,31 +108,43 @@ def run(host: str, port: int, *, say: Callable[[str], None] = print) -> int:
     """Serve the portal until stopped; returns the exit code (0 when stopped by a signal).
 
     The children get their own process group, so a Ctrl-C reaches only this process, which
-    then asks each child once to stop: the worker finishes the task it is running first.
+    then asks each child once to stop: the worker finishes the task it is running first. A
+    worker that dies (killed, out of memory) is started again, and resumes what it was doing.
     """
     check_port(host, port)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}
-    children: list[tuple[str, subprocess.Popen]] = []
+    children: dict[str, subprocess.Popen] = {}
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM = Ctrl-C
+    restarts: list[float] = []
     try:
-        worker = _start(worker_command(), env)
-        children.append(("background worker", worker))
-        say(f"Background worker started (process {worker.pid}).")
-        server = _start(server_command(host, port), env)
-        children.append(("web server", server))
+        children["worker"] = _start(worker_command(), env)
+        say(f"Background worker started (process {children['worker'].pid}).")
+        children["server"] = server = _start(server_command(host, port), env)
         _wait_until_listening(host, port, server)
         say(f"The portal is at http://{_url_host(host)}:{port}/ (press Ctrl-C to stop it).")
         while True:
-            for name, child in children:
-                if child.poll() is not None:
-                    say(f"The {name} stopped (exit code {child.returncode}); stopping the portal.")
+            if server.poll() is not None:
+                say(f"The web server stopped (exit code {server.returncode}); stopping the portal.")
+                return 1
+            worker = children["worker"]
+            if worker.poll() is not None:
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < RESTART_WINDOW] + [now]
+                if len(restarts) > RESTARTS_ALLOWED:
+                    say(f"The background worker stopped (exit code {worker.returncode}) "
+                        f"{len(restarts)} times in {RESTART_WINDOW:.0f} s; stopping the portal: "
+                        "its log says why.")  # fmt: skip
                     return 1
+                children["worker"] = _start(worker_command(), env)
+                say(f"The background worker stopped (exit code {worker.returncode}); started "
+                    f"it again (process {children['worker'].pid}).")  # fmt: skip
             time.sleep(0.5)
     except KeyboardInterrupt:
         say("Stopping the portal...")
         return 0
     finally:
-        _stop([child for _, child in children], say)
+        timeouts = {"worker": WORKER_STOP_TIMEOUT, "server": STOP_TIMEOUT}
+        _stop([(child, timeouts[name]) for name, child in children.items()], say)
         signal.signal(signal.SIGTERM, previous)
 
 
@@ -154,22 +174,25 @@ def _wait_until_listening(host: str, port: int, server: subprocess.Popen) -> Non
     raise RuntimeError(f"the web server did not answer on {host}:{port} in {READY_TIMEOUT:.0f} s")
 
 
-def _stop(children: Sequence[subprocess.Popen], say: Callable[[str], None]) -> None:
-    """SIGTERM each child, wait for them to finish, and kill any that will not (or on a second
-    Ctrl-C)."""
-    for child in children:
+def _stop(children: Sequence[tuple[subprocess.Popen, float]], say: Callable[[str], None]) -> None:
+    """SIGTERM each child, wait for each to finish within its timeout (the worker's allows a
+    load to finish), and kill any that will not (or all of them on a second Ctrl-C)."""
+    for child, _ in children:
         if child.poll() is None:
             child.terminate()
+    started = time.monotonic()
     try:
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for child in children:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        say("A child process did not stop in time; ending it.")
+        for child, timeout in children:
+            if child.poll() is None and timeout > 1:
+                say(f"Waiting up to {timeout:.0f} s for process {child.pid} to finish its work.")
+            try:
+                child.wait(timeout=max(0.1, started + timeout - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"Process {child.pid} did not stop in time; ending it.")
     except KeyboardInterrupt:
         say("Stopping now.")
     finally:
-        for child in children:
+        for child, _ in children:
             if child.poll() is None:
                 child.kill()
                 child.wait()

@@ -180,7 +180,7 @@ SVDUTY_PORTAL_TRUSTED_PROXIES = _trusted_proxies(
 # lock-out is per client, not per proxy
 AXES_CLIENT_IP_CALLABLE = "svduty.portal.audit.client_ip"
 
-# uploads are ingested in the background by `python -m svduty.portal db_worker`
+# uploads are checked and loaded in the background by `python -m svduty.portal worker`
 # (svduty serve starts one)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -198,6 +198,18 @@ STATICFILES_DIRS = [BASE_DIR.parent / "products" / "static"]
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None
 UPLOAD_ROOT = HOME / "uploads"  # partner extracts as received, before ingest
+
+
+def _hours(name: str, default: int) -> int:
+    """A whole number of hours of at least 1 from the environment; a clear error otherwise."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise RuntimeError(f"{name} must be a whole number of hours, at least 1 (not {value!r})")
+    return int(value)
+
+
+# A checked upload nobody confirms is cancelled (and its file deleted) after this long
+UPLOAD_EXPIRY_HOURS = _hours("SVDUTY_PORTAL_UPLOAD_EXPIRY_HOURS", 72)
 PRODUCTS_ROOT = HOME / "portal-products"  # built product versions (drafts and published)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,6 +1,6 @@
 """The products' background tasks (django-tasks; the database backend in settings.TASKS).
 
-A worker runs them: `python -m svduty.portal db_worker` (`svduty serve` starts one). Building a
+A worker runs them: `python -m svduty.portal worker` (`svduty serve` starts one). Building a
 needs assessment takes the best part of a minute and the public site a quarter of one, too long
 for a request; the pages show each task's state from the version's directory while it runs.
 """

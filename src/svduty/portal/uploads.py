@@ -6,27 +6,31 @@ The steps, each a function here so the views and the task stay thin:
 1. :func:`may_share`: an agreement in force lets the organisation share the feed (and a health
    feed under an aggregate-only agreement is one that is aggregate by design);
 2. :func:`store`: the file goes under ``settings.UPLOAD_ROOT/<upload id>/`` (never anywhere
-   served), with its size and SHA-256;
-3. :func:`check`: the feed framework reads and validates it exactly as the load will
-   (svduty.sources.feed.read and validate), without touching the warehouse; a file refused
-   whole is ``refused``, a file whose every row fails is ``invalid``, otherwise the report
-   says what would load and what would be quarantined and the person may confirm;
+   served), with its size and SHA-256, and its check is queued;
+3. :func:`check`: the background task (tasks.check_upload) reads and validates it as the load
+   will (the feed framework, a part at a time: sources.feedstream), without touching the
+   warehouse; a file refused whole is ``refused``, a file whose every row fails is
+   ``invalid``, otherwise the report says what would load and what would be quarantined and
+   the person may confirm, or :func:`cancel`;
 4. :func:`enqueue` and :func:`load`: the background task (tasks.ingest_upload) loads that one
    file with svduty.warehouse.feed_ingest.ingest_feed and records the outcome and the load id.
 
+Every upload ends loaded, invalid, refused, failed or cancelled (:func:`finish`: the file as
+received deleted, an audit event), including after a crash: upload_recovery resumes or fails
+what a stopped worker left and expires uploads nobody confirmed.
+
 Settings read from Django's settings, so tests can point them elsewhere: ``CONFIG`` (svduty's
 Config: the warehouse URL and the key file), ``UPLOAD_ROOT`` and, optionally,
-``SVDUTY_UPLOAD_MAX_BYTES``.
+``SVDUTY_UPLOAD_MAX_BYTES`` and ``SVDUTY_UPLOAD_MAX_DECOMPRESSED_BYTES``.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import itertools
 import json
 import logging
-import zlib
+import time
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -41,11 +45,13 @@ from svduty.portal.agreements import Permit, permits
 from svduty.portal.models import AuditEvent, Organisation, Upload
 from svduty.portal.reading import WarehouseUnavailable, reading
 from svduty.portal.roles import Role
+from svduty.portal.upload_report import Report
 from svduty.privacy.pseudonymise import KeyProblem, load_key_file
 from svduty.settings import Config
 from svduty.sources import feed as feed_framework
 from svduty.sources.errors import FileRefused
 from svduty.sources.feeds import FEEDS
+from svduty.sources.feedstream import PartReader
 from svduty.warehouse import connect
 from svduty.warehouse.feed_ingest import ingest_feed
 from svduty.warehouse.status import partner_loads, quarantined_rows
@@ -54,9 +60,11 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "ERRORS_KEPT",
     "WarehouseUnavailable",
+    "cancel",
     "check",
     "enqueue",
     "feed_permits",
+    "finish",
     "is_aggregate",
     "load",
     "loaded_by",
@@ -73,8 +81,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # a year of a force's crime records fits with room
-# A gzip file is read whole once decompressed: refuse one that would swell past this
-# (a damaged or malicious file could otherwise exhaust the server's memory).
+# Refuse a file whose content swells past this once decompressed (a damaged or malicious gzip):
+# the check stops reading there, and the load reads the file whole.
 MAX_DECOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
 ERRORS_KEPT = 1000  # row errors kept in the report; the counts by reason cover all of them
 SUFFIXES = (".csv", ".csv.gz")
@@ -83,6 +91,7 @@ SUFFIXES = (".csv", ".csv.gz")
 # Any other value is shown as the quarantine's row_json holds it, which withholds a value its
 # column's kind does not make safe to show (feed.shown_sql).
 WITHHELD_KINDS = feed_framework.NEVER_SHOWN_KINDS | feed_framework.TOKEN_KINDS
+FAULT_PAUSE_SECONDS = 60  # long enough for a crash test to kill the process in the pause
 
 
 def config() -> Config:
@@ -170,13 +179,18 @@ def stored_name(original: str) -> str:
     return stem[:100] + (suffix or ".csv")
 
 
-@transaction.atomic
 def store(uploaded_file, *, feed_id: str, organisation: Organisation, user) -> Upload:
-    """Keep the file as received under ``UPLOAD_ROOT/<upload id>/``, with size and SHA-256.
+    """Keep the file as received under ``UPLOAD_ROOT/<upload id>/``, with size and SHA-256, and
+    queue its check (:func:`check`, in the background worker).
 
-    Nothing is read from it here; :func:`check` does that. The folder and file are readable by
-    the portal's own user only.
+    The upload is recorded first, as "checking" with no hash yet, so a web process that dies
+    while writing the file leaves an upload the worker's sweep finds and fails (and whose
+    partial file it deletes; upload_recovery.sweep) rather than a file nobody knows about. The
+    hash and the queued check are saved together: a stored upload always has its check queued.
+    The folder and file are readable by the portal's own user only.
     """
+    from svduty.portal.tasks import check_upload  # the task module imports this one
+
     upload = Upload.objects.create(
         organisation=organisation,
         uploaded_by=user,
@@ -185,10 +199,12 @@ def store(uploaded_file, *, feed_id: str, organisation: Organisation, user) -> U
         stored_path="",
         size=0,
         sha256="",
+        status=Upload.Status.CHECKING,
     )
     folder = Path(settings.UPLOAD_ROOT) / str(upload.pk)
     folder.mkdir(parents=True, mode=0o700)
     path = folder / stored_name(uploaded_file.name)
+    Upload.objects.filter(pk=upload.pk).update(stored_path=str(path))
     digest, size = hashlib.sha256(), 0
     with open(path, "xb") as out:
         path.chmod(0o600)
@@ -196,9 +212,23 @@ def store(uploaded_file, *, feed_id: str, organisation: Organisation, user) -> U
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
+            fault_pause("store")
     upload.stored_path, upload.size, upload.sha256 = str(path), size, digest.hexdigest()
-    upload.save(update_fields=["stored_path", "size", "sha256"])
+    with transaction.atomic():
+        upload.save(update_fields=["stored_path", "size", "sha256"])
+        result = check_upload.enqueue(upload.pk)
+        upload.task_id = str(result.id)[:80]
+        upload.save(update_fields=["task_id"])
     return upload
+
+
+def fault_pause(step: str) -> None:
+    """Fault injection for the crash tests (SVDUTY_FAULT_PAUSE_IN_UPLOAD): write the step's
+    name to the file and sleep, so a test can kill the process part way through the step."""
+    flag = config().fault_pause_in_upload
+    if flag is not None:
+        flag.write_text(step)
+        time.sleep(FAULT_PAUSE_SECONDS)
 
 
 def file_sha256(path: Path) -> str:
@@ -209,83 +239,144 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _too_large_when_decompressed(path: Path) -> bool:
-    with open(path, "rb") as f:
-        if f.read(2) != b"\x1f\x8b":
-            return False
-    total = 0
+def max_decompressed_bytes() -> int:
+    """The largest content accepted once decompressed (a gzip bomb is refused at this size)."""
+    return int(getattr(settings, "SVDUTY_UPLOAD_MAX_DECOMPRESSED_BYTES", MAX_DECOMPRESSED_BYTES))
+
+
+def check(upload_id: int) -> dict:
+    """The background check of one stored upload (tasks.check_upload runs this).
+
+    The file is read and validated against its feed as the load will read it, in parts
+    (sources.feedstream), so the worker's memory stays bounded whatever the file's size;
+    nothing is written to the warehouse. A file refused whole is ``refused``, a file whose
+    every row fails is ``invalid``, otherwise the report says what would load and what would
+    be quarantined and the upload waits for a person to confirm it. Progress is the share of
+    the stored file read so far.
+    """
+    upload = (
+        Upload.objects.select_related("organisation", "uploaded_by")
+        .filter(pk=upload_id, status=Upload.Status.CHECKING)
+        .exclude(sha256="")
+        .first()
+    )
+    if upload is None:  # cancelled meanwhile, or checked already: nothing to do
+        return {"upload": upload_id, "skipped": True}
+    Upload.objects.filter(pk=upload_id).update(progress=1)
+    fault_pause("check")
     try:
-        with gzip.open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                total += len(block)
-                if total > MAX_DECOMPRESSED_BYTES:
-                    return True
-    except (EOFError, OSError, zlib.error):
-        return False  # damaged: the feed framework refuses it with its own message
-    return False
+        outcome = _check(upload)
+    except Exception as exc:  # a fault of ours: the upload must not look ready to load
+        log.exception("checking upload %s failed", upload.pk)
+        outcome = (
+            Upload.Status.FAILED,
+            f"The file could not be checked ({type(exc).__name__}); nothing was loaded. A "
+            "partnership analyst can see the details in the background worker's log.",
+            {},
+        )
+    status, message, report = outcome
+    fields = {"report": report, "rows_read": report.get("rows_read"), "progress": 100}
+    if status == Upload.Status.RECEIVED:
+        # still waiting for a person: unless it was cancelled while being checked
+        with transaction.atomic():
+            moved = Upload.objects.filter(pk=upload.pk, status=Upload.Status.CHECKING).update(
+                status=status, message=message, **fields
+            )
+            upload.refresh_from_db()
+            if moved:
+                _audit_step(upload, "checked")
+    else:
+        finish(upload, status, message, step="checked", only_from=Upload.Status.CHECKING, **fields)
+    return {"upload": upload.pk, "status": upload.status}
 
 
-def check(upload: Upload) -> Upload:
-    """Read and validate the stored file against its feed, as the load will, and keep the
-    report on the upload. Nothing is written to the warehouse."""
+def _check(upload: Upload) -> tuple[str, str, dict]:
+    """(status, message, report) of reading the stored file against its feed."""
     feed = FEEDS[upload.feed]
     path = Path(upload.stored_path)
-    if _too_large_when_decompressed(path):
-        return _finish_check(
-            upload,
-            Upload.Status.REFUSED,
-            f"The file is larger than {MAX_DECOMPRESSED_BYTES // 2**30} GiB once "
-            "decompressed; split it (e.g. by month) and upload each part.",
-            {"refused_code": "too_large"},
-        )
     try:
         pseudonymiser = load_key_file(config().key_file)
     except KeyProblem as problem:
-        return _finish_check(
-            upload,
+        return (
             Upload.Status.FAILED,
             f"The file could not be checked: {problem}. A partnership analyst must put the "
             "key in place; then upload the file again.",
             {},
         )
+    reader = PartReader(path, feed, pseudonymiser.token, max_bytes=max_decompressed_bytes())
+    report = Report(feed, ERRORS_KEPT)
+    last = 0
     try:
-        read = feed_framework.read(path, feed, pseudonymiser.token)
-        checked = feed_framework.validate(feed, read)
-        report = report_of(feed, read, checked)
+        for part in reader:
+            checked = feed_framework.validate(feed, part)
+            report.add(report_of(feed, part, checked), checked.loaded)
+            percent = min(99, max(1, 100 * reader.position // max(upload.size, 1)))
+            if percent >= last + 5:  # a write every 5%, not every part
+                Upload.objects.filter(pk=upload.pk).update(progress=percent)
+                last = percent
     except FileRefused as refused:
-        return _finish_check(
-            upload,
-            Upload.Status.REFUSED,
-            _sentence(refused.reason),
-            {"refused_code": refused.code},
+        return Upload.Status.REFUSED, _sentence(refused.reason), {"refused_code": refused.code}
+    result = report.result(reader.sha256, feed.title)
+    if not result["rows_loadable"]:
+        return (
+            Upload.Status.INVALID,
+            "Every row has an error, so nothing would load: correct the rows listed and upload "
+            "the file again.",
+            result,
         )
-    except Exception as exc:  # a fault of ours: the upload must not look ready to load
-        log.exception("checking upload %s failed", upload.pk)
-        return _finish_check(
-            upload,
-            Upload.Status.FAILED,
-            f"The file could not be checked ({type(exc).__name__}); nothing was loaded. A "
-            "partnership analyst can see the details in the portal's log.",
-            {},
-        )
-    status = Upload.Status.RECEIVED if report["rows_loadable"] else Upload.Status.INVALID
-    message = (
-        ""
-        if report["rows_loadable"]
-        else "Every row has an error, so nothing would load: correct the rows listed and upload "
-        "the file again."
+    return Upload.Status.RECEIVED, "", result
+
+
+def finish(
+    upload: Upload, status: str, message: str, *, step: str, only_from=None, by=None, **fields
+) -> bool:
+    """Move an upload to a final state (loaded, invalid, refused, failed or cancelled): the
+    message, ``fields``, when it finished; its file as received deleted; an audit event. With
+    ``only_from``, only an upload still in that status moves (False when it had moved on)."""
+    final = {"status": status, "message": message, "finished_at": timezone.now(), **fields}
+    moved = Upload.objects.filter(pk=upload.pk)
+    if only_from is not None:
+        moved = moved.filter(status=only_from)
+    with transaction.atomic():  # the end and its audit event are seen together or not at all
+        if not moved.update(**final):
+            upload.refresh_from_db()
+            return False
+        upload.refresh_from_db()
+        _audit_step(upload, step, by=by)
+    discard_file(upload)
+    return True
+
+
+def _audit_step(upload: Upload, step: str, *, by=None) -> None:
+    """The audit event of a step of an upload taken outside a request (the worker's check, its
+    recovery, an expiry): the uploader's unless ``by`` (a person who cancelled it)."""
+    audit.record(
+        None,
+        AuditEvent.Action.UPLOAD,
+        f"upload {upload.pk} ({upload.feed})",
+        user=by or upload.uploaded_by,
+        upload=upload.pk,
+        feed=upload.feed,
+        file=upload.original_name,
+        step=step,
+        status=upload.status,
+        message=upload.message,
+        size=upload.size,
+        sha256=upload.sha256,
+        rows_read=upload.report.get("rows_read"),
+        rows_quarantined=upload.report.get("rows_quarantined"),
     )
-    upload.rows_read = report["rows_read"]
-    return _finish_check(upload, status, message, report)
 
 
-def _finish_check(upload: Upload, status: str, message: str, report: dict) -> Upload:
-    upload.status, upload.message, upload.report = status, message, report
-    if status in (Upload.Status.REFUSED, Upload.Status.FAILED, Upload.Status.INVALID):
-        upload.finished_at = timezone.now()
-        discard_file(upload)
-    upload.save()
-    return upload
+def cancel(upload: Upload, *, by) -> bool:
+    """Cancel an upload nobody has confirmed (checking or checked): its file is deleted and the
+    cancellation audited as ``by``'s. False if it had already been confirmed or had ended."""
+    for waiting in (Upload.Status.RECEIVED, Upload.Status.CHECKING):
+        message = f"Cancelled by {by.get_username()} before it was loaded; nothing was loaded."
+        if finish(upload, Upload.Status.CANCELLED, message, step="cancelled", only_from=waiting,
+                  by=by):  # fmt: skip
+            return True
+    return False
 
 
 def discard_file(upload: Upload) -> None:
@@ -294,6 +385,8 @@ def discard_file(upload: Upload) -> None:
     The file holds raw references (crime, victim and suspect numbers) that the warehouse only
     ever stores as keyed tokens; keeping it would keep the identifiers. The upload keeps its
     hash, size and report, so what was received stays on record."""
+    if not upload.stored_path:
+        return
     path = Path(upload.stored_path)
     if path.is_file():
         path.unlink()
@@ -429,23 +522,24 @@ def load(upload_id: int) -> dict:
             setattr(upload, name, outcome[name])
     upload.progress = 100 if upload.status == Upload.Status.LOADED else upload.progress
     upload.finished_at = timezone.now()
+    with transaction.atomic():  # the outcome and its audit event are seen together
+        upload.save()
+        audit.record(
+            None,
+            AuditEvent.Action.INGEST,
+            f"upload {upload.pk} ({upload.feed})",
+            user=upload.uploaded_by,
+            upload=upload.pk,
+            feed=upload.feed,
+            file=upload.original_name,
+            status=upload.status,
+            load_id=upload.load_id,
+            rows_read=upload.rows_read,
+            rows_loaded=upload.rows_loaded,
+            rows_quarantined=upload.rows_quarantined,
+            confirmed_by=upload.report.get("confirmed_by", ""),
+        )
     discard_file(upload)
-    upload.save()
-    audit.record(
-        None,
-        AuditEvent.Action.INGEST,
-        f"upload {upload.pk} ({upload.feed})",
-        user=upload.uploaded_by,
-        upload=upload.pk,
-        feed=upload.feed,
-        file=upload.original_name,
-        status=upload.status,
-        load_id=upload.load_id,
-        rows_read=upload.rows_read,
-        rows_loaded=upload.rows_loaded,
-        rows_quarantined=upload.rows_quarantined,
-        confirmed_by=upload.report.get("confirmed_by", ""),
-    )
     return {"upload": upload.pk, "status": upload.status, "load_id": upload.load_id}
 
 

@@ -38,13 +38,16 @@ def parse_text(
     *,
     newlines_in_values: bool = False,
     path: Path | str = "the file",
+    first_line: int = 2,
 ) -> tuple[pa.Table, pa.Table]:
     """The rows after the header: (rows with a `line` column first, ragged rows (line, text)).
 
     `body` is everything after the header line. One thread: Arrow knows the numbers of the rows
     it skips only then, and loaders parse several files at once anyway. `newlines_in_values`
     lets a quoted value span lines (partners' free text); Arrow then counts rows, not lines,
-    so a line number after such a value is its row's number plus one.
+    so a line number after such a value is its row's number plus one. `first_line` is the
+    file line of the body's first record (a later part of a file read in parts): it only moves
+    the line a refusal names; the rows' own line numbers are the caller's to shift.
     """
     try:
         table, bad = _read(body, names, newlines_in_values, MAX_ROW_BYTES)
@@ -59,6 +62,7 @@ def parse_text(
     # wherever the row is.
     size, line = _longest_row(table, good, bad, ragged_lines)
     if size > MAX_ROW_BYTES:
+        line += first_line - 2
         raise FileRefused(path, _too_long(size, line, newlines_in_values), code="row_too_long")
     table = table.add_column(0, "line", pa.array(good))
     ragged = pa.table(

@@ -268,12 +268,32 @@ def read(path: Path, feed: Feed, tokenise) -> FeedFile:
     `tokenise` maps an identifier to its token (privacy.pseudonymise.Pseudonymiser.token).
     """
     raw = read_raw(path)
-    headers = _header_cells(path, raw.header)
-    by_header = _match_header(path, feed, headers)
+    names = header_names(path, feed, raw.header)
     if not raw.body.strip():
         raise FileRefused(path, "the file has a header but no rows", code="header_only")
-    names = [by_header[h].name for h in headers]
-    rows, ragged = csvrows.parse_text(raw.body, names, newlines_in_values=True, path=path)
+    return read_body(path, feed, tokenise, raw.sha256, raw.body, names)
+
+
+def header_names(path: Path, feed: Feed, header: str) -> list[str]:
+    """The canonical names of the header's columns; FileRefused for a header the feed refuses."""
+    headers = _header_cells(path, header)
+    by_header = _match_header(path, feed, headers)
+    return [by_header[h].name for h in headers]
+
+
+def read_body(
+    path: Path, feed: Feed, tokenise, sha256: str, body: bytes, names: list[str], first_line=2
+) -> FeedFile:
+    """Rows of `body` (whole records, after the header) read as :func:`read` reads a file's:
+    the first record is on file line `first_line` (a later part of a file read in parts,
+    sources.feedstream)."""
+    rows, ragged = csvrows.parse_text(
+        body, names, newlines_in_values=True, path=path, first_line=first_line
+    )
+    if first_line != 2:
+        shift = first_line - 2
+        rows = rows.set_column(0, "line", pc.add(rows.column("line"), shift))
+        ragged = ragged.set_column(0, "line", pc.add(ragged.column("line"), shift))
     identifiers = [c.name for c in feed.columns if c.kind == "identifier" and c.name in names]
     for name in identifiers:
         tokens = pa.array([tokenise(v) for v in rows.column(name).to_pylist()], pa.string())
@@ -284,7 +304,7 @@ def read(path: Path, feed: Feed, tokenise) -> FeedFile:
     _refuse_identifiers_in_text(path, feed, rows, None if identifiers else ragged)
     if ragged.num_rows:
         ragged = ragged.set_column(1, "text", pa.array([WITHHELD] * ragged.num_rows, pa.string()))
-    return FeedFile(path, raw.sha256, rows, ragged, tuple(names))
+    return FeedFile(path, sha256, rows, ragged, tuple(names))
 
 
 def _header_cells(path: Path, header: str) -> list[str]:

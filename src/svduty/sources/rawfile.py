@@ -110,13 +110,14 @@ def _gunzip(path: Path, data: bytes) -> bytes:
         ) from None
 
 
-def _check_utf8(path: Path, data: bytes) -> None:
+def _check_utf8(path: Path, data: bytes, first_line: int = 1) -> None:
+    """FileRefused unless `data` (whole lines, the first being line `first_line`) is UTF-8."""
     if data.isascii():  # ASCII is UTF-8; checking it is a fast scan, decoding it a copy
         return
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + first_line
         raise FileRefused(
             path,
             f"line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); the file was "

@@ -1,5 +1,6 @@
-"""Views: uploads. The loads history, uploading and checking an extract, its report and the
-background load's progress, and the quarantined rows of a load.
+"""Views: uploads. The loads history, uploading an extract, the background check's and load's
+progress, the report, cancelling an upload nobody has confirmed, and the quarantined rows of a
+load.
 
 A person sees their own organisation's uploads; a partnership analyst sees every one. Another
 organisation's upload is a 404 (its existence is not confirmed) and the attempt is audited.
@@ -7,6 +8,7 @@ organisation's upload is a 404 (its existence is not confirmed) and the attempt 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
@@ -22,6 +24,7 @@ from svduty.portal.roles import Capability, can
 from svduty.sources.feeds import FEEDS
 
 TAGS = {
+    Upload.Status.CHECKING: "tag-grey",
     Upload.Status.RECEIVED: "tag-grey",
     Upload.Status.QUEUED: "tag-grey",
     Upload.Status.LOADING: "tag-grey",
@@ -29,8 +32,10 @@ TAGS = {
     Upload.Status.INVALID: "tag-warning",
     Upload.Status.REFUSED: "tag-warning",
     Upload.Status.FAILED: "tag-harmful",
+    Upload.Status.CANCELLED: "tag-grey",
 }
-IN_PROGRESS = (Upload.Status.QUEUED, Upload.Status.LOADING)
+IN_PROGRESS = (Upload.Status.CHECKING, Upload.Status.QUEUED, Upload.Status.LOADING)
+CANCELLABLE = (Upload.Status.CHECKING, Upload.Status.RECEIVED)
 
 
 def _decorate(upload: Upload) -> Upload:
@@ -107,7 +112,8 @@ def history(request):
 
 @require(Capability.UPLOAD)
 def new(request):
-    """Choose a feed and a file; the file is stored and checked at once."""
+    """Choose a feed and a file; the file is stored and its check queued for the background
+    worker (a large file is not read inside the web request)."""
     organisation = membership(request.user).organisation
     form = UploadForm(
         request.POST or None, request.FILES or None, organisation=organisation
@@ -119,7 +125,6 @@ def new(request):
             organisation=organisation,
             user=request.user,
         )
-        upload = uploads.check(upload)
         audit.record(
             request,
             AuditEvent.Action.UPLOAD,
@@ -129,9 +134,7 @@ def new(request):
             file=upload.original_name,
             size=upload.size,
             sha256=upload.sha256,
-            status=upload.status,
-            rows_read=upload.report.get("rows_read"),
-            rows_quarantined=upload.report.get("rows_quarantined"),
+            step="stored",
         )
         return redirect("portal:upload", pk=upload.pk)
     if request.method == "POST" and "feed" in form.errors:
@@ -173,6 +176,8 @@ def detail(request, pk: int):
             "report": upload.report,
             "in_progress": upload.status in IN_PROGRESS,
             "may_load": may_load,
+            "may_cancel": upload.status in CANCELLABLE and _may_confirm(m, upload),
+            "expiry_hours": settings.UPLOAD_EXPIRY_HOURS,
             "may_see_quarantine": can(m.role, Capability.VIEW_RECORDS),
         },
     )
@@ -223,6 +228,27 @@ def load(request, pk: int):
     return redirect("portal:upload", pk=upload.pk)
 
 
+@require(Capability.UPLOAD)
+@require_POST
+def cancel(request, pk: int):
+    """Cancel an upload nobody has confirmed: its file is deleted; audited (uploads.cancel)."""
+    upload = _visible(request, pk)
+    if not _may_confirm(membership(request.user), upload):
+        audit.record(
+            request, AuditEvent.Action.REFUSED, request.path, reason="another organisation's"
+        )
+        raise PermissionDenied("only the organisation's own people may cancel its upload")
+    if uploads.cancel(upload, by=request.user):
+        messages.success(request, f"Upload {upload.pk} is cancelled and its file deleted.")
+    else:
+        messages.info(
+            request,
+            f"Upload {upload.pk} is {upload.get_status_display().lower()}: it can no longer be "
+            "cancelled.",
+        )
+    return redirect("portal:upload", pk=upload.pk)
+
+
 @require(Capability.VIEW_RECORDS)
 def quarantine(request, pk: int):
     """The quarantined rows of the upload's load: line, field, reason and what fixes it."""
@@ -260,5 +286,6 @@ urlpatterns = [
     path("uploads/<int:pk>/", detail, name="upload"),
     path("uploads/<int:pk>/status.json", status, name="upload-status"),
     path("uploads/<int:pk>/load/", load, name="upload-load"),
+    path("uploads/<int:pk>/cancel/", cancel, name="upload-cancel"),
     path("uploads/<int:pk>/quarantine/", quarantine, name="upload-quarantine"),
 ]
