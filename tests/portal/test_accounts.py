@@ -245,6 +245,32 @@ def test_analysts_cannot_change_their_own_role(client, people, organisations):
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_CHANGE).exists()
 
 
+def test_no_one_moves_themselves_to_another_organisation(client, people, organisations):
+    """An analyst who could move to the police could then confirm the police's uploads."""
+    client.force_login(people["analyst"])
+    response = client.post(
+        reverse("portal:person", args=[people["analyst"].pk]),
+        {"role": "analyst", "organisation": organisations["police"].pk},
+    )
+    assert response.status_code == 400 and "your own organisation" in response.content.decode()
+    m = Membership.objects.get(user=people["analyst"])
+    assert (m.role, m.organisation) == ("analyst", organisations["council"])
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_CHANGE).exists()
+    refused = AuditEvent.objects.get(action=AuditEvent.Action.REFUSED)
+    assert refused.username == "ana" and refused.target == response.request["PATH_INFO"]
+
+
+def test_ones_own_groups_can_still_be_changed(client, people, organisations):
+    board = PartnershipGroup.objects.create(name="Board", area_id="avon-and-somerset")
+    client.force_login(people["analyst"])
+    response = client.post(
+        reverse("portal:person", args=[people["analyst"].pk]),
+        {"role": "analyst", "organisation": organisations["council"].pk, "groups": [board.pk]},
+    )
+    assert response.status_code == 302
+    assert list(Membership.objects.get(user=people["analyst"]).groups.all()) == [board]
+
+
 @pytest.mark.parametrize("role", ["data_lead", "board", "viewer"])
 def test_only_people_managers_see_people(client, people, role):
     client.force_login(people[role])

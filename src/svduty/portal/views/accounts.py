@@ -350,6 +350,18 @@ def _snapshot(m: Membership | None) -> dict:
     }
 
 
+def _refuse_own_change(form: PersonForm, data: dict, m: Membership | None) -> None:
+    """No one changes their own role or organisation: a role change could lose the partnership
+    its last analyst, and an organisation change would let an analyst act for another
+    organisation (confirming its uploads, say) on nobody's say-so but their own."""
+    if data["role"] != (m.role if m else None):
+        form.add_error("role", "You cannot change your own role: ask another analyst.")
+    if data["organisation"].pk != (m.organisation_id if m else None):
+        form.add_error(
+            "organisation", "You cannot change your own organisation: ask another analyst."
+        )
+
+
 @require(Capability.MANAGE_PEOPLE)
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     """Change one person's role, organisation and groups; the change is audited with the
@@ -367,10 +379,13 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if who == request.user and data["role"] != before["role"]:
-            # so the partnership cannot lose its last analyst by accident
-            form.add_error("role", "You cannot change your own role: ask another analyst.")
-        else:
+        if who == request.user:
+            _refuse_own_change(form, data, m)
+            if form.errors:  # an attempt to give oneself more than one has is worth knowing of
+                audit.record(
+                    request, AuditEvent.Action.REFUSED, request.path, reason="own membership"
+                )
+        if not form.errors:
             with transaction.atomic():
                 if m is None:
                     m = Membership(user=who)
