@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from base64 import b32encode
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -26,7 +26,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, Resolver404, path, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -56,6 +56,7 @@ __all__ = [
 PENDING = "portal_pending_sign_in"  # session key: who gave a right password, awaiting a code
 PENDING_SECONDS = 5 * 60  # the code must follow the password within this time
 ISSUER = "svduty"  # how authenticator apps label the account
+SIGN_IN_STEPS = frozenset({"portal:sign-in", "portal:sign-in-code"})  # never a place to return to
 
 # What each capability means for the person, and where they go to use it (a URL name).
 DOES: dict[Capability, tuple[str, str | None]] = {
@@ -148,6 +149,17 @@ class SignInView(LoginView):
             cooloff_minutes=round(settings.AXES_COOLOFF_TIME * 60),
             **kwargs,
         )
+
+    def get_redirect_url(self) -> str:
+        """The safe ``next`` address, unless it is a step of signing in itself: a signed-in
+        person sent back to the sign-in page would loop (Django raises, a 500), so they go
+        home instead."""
+        url = super().get_redirect_url()
+        try:
+            name = resolve(urlsplit(url).path).view_name if url else ""
+        except Resolver404:
+            return url  # not one of ours to judge: the page will say it is not found
+        return "" if name in SIGN_IN_STEPS else url
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
