@@ -75,6 +75,24 @@ def _trusted_proxies(value: str) -> tuple[str, ...]:
     return entries
 
 
+def _positive_int(name: str, default: int) -> int:
+    """An environment setting that must be a whole number above zero; anything else stops the
+    portal starting, rather than a typo silently lifting a limit."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise RuntimeError(
+            f"{name}: {value!r} is not a whole number above zero; give one, e.g. {default} "
+            "(docs/settings.md)"
+        )
+    return number
+
+
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("SVDUTY_PORTAL_DEBUG", "") == "1" and not PRODUCTION
 ALLOWED_HOSTS = [
@@ -163,11 +181,15 @@ LOGIN_URL = "portal:sign-in"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:sign-in"
 
-# django-axes: five failures lock the username from that address for 30 minutes
+# django-axes: five failures lock the username from that address for 30 minutes; and
+# SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT failures from one address, whatever the usernames, lock
+# that address (svduty.portal.throttle, docs/security.md)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "svduty.portal.throttle.Handler"
+SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT = _positive_int("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", 20)
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 # The reverse proxies (nginx) whose X-Forwarded-For is believed: a request from one of them is
 # the client's named in that header (svduty.portal.audit.client_ip); empty, the connection's
