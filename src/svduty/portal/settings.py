@@ -131,6 +131,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # after authentication and messages: ends an idle session, saying why on the sign-in page
+    "svduty.portal.sessions.IdleTimeout",
+    # every response to a signed-in person: Cache-Control: no-store
+    "svduty.portal.no_store.NoStoreWhenSignedIn",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last, as django-axes asks: it sees the outcome of authentication
     "axes.middleware.AxesMiddleware",
@@ -239,7 +243,9 @@ CONTENT_SECURITY_POLICY = {
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
+SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day: the longest a session lasts, however busy
+# a session also ends after this long without a request (svduty.portal.sessions)
+SVDUTY_PORTAL_SESSION_IDLE_MINUTES = _positive_int("SVDUTY_PORTAL_SESSION_IDLE_MINUTES", 30)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -269,6 +275,9 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # a 403 is one line, not a traceback (it is audited too)
+    "filters": {"refusals_on_one_line": {"()": "svduty.portal.log_filters.RefusalsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals_on_one_line"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView, LogoutView
@@ -33,11 +34,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from svduty.portal import audit
+from svduty.portal import audit, sessions
 from svduty.portal.access import membership, require
 from svduty.portal.forms import CodeForm, PersonForm, SignInForm
 from svduty.portal.models import AuditEvent, Membership
@@ -49,6 +51,7 @@ __all__ = [
     "people",
     "person",
     "sign_in_code",
+    "sign_out_everywhere",
     "two_factor",
     "urlpatterns",
 ]
@@ -116,6 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_do": can_do,
             "groups": list(m.groups.all()) if m else [],
             "two_factor": user_has_device(request.user, confirmed=True),
+            "idle_minutes": settings.SVDUTY_PORTAL_SESSION_IDLE_MINUTES,
         },
     )
 
@@ -434,11 +438,29 @@ class SignOutView(LogoutView):
     next_page = "portal:sign-in"
 
 
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the signed-in person, on every computer, this one included; one
+    audited sign-out saying how many sessions ended."""
+    user = request.user
+    ended = sessions.end_sessions(user)
+    request.portal_sign_out_detail = {"everywhere": True, "sessions_ended": ended}
+    auth_logout(request)  # audited by signals.py, with the detail above
+    messages.success(
+        request,
+        f"You are signed out everywhere: {ended} session{'s' if ended != 1 else ''} of "
+        f"{user.get_username()} ended.",
+    )
+    return redirect("portal:sign-in")
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("sign-in/", SignInView.as_view(), name="sign-in"),
     path("sign-in/code/", sign_in_code, name="sign-in-code"),
     path("sign-out/", SignOutView.as_view(), name="sign-out"),
+    path("sign-out-everywhere/", sign_out_everywhere, name="sign-out-everywhere"),
     path("account/two-factor/", two_factor, name="two-factor"),
     path("people/", people, name="people"),
     path("people/<int:pk>/", person, name="person"),
