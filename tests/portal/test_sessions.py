@@ -81,6 +81,18 @@ def test_each_request_starts_the_idle_wait_again(people):
     assert _home(client).status_code == 200  # 58 minutes signed in, never 30 idle
 
 
+@pytest.mark.parametrize("status", ["portal:upload-status", "portal:product-status"])
+def test_a_page_polling_its_progress_is_not_activity(people, status):
+    """A page left open on a load that never finishes would otherwise keep the session alive."""
+    client = _signed_in_as("ana")
+    _as_if(client, last_seen=10 * 60)
+    before = client.session[sessions.LAST_SEEN]
+    client.get(reverse(status, args=[987654]), headers={"Accept": "application/json"})
+    assert client.session[sessions.LAST_SEEN] == before
+    _as_if(client, last_seen=31 * 60)
+    assert client.get(reverse(status, args=[987654])).status_code == 302  # still ends it
+
+
 def test_the_idle_limit_is_a_setting(people, settings):
     settings.SVDUTY_PORTAL_SESSION_IDLE_MINUTES = 5
     client = _signed_in_as("ana")

@@ -30,6 +30,10 @@ STARTED = "portal_signed_in_at"  # session key: when the person signed in (epoch
 # The last-seen time is written at most this often, so a burst of requests is not a burst of
 # session writes; the idle limit is therefore kept to within this many seconds.
 WRITE_EVERY = 60
+# Status addresses a page's script polls while an upload loads or a product builds
+# (progress.js): a page left open polling is not the person at work, so these do not count as
+# activity, or a stuck load would keep a session alive for the whole day.
+POLLED = frozenset({"portal:upload-status", "portal:product-status"})
 DB_ENGINES = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
 
 
@@ -92,8 +96,15 @@ class IdleTimeout:
                 minutes = settings.SVDUTY_PORTAL_SESSION_IDLE_MINUTES
                 messages.info(request, ENDED[why].format(minutes=minutes))
                 return redirect_to_login(request.get_full_path())
-            _touch(request.session, now)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if signed_in(request) and not _polled(request):
+            _touch(request.session, time.time())
+        return response
+
+
+def _polled(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)  # set once the URL is resolved
+    return match is not None and match.view_name in POLLED
 
 
 def _touch(session, now: float) -> None:
