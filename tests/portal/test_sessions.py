@@ -204,6 +204,24 @@ def test_a_refusal_is_one_line_in_the_log_and_still_audited(people, caplog):
     assert refused.username == "vi" and refused.target == reverse("portal:audit")
 
 
+def test_a_refusal_s_reason_cannot_break_the_line():
+    from django.core.exceptions import PermissionDenied
+
+    from svduty.portal.log_filters import RefusalsOnOneLine
+
+    try:
+        raise PermissionDenied("not yours\nINFO forged line")
+    except PermissionDenied:
+        record = logging.LogRecord(
+            "django.request", logging.WARNING, __file__, 1, "Forbidden (Permission denied): %s",
+            ("/x/",), exc_info=sys.exc_info(),
+        )  # fmt: skip
+    RefusalsOnOneLine().filter(record)
+    assert record.exc_info is None
+    line = record.getMessage()
+    assert "\n" not in line and line.endswith("/x/ (not yours\\nINFO forged line)")
+
+
 def test_a_server_error_keeps_its_traceback(caplog):
     """Only refusals lose the traceback: a fault still shows where it happened."""
     from svduty.portal.log_filters import RefusalsOnOneLine

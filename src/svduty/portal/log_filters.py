@@ -21,6 +21,8 @@ class RefusalsOnOneLine(logging.Filter):
             record.exc_info = None
             record.exc_text = None
             if str(exc):
+                # escaped as Django escapes the path, so the reason cannot break the line either
+                reason = str(exc).encode("unicode_escape").decode("ascii")
                 record.msg = f"{record.msg} (%s)"
-                record.args = (*(record.args or ()), str(exc))
+                record.args = (*(record.args or ()), reason)
         return True
