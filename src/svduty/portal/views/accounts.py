@@ -1,5 +1,5 @@
-"""Views: signing in and out (with django-axes throttling and optional TOTP two-factor), the
-home page, a person's two-factor set-up, and people's roles and memberships.
+"""Views: signing in and out (with django-axes throttling and optional TOTP two-factor), signing
+out everywhere, the home page, a person's two-factor set-up, and people's roles and memberships.
 
 Signing in is two steps for a person with a confirmed authenticator: the password first, then a
 code. Only after the code is the person logged in (and the sign-in audited); a wrong code counts
