@@ -105,6 +105,31 @@ def test_five_failures_lock_the_account_and_say_when_to_try_again(client, people
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.SIGN_IN).exists()
 
 
+@pytest.mark.parametrize("step", ["portal:sign-in", "portal:sign-in-code"])
+def test_a_signed_in_person_sent_back_to_sign_in_goes_home(client, people, step):
+    """?next= naming a step of signing in would send a signed-in person round in a loop."""
+    client.force_login(people["analyst"])
+    for next_url in (reverse(step), reverse(step) + "?next=/"):
+        response = client.get(reverse("portal:sign-in"), {"next": next_url})
+        assert response.status_code == 302 and response["Location"] == reverse("portal:home")
+
+
+def test_signing_in_with_next_naming_the_sign_in_page_goes_home(client, people):
+    response = client.post(
+        reverse("portal:sign-in") + "?next=" + reverse("portal:sign-in"),
+        {"username": "ana", "password": PASSWORD},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("portal:home")
+
+
+def test_a_signed_in_person_still_follows_a_safe_next(client, people):
+    client.force_login(people["analyst"])
+    response = client.get(reverse("portal:sign-in"), {"next": reverse("portal:people")})
+    assert response.status_code == 302 and response["Location"] == reverse("portal:people")
+    outside = client.get(reverse("portal:sign-in"), {"next": "https://evil.example/"})
+    assert outside["Location"] == reverse("portal:home")
+
+
 def test_sign_out_is_post_only_and_audited(client, people):
     sign_in(client, "ana", PASSWORD)
     assert client.get(reverse("portal:sign-out")).status_code == 405
@@ -243,6 +268,32 @@ def test_analysts_cannot_change_their_own_role(client, people, organisations):
     assert response.status_code == 400 and "your own role" in response.content.decode()
     assert Membership.objects.get(user=people["analyst"]).role == "analyst"
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_CHANGE).exists()
+
+
+def test_no_one_moves_themselves_to_another_organisation(client, people, organisations):
+    """An analyst who could move to the police could then confirm the police's uploads."""
+    client.force_login(people["analyst"])
+    response = client.post(
+        reverse("portal:person", args=[people["analyst"].pk]),
+        {"role": "analyst", "organisation": organisations["police"].pk},
+    )
+    assert response.status_code == 400 and "your own organisation" in response.content.decode()
+    m = Membership.objects.get(user=people["analyst"])
+    assert (m.role, m.organisation) == ("analyst", organisations["council"])
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_CHANGE).exists()
+    refused = AuditEvent.objects.get(action=AuditEvent.Action.REFUSED)
+    assert refused.username == "ana" and refused.target == response.request["PATH_INFO"]
+
+
+def test_ones_own_groups_can_still_be_changed(client, people, organisations):
+    board = PartnershipGroup.objects.create(name="Board", area_id="avon-and-somerset")
+    client.force_login(people["analyst"])
+    response = client.post(
+        reverse("portal:person", args=[people["analyst"].pk]),
+        {"role": "analyst", "organisation": organisations["council"].pk, "groups": [board.pk]},
+    )
+    assert response.status_code == 302
+    assert list(Membership.objects.get(user=people["analyst"]).groups.all()) == [board]
 
 
 @pytest.mark.parametrize("role", ["data_lead", "board", "viewer"])

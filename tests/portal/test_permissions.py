@@ -20,7 +20,9 @@ EXPECTED is written by hand from issue 6's rules, not read from the views' decor
   page and its own two-factor set-up; the admin asks for a second factor before anything;
 - a signed-in person refused (403), or not shown another organisation's object (404), is
   recorded in the audit log as a refusal, and every restricted read or download that succeeds
-  is recorded too.
+  is recorded too;
+- every response to a signed-in person (but the one that signs them out) says
+  ``Cache-Control: no-store``.
 
 A URL whose name has no row fails the test, so a new view cannot be added without deciding who
 may use it. POST-only URLs are POSTed; a refused POST must change nothing.
@@ -203,6 +205,17 @@ EXPECTED: dict[str, list[Case]] = {
         post("sign-out", everyone(To("portal:sign-in"))),
         get("sign-out GET", everyone(WRONG_METHOD)),  # a link cannot sign anyone out
     ],
+    # one's own sessions, every one of them
+    "portal:sign-out-everywhere": [
+        post(
+            "sign-out-everywhere",
+            {ANONYMOUS: SIGN_IN} | {who: To("portal:sign-in") for who in SIGNED_IN},
+        ),
+        get(
+            "sign-out-everywhere GET",
+            {ANONYMOUS: SIGN_IN} | {who: WRONG_METHOD for who in SIGNED_IN},
+        ),
+    ],
     "portal:two-factor": [  # one's own authenticator
         get("two-factor", SIGNED_IN_OK),
         post("two-factor POST", form_row(SIGNED_IN)),
@@ -304,6 +317,9 @@ EXPECTED: dict[str, list[Case]] = {
 # Cells of the matrix that fail because of a bug in the portal, each with its reason; they are
 # expected to fail (strictly: once fixed, the entry must go).
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
+
+# what ends the session it is asked in, so that its answer is no longer a signed-in person's
+SIGNS_OUT = {("portal:sign-out", "POST"), ("portal:sign-out-everywhere", "POST")}
 
 CASES = [
     pytest.param(
@@ -582,6 +598,10 @@ def test_permission_matrix(client, world, name, case, who):
         refusals = [e for e in new if e.action == "refused" and e.user_id == user.pk]
         assert refusals, f"{said}: the refusal is not in the audit log"
         assert all(e.target == url for e in refusals), [e.target for e in refusals]
+    # nothing a signed-in person is sent is kept by their browser or a cache on the way
+    if user is not None and (name, case.method) not in SIGNS_OUT:
+        cache = response.get("Cache-Control", "")
+        assert "no-store" in cache, f"{said}: Cache-Control is {cache!r}, not no-store"
     if case.audited and response.status_code == OK:
         assert any(e.action == case.audited and e.user_id == user.pk for e in new), (
             f"{said}: no {case.audited} event in the audit log"

@@ -160,3 +160,79 @@ def test_production_refuses_to_start_without_what_it_needs(tmp_path, missing, na
     assert result.returncode != 0
     assert named in result.stderr
     assert not (tmp_path / "keys").exists()  # no key made up on the spot in production
+
+
+# ---- the per-address limit (svduty.portal.throttle) --------------------------------------------
+
+
+def _guess(client, username: str, password: str = "a guess", address: str = "192.0.2.10"):
+    return client.post(
+        reverse("portal:sign-in"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_one_address_guessing_across_many_usernames_is_locked_out(client, people, settings):
+    """One guess each at many usernames never reaches the per-account limit: the address's
+    own limit stops it, and then not even a right password gets in from there."""
+    limit = settings.SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT
+    assert limit > settings.AXES_FAILURE_LIMIT  # an office behind one address is not locked by 5
+    for n in range(limit - 1):
+        assert _guess(client, f"user{n}").status_code == 200
+    locked = _guess(client, f"user{limit}")
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "Signing in from this address is locked" in page
+    assert AuditEvent.objects.filter(action="locked_out", ip_address="192.0.2.10").exists()
+    refused = _guess(client, "ana", PASSWORD)
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session
+    # the lock is the address's: the same person from elsewhere signs in
+    assert _guess(Client(), "ana", PASSWORD, address="192.0.2.99").status_code == 302
+
+
+def test_a_success_from_the_address_does_not_wipe_its_count(client, people, settings):
+    """Someone with an account of their own cannot sign in between guesses to start again;
+    their own earlier failures are forgotten, everyone else's are not."""
+    limit = settings.SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT
+    for n in range(limit - 2):
+        _guess(client, f"user{n}")
+    _guess(client, "bo")  # their own typo
+    assert _guess(Client(), "bo", PASSWORD).status_code == 302  # forgets bo's failure only
+    assert _guess(client, "user-a").status_code == 200  # limit - 1 failures in all
+    assert _guess(client, "user-b").status_code == 429
+
+
+def test_the_account_limit_still_locks_first(client, people):
+    for _ in range(5):
+        _guess(client, "ana")
+    assert _guess(client, "ana", PASSWORD).status_code == 429
+    assert "Your account is locked" in _guess(client, "ana", PASSWORD).content.decode()
+    assert _guess(client, "bo", PASSWORD).status_code == 302  # the address is not locked
+
+
+def test_the_address_limit_is_per_client_behind_a_trusted_proxy(people, settings):
+    settings.SVDUTY_PORTAL_TRUSTED_PROXIES = ("127.0.0.1",)
+    guesser, colleague = Client(), Client()
+
+    def through_proxy(client, username, password, address):
+        return client.post(
+            reverse("portal:sign-in"),
+            {"username": username, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=address,
+        )
+
+    for n in range(settings.SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT):
+        through_proxy(guesser, f"user{n}", "a guess", "198.51.100.66")
+    assert through_proxy(guesser, "ana", PASSWORD, "198.51.100.66").status_code == 429
+    assert through_proxy(colleague, "ana", PASSWORD, "203.0.113.7").status_code == 302
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "twenty", "2.5"])
+def test_a_bad_address_limit_stops_the_portal_starting(monkeypatch, value):
+    monkeypatch.setenv("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", value)
+    with pytest.raises(RuntimeError, match="SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT"):
+        portal_settings._positive_int("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", 20)
+    monkeypatch.setenv("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", " 50 ")
+    assert portal_settings._positive_int("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", 20) == 50

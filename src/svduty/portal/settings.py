@@ -75,6 +75,24 @@ def _trusted_proxies(value: str) -> tuple[str, ...]:
     return entries
 
 
+def _positive_int(name: str, default: int) -> int:
+    """An environment setting that must be a whole number above zero; anything else stops the
+    portal starting, rather than a typo silently lifting a limit."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise RuntimeError(
+            f"{name}: {value!r} is not a whole number above zero; give one, e.g. {default} "
+            "(docs/settings.md)"
+        )
+    return number
+
+
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("SVDUTY_PORTAL_DEBUG", "") == "1" and not PRODUCTION
 ALLOWED_HOSTS = [
@@ -113,6 +131,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # after authentication and messages: ends an idle session, saying why on the sign-in page
+    "svduty.portal.sessions.IdleTimeout",
+    # every response to a signed-in person: Cache-Control: no-store
+    "svduty.portal.no_store.NoStoreWhenSignedIn",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last, as django-axes asks: it sees the outcome of authentication
     "axes.middleware.AxesMiddleware",
@@ -163,11 +185,15 @@ LOGIN_URL = "portal:sign-in"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:sign-in"
 
-# django-axes: five failures lock the username from that address for 30 minutes
+# django-axes: five failures lock the username from that address for 30 minutes; and
+# SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT failures from one address, whatever the usernames, lock
+# that address (svduty.portal.throttle, docs/security.md)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "svduty.portal.throttle.Handler"
+SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT = _positive_int("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", 20)
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 # The reverse proxies (nginx) whose X-Forwarded-For is believed: a request from one of them is
 # the client's named in that header (svduty.portal.audit.client_ip); empty, the connection's
@@ -229,7 +255,9 @@ CONTENT_SECURITY_POLICY = {
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
+SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day: the longest a session lasts, however busy
+# a session also ends after this long without a request (svduty.portal.sessions)
+SVDUTY_PORTAL_SESSION_IDLE_MINUTES = _positive_int("SVDUTY_PORTAL_SESSION_IDLE_MINUTES", 30)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -259,6 +287,9 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # a 403 is one line, not a traceback (it is audited too)
+    "filters": {"refusals_on_one_line": {"()": "svduty.portal.log_filters.RefusalsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals_on_one_line"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

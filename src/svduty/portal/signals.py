@@ -1,4 +1,5 @@
-"""Sign-ins, sign-outs, failed sign-ins and lock-outs go to the audit log."""
+"""Sign-ins, sign-outs, failed sign-ins and lock-outs go to the audit log; a sign-in starts the
+session's clock (sessions.py)."""
 
 from __future__ import annotations
 
@@ -6,19 +7,23 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from svduty.portal import audit
+from svduty.portal import audit, sessions
 from svduty.portal.models import AuditEvent
 
 
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
     audit.record(request, AuditEvent.Action.SIGN_IN, user=user)
+    sessions.started(request)  # the idle and working-day limits count from here
 
 
 @receiver(user_logged_out)
 def _signed_out(sender, request, user, **kwargs):
+    # why, when it was not the person's own "Sign out": idle too long, the working day over,
+    # or "sign out everywhere" (with how many other sessions it ended)
+    detail = getattr(request, "portal_sign_out_detail", {})
     if user is not None:
-        audit.record(request, AuditEvent.Action.SIGN_OUT, user=user)
+        audit.record(request, AuditEvent.Action.SIGN_OUT, user=user, **detail)
 
 
 @receiver(user_login_failed)

@@ -1,5 +1,5 @@
-"""Views: signing in and out (with django-axes throttling and optional TOTP two-factor), the
-home page, a person's two-factor set-up, and people's roles and memberships.
+"""Views: signing in and out (with django-axes throttling and optional TOTP two-factor), signing
+out everywhere, the home page, a person's two-factor set-up, and people's roles and memberships.
 
 Signing in is two steps for a person with a confirmed authenticator: the password first, then a
 code. Only after the code is the person logged in (and the sign-in audited); a wrong code counts
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from base64 import b32encode
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -20,24 +20,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView, LogoutView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, Resolver404, path, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from svduty.portal import audit
+from svduty.portal import audit, sessions
 from svduty.portal.access import membership, require
 from svduty.portal.forms import CodeForm, PersonForm, SignInForm
 from svduty.portal.models import AuditEvent, Membership
@@ -49,6 +51,7 @@ __all__ = [
     "people",
     "person",
     "sign_in_code",
+    "sign_out_everywhere",
     "two_factor",
     "urlpatterns",
 ]
@@ -56,6 +59,7 @@ __all__ = [
 PENDING = "portal_pending_sign_in"  # session key: who gave a right password, awaiting a code
 PENDING_SECONDS = 5 * 60  # the code must follow the password within this time
 ISSUER = "svduty"  # how authenticator apps label the account
+SIGN_IN_STEPS = frozenset({"portal:sign-in", "portal:sign-in-code"})  # never a place to return to
 
 # What each capability means for the person, and where they go to use it (a URL name).
 DOES: dict[Capability, tuple[str, str | None]] = {
@@ -115,6 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_do": can_do,
             "groups": list(m.groups.all()) if m else [],
             "two_factor": user_has_device(request.user, confirmed=True),
+            "idle_minutes": settings.SVDUTY_PORTAL_SESSION_IDLE_MINUTES,
         },
     )
 
@@ -148,6 +153,17 @@ class SignInView(LoginView):
             cooloff_minutes=round(settings.AXES_COOLOFF_TIME * 60),
             **kwargs,
         )
+
+    def get_redirect_url(self) -> str:
+        """The safe ``next`` address, unless it is a step of signing in itself: a signed-in
+        person sent back to the sign-in page would loop (Django raises, a 500), so they go
+        home instead."""
+        url = super().get_redirect_url()
+        try:
+            name = resolve(urlsplit(url).path).view_name if url else ""
+        except Resolver404:
+            return url  # not one of ours to judge: the page will say it is not found
+        return "" if name in SIGN_IN_STEPS else url
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
@@ -350,6 +366,18 @@ def _snapshot(m: Membership | None) -> dict:
     }
 
 
+def _refuse_own_change(form: PersonForm, data: dict, m: Membership | None) -> None:
+    """No one changes their own role or organisation: a role change could lose the partnership
+    its last analyst, and an organisation change would let an analyst act for another
+    organisation (confirming its uploads, say) on nobody's say-so but their own."""
+    if data["role"] != (m.role if m else None):
+        form.add_error("role", "You cannot change your own role: ask another analyst.")
+    if data["organisation"].pk != (m.organisation_id if m else None):
+        form.add_error(
+            "organisation", "You cannot change your own organisation: ask another analyst."
+        )
+
+
 @require(Capability.MANAGE_PEOPLE)
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     """Change one person's role, organisation and groups; the change is audited with the
@@ -367,10 +395,13 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if who == request.user and data["role"] != before["role"]:
-            # so the partnership cannot lose its last analyst by accident
-            form.add_error("role", "You cannot change your own role: ask another analyst.")
-        else:
+        if who == request.user:
+            _refuse_own_change(form, data, m)
+            if form.errors:  # an attempt to give oneself more than one has is worth knowing of
+                audit.record(
+                    request, AuditEvent.Action.REFUSED, request.path, reason="own membership"
+                )
+        if not form.errors:
             with transaction.atomic():
                 if m is None:
                     m = Membership(user=who)
@@ -407,11 +438,29 @@ class SignOutView(LogoutView):
     next_page = "portal:sign-in"
 
 
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the signed-in person, on every computer, this one included; one
+    audited sign-out saying how many sessions ended."""
+    user = request.user
+    ended = sessions.end_sessions(user)
+    request.portal_sign_out_detail = {"everywhere": True, "sessions_ended": ended}
+    auth_logout(request)  # audited by signals.py, with the detail above
+    messages.success(
+        request,
+        f"You are signed out everywhere: {ended} session{'s' if ended != 1 else ''} of "
+        f"{user.get_username()} ended.",
+    )
+    return redirect("portal:sign-in")
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("sign-in/", SignInView.as_view(), name="sign-in"),
     path("sign-in/code/", sign_in_code, name="sign-in-code"),
     path("sign-out/", SignOutView.as_view(), name="sign-out"),
+    path("sign-out-everywhere/", sign_out_everywhere, name="sign-out-everywhere"),
     path("account/two-factor/", two_factor, name="two-factor"),
     path("people/", people, name="people"),
     path("people/<int:pk>/", person, name="person"),
