@@ -20,6 +20,7 @@ from svduty.products.assessment.volumes import (
     trend_chart,
 )
 from svduty.products.figure import Figure
+from svduty.reference.population import denominator
 
 SUCCESS = "tbl-success-measures"
 
@@ -132,7 +133,8 @@ def _measure_figure(ctx: Context, m: Measure, fig_id: str):
         title=f"{m.title}, {' and '.join(names)}",
         alt=alt_text,
         table=table.rename(columns={"Rate": f"Rate {rate_unit(m)}"}),
-        source=source_name(ctx, "hospital" if m.id.startswith("hospital") else m.source, synthetic),
+        source=source_name(ctx, "hospital" if m.id.startswith("hospital") else m.source, synthetic)
+        + ("" if m.denominator == "none" else f"; rates per {denominator('la').source}"),
         chart=trend_chart(table, m, "Year"),
         definition_version=_definition_of(ctx, m),
         synthetic=synthetic,

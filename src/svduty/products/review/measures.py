@@ -33,9 +33,11 @@ from svduty.products.review.comparison import (
 )
 from svduty.products.review.sources import SOURCES
 from svduty.products.review.words import _month_text, _slug
+from svduty.reference.population import denominator
 
 MIN_MONTHS_DRAWN = 6
-POPULATION = "Census 2021 usual residents"
+# local authority and force area rates: the one denominator of svduty.reference.population
+POPULATION = f"{denominator('la').label} usual residents"
 
 
 @dataclass(frozen=True)
