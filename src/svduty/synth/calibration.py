@@ -271,7 +271,7 @@ FIGURES: dict[str, Figure] = {
             "hes_suppress_max",
             7,
             "HES sub-national counts of 1 to 7 are replaced by *",
-            "HES disclosure control as described in svduty.sources.aggregates (DOMAIN.md §6)",
+            'HES disclosure control (docs/sources.md, "Disclosure control")',
             "published",
         ),
         Figure(
