@@ -323,7 +323,9 @@ FIGURES: dict[str, Figure] = {
             69_776,
             "deliberate fires attended by fire and rescue services in England, year ending "
             "March 2022 (45.7% of 152,608 fires)",
-            "Home Office fire statistics as reported in the press (dailysunpost.com, 2022)",
+            "Home Office, Fire and rescue incident statistics: England, year ending March 2022, "
+            "as reported in the press (dailysunpost.com, 2022); read in the report, not the "
+            "tables",
             "published",
         ),
         Figure(

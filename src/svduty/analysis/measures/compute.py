@@ -85,6 +85,20 @@ class Geography:
         return str(row["la_name"].iloc[0]) if len(row) else code
 
 
+def denominator_note(measure: Measure) -> str | None:
+    """The line that names a measure's rate denominator under its tables and charts (local
+    authorities, the force area and England and Wales share it), or None for a measure without
+    rates."""
+    if measure.denominator == "published":
+        return "rates as ONS published them (ONS's own population estimates)"
+    if measure.denominator == "none":
+        return None
+    source = denominator_of("la").source
+    if measure.denominator == "population_under_25":
+        source = source.replace("usual residents", "usual residents aged 0 to 24", 1)
+    return f"rates per {source}"
+
+
 def compute(
     wh: Warehouse,
     catalogue: Catalogue,
