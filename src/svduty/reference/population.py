@@ -34,6 +34,14 @@ class Denominator:
     column: str
     under_25_column: str | None
 
+    def describe(self, under_25: bool = False) -> str:
+        """The source line, for residents of all ages or (``under_25``) aged 0 to 24."""
+        if not under_25:
+            return self.source
+        if self.under_25_column is None:
+            raise ValueError(f"no under-25 population is bundled for level {self.level!r}")
+        return self.source.replace("usual residents", "usual residents aged 0 to 24", 1)
+
 
 _CENSUS = "Census 2021 usual residents (ONS, census day 21 March 2021)"
 _CENSUS_AREAS = _CENSUS + ", summed from 2021 LSOAs to local authorities and force areas"

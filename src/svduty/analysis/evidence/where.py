@@ -474,7 +474,7 @@ def _denominator(m: Measure, level: str) -> tuple[str | None, str | None]:
     if m.denominator == "population":
         return d.source, None
     if m.denominator == "population_under_25" and d.under_25_column:
-        return d.source.replace("usual residents", "usual residents aged 0 to 24", 1), None
+        return d.describe(under_25=True), None
     if m.denominator == "population_under_25":
         return None, (
             "No under-25 population on 2011 LSOAs or wards is bundled: counts only at this "

@@ -93,10 +93,8 @@ def denominator_note(measure: Measure) -> str | None:
         return "rates as ONS published them (ONS's own population estimates)"
     if measure.denominator == "none":
         return None
-    source = denominator_of("la").source
-    if measure.denominator == "population_under_25":
-        source = source.replace("usual residents", "usual residents aged 0 to 24", 1)
-    return f"rates per {source}"
+    under_25 = measure.denominator == "population_under_25"
+    return f"rates per {denominator_of('la').describe(under_25)}"
 
 
 def compute(
