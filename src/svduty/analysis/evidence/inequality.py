@@ -281,16 +281,19 @@ class Association(_Evidence):
     ``period_end``, ``indicator_unit``, ``violence_months`` (months of the measure's data in the
     window compared), ``n`` (authorities with both figures), ``rho`` (Spearman), ``p_value``
     and ``p_method`` (exact permutation for n up to 8), ``sentence``. ``points``: the figures
-    per authority behind each correlation.
+    per authority behind each correlation. ``denominator``: the population of the measure's
+    rates (the local authority denominator) and of indicators sent without one.
     """
 
     pfa_code: str
     frame: pd.DataFrame
     points: pd.DataFrame
+    denominator: str
 
     def as_dict(self) -> dict:
         return self._header() | {
             "pfa_code": self.pfa_code,
+            "denominator": self.denominator,
             "correlations": records(self.frame),
             "points": records(self.points),
         }
@@ -410,6 +413,7 @@ def partner_association(
         pfa_code=pfa_code,
         frame=frame,
         points=pd.DataFrame(points),
+        denominator=d.describe(under_25=m.denominator == "population_under_25"),
     )
 
 

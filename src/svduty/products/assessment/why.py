@@ -221,7 +221,9 @@ def _partners(ctx: Context, assoc: inequality.Association):
         table=table,
         source=source_name(ctx, "police_uk_street")
         + "; "
-        + source_name(ctx, "partner_aggregate", assoc.synthetic),
+        + source_name(ctx, "partner_aggregate", assoc.synthetic)
+        + "; "
+        + assoc.denominator,
         chart=chart,
         definition_version=ctx.not_applied,
         synthetic=assoc.synthetic,
