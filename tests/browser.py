@@ -36,8 +36,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
-# The standard the products promise (DESIGN.md: WCAG 2.2 AA); best-practice rules are not a
-# conformance failure, so they are left out rather than half-counted.
+# The standard the products promise (docs/sources.md, "Accessibility": WCAG 2.2 AA);
+# best-practice rules are not a conformance failure, so they are left out rather than half-counted.
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 

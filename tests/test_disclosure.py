@@ -44,7 +44,8 @@ def nearest_multiple(count: int, step: int) -> int:
 
 
 def test_the_constants_are_the_nhs_convention():
-    # HES/ECDS disclosure control (DOMAIN.md section 6): 1 to 7 suppressed, the rest to 5
+    # HES/ECDS disclosure control (docs/sources.md, "Disclosure control"): 1 to 7 suppressed,
+    # the rest to 5
     assert (SUPPRESS_MIN, SUPPRESS_MAX, ROUND_TO) == (1, 7, 5)
 
 

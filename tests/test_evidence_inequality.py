@@ -61,12 +61,15 @@ def ref(wh):
     force = lsoa[(lsoa["pfa_code"] == PFA) & lsoa["in_2011"]]
     imd = wh.table("ref_imd2019").execute()
     pop = wh.table("ref_population_lsoa11").execute()
+    las = wh.table("ref_local_authority").execute()
     return {
         "force": set(force["lsoa_code"]),
         "la": dict(zip(force["lsoa_code"], force["la_code"], strict=True)),
         "pfa": dict(zip(lsoa["lsoa_code"], lsoa["pfa_code"], strict=True)),
         "decile": dict(zip(imd["lsoa11_code"], imd["imd_decile"], strict=True)),
         "pop": dict(zip(pop["lsoa11_code"], pop["population_mid2018"], strict=True)),
+        # local authorities' rates are per Census 2021 residents, as everywhere else
+        "la_pop": dict(zip(las["la_code"], las["population_2021"], strict=True)),
     }
 
 
@@ -197,12 +200,13 @@ def education_file(tmp_path, rows) -> object:
 
 
 def test_association_with_partner_indicators_says_association_and_gives_n(wh, raw, ref, tmp_path):
-    # each authority's violence rate, from the raw files and the reference read directly
+    # each authority's violence rate, from the raw files and the reference read directly: per
+    # Census 2021 residents, the local authority denominator
     rate = {}
     for la in LAS:
         lsoas = [c for c in ref["force"] if ref["la"][c] == la]
         count = sum(raw[c] for c in lsoas)
-        rate[la] = count / (sum(ref["pop"][c] for c in lsoas) * 3 / 12) * 1000
+        rate[la] = count / (ref["la_pop"][la] * 3 / 12) * 1000
     order = sorted(LAS, key=rate.get)  # lowest violence first
     period = "2017-09-01,2018-08-31"
     rows = []

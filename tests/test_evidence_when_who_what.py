@@ -98,7 +98,7 @@ def profile_wh(tmp_path_factory):
 
 
 def wilson(x, n, level=0.95):
-    """Wilson score limits, written out from DOMAIN.md §6."""
+    """Wilson score limits, written out from docs/sources.md ("Rates and intervals")."""
     z = stats.norm.ppf(1 - (1 - level) / 2)
     root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
     return (2 * x + z * z - root) / (2 * (n + z * z)), (2 * x + z * z + root) / (2 * (n + z * z))

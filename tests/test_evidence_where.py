@@ -1,7 +1,9 @@
 """svduty.analysis.evidence.where: counts and rates per LSOA, ward and local authority reconcile
-with the raw police.uk files (read with the csv module, placed with ref_lsoa read directly), rates
-use the mid-2018 population and person-years, rows with no location or outside the force area
-are counted on their own, and hotspots run on the real data."""
+with the raw police.uk files (read with the csv module, placed with ref_lsoa read directly); rates
+use their level's one denominator (mid-2018 for 2011 LSOAs and wards, Census 2021 for local
+authorities, as every other path computing a local authority's rate does) and person-years; rows
+with no location or outside the force area are counted on their own, and hotspots run on the real
+data."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from collections import Counter
 import pytest
 
 from conftest import AS_STREET
-from svduty.analysis import hotspots
+from svduty.analysis import hotspots, police_summary
 from svduty.analysis.evidence import where
-from svduty.analysis.measures import load
+from svduty.analysis.measures import Geography, load
 from svduty.analysis.stats import crude_rates
+from svduty.reference.population import denominator
 from svduty.warehouse import connect
 from svduty.warehouse.ingest import ingest_police_uk
 from svduty.warehouse.reference_load import load_reference
@@ -136,18 +139,41 @@ def test_rates_use_the_mid_2018_population_over_the_months_covered(levels, count
     assert lsoa.loc[code, "person_years"] == pytest.approx(population * 3 / 12)
     # per 1,000 residents per year (the measure's multiplier)
     assert lsoa.loc[code, "rate"] == pytest.approx(raw[code] / (population / 4) * 1000)
-    # Byar's lower limit, by hand (DOMAIN.md §6), for a count of 10 or more
+    # Byar's lower limit, by hand (docs/sources.md, "Rates and intervals"), for a count >= 10
     o = raw[code]
     assert o >= 10
     byar = o * (1 - 1 / (9 * o) - 1.959963984540054 / (3 * math.sqrt(o))) ** 3
     assert lsoa.loc[code, "lower_95"] == pytest.approx(byar / (population / 4) * 1000)
-    # a local authority: its LSOAs' populations added up, read from the reference directly
-    la = levels["la"].frame.set_index("area_code")
-    bristol = sum(
-        p for c, p in ref["pop"].items() if c in ref["force_2011"] and ref["la"][c] == "E06000023"
+    assert levels["lsoa"].denominator == denominator("lsoa").source
+    assert "mid-2018" in levels["lsoa"].denominator and "mid-2018" in levels["ward"].denominator
+
+
+def test_every_local_authority_rate_uses_the_census_2021_residents(wh, levels, raw_rows, ref):
+    # Census 2021 residents of Bristol, read from the reference directly (not the code under test)
+    las = wh.table("ref_local_authority").execute().set_index("la_code")
+    bristol = "E06000023"
+    census = int(las.loc[bristol, "population_2021"])
+    raw = raw_by_lsoa(raw_rows)
+    count = sum(
+        n for c, n in raw.items() if c and ref["pfa"].get(c) == PFA and ref["la"][c] == bristol
     )
-    assert la.loc["E06000023", "population"] == bristol
-    assert "mid-2018" in levels["la"].denominator
+    # the needs assessment's "where" (three months: a quarter of a year of exposure)
+    la = levels["la"].frame.set_index("area_code")
+    assert la.loc[bristol, "population"] == census
+    assert la.loc[bristol, "rate"] == pytest.approx(count / (census / 4) * 1000)
+    assert levels["la"].denominator == denominator("la").source
+    assert "Census 2021" in levels["la"].denominator
+    # the success measures and the dashboard
+    geo = Geography.load(wh, PFA, "avon-and-somerset")
+    assert geo.population(bristol, under_25=False) == census
+    # the first summary (`svduty load` prints it): per 1,000, not annualised
+    summary = police_summary.violence_summary(wh, force="avon-and-somerset", pfa_code=PFA)
+    row = next(
+        r for r in summary
+        if r["area_code"] == bristol and r["year"] == 2018 and r["crime_type"] == VIOLENCE
+    )  # fmt: skip
+    assert (row["count"], row["population"]) == (count, census)
+    assert row["rate_per_1000"] == pytest.approx(1000 * count / census, abs=0.005)
 
 
 def test_rates_from_fewer_than_ten_events_are_marked_unstable(levels):

@@ -10,6 +10,7 @@ labelled synthetic on the page and inside the downloads.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -27,6 +28,7 @@ from svduty.products.assessment.model import Finding, Recommendation
 from svduty.products.site import SiteError, manifest_path, publish
 from svduty.products.site.series import parts_of
 from svduty.products.site.summary import quotes_no_numbers, summarise
+from svduty.reference.population import denominator
 from svduty.warehouse import connect
 from test_public_site_gate import public_site  # noqa: F401  (the shared site build)
 
@@ -113,6 +115,20 @@ def test_the_site_has_every_page_and_download(site):
             "msoa-knife-police.geojson",
             "msoa-police-uk-violence.geojson",
         ]
+
+
+def test_every_page_with_rates_names_their_one_denominator(site):
+    def text(path):
+        return " ".join(html.unescape(path.read_text(encoding="utf-8")).split())
+
+    areas_ = denominator("la").source
+    msoas = denominator("msoa").source
+    about = text(site / "about-the-data.html")
+    assert areas_ in about and msoas in about
+    for area_id in AREAS:
+        for page in ("index.html", "measures.html"):
+            assert f"the population is {areas_}" in text(site / area_id / page), page
+        assert f"the population is {msoas}" in text(site / area_id / "map.html")
 
 
 def test_every_relative_link_and_fragment_lands(site):

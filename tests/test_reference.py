@@ -441,3 +441,22 @@ def test_docs_describe_every_table():
     assert reference.ATTRIBUTION in text
     assert reference.ATTRIBUTION_BOUNDARIES in text
     assert "https://data.police.uk/api/forces" in text
+
+
+def test_one_denominator_per_level_read_from_a_real_reference_column():
+    from svduty.reference import arrow_schema
+    from svduty.reference.population import DENOMINATORS, denominator
+
+    for level, d in DENOMINATORS.items():
+        assert d.level == level and denominator(level) is d
+        names = arrow_schema(d.table).names
+        assert d.column in names, level
+        assert d.under_25_column is None or d.under_25_column in names, level
+        assert d.label in d.source  # the heading's short name is the one the line gives
+    # areas made of 2021 LSOAs: Census 2021; the 2011 LSOA geography: mid-2018
+    assert {lv for lv, d in DENOMINATORS.items() if d.label == "Census 2021"} == {"la", "pfa"}
+    assert "aged 0 to 24" in denominator("la").describe(under_25=True)
+    with pytest.raises(ValueError, match="no under-25 population"):
+        denominator("lsoa").describe(under_25=True)
+    with pytest.raises(ValueError, match="expected one of"):
+        denominator("county")

@@ -21,6 +21,7 @@ from scipy import stats
 from svduty.analysis import hotspots
 from svduty.analysis.evidence import where
 from svduty.products import review, strategy
+from svduty.reference.population import denominator
 
 YEAR = 2021
 TODAY = date(2025, 10, 1)
@@ -105,6 +106,14 @@ def test_builds_for_the_area_with_provenance_and_synthetic_labels(built, area):
     # part year said plainly: police.uk stops in September 2021
     assert r.part_year
     assert "covered only in part" in page and "January to September" in page
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_the_method_names_the_denominator_of_each_level(built, area):
+    _, page, _ = built[area]
+    text = " ".join(html.unescape(page).split())
+    assert f"The measures' population, for every year, is {denominator('la').source}" in text
+    assert f"(rates per LSOA) is {denominator('lsoa').source}" in text
 
 
 # ---- actions ------------------------------------------------------------------------------------

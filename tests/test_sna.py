@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ from svduty.privacy.disclosure import Source
 from svduty.products import sna, strategy
 from svduty.products.area import resolve
 from svduty.products.assessment.period import PeriodError, default_period, parse_period
+from svduty.reference.population import DENOMINATORS, denominator
 
 AREAS = ("avon-and-somerset", "somerset")
 SOMERSET = "E06000066"
@@ -261,6 +263,24 @@ def test_every_figure_has_alt_text_a_data_table_and_provenance(built, area):
             assert f["svg"]["role"] == "img"
             assert f["svg"]["aria-labelledby"] == f"{fid}-alt"
     assert sum(1 for f in parsed.figures.values() if f["svg"] is not None) == len(a.figures)
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_every_rate_names_the_one_denominator_of_its_level(built, area):
+    a, page, _ = built[area]
+    text = " ".join(html.unescape(page).split())
+    named = [d.source for d in DENOMINATORS.values()]
+    named += [n.replace("usual residents", "usual residents aged 0 to 24", 1) for n in named]
+    rated = [f for f in a.figures if any("rate" in str(c).lower() for c in f.table.columns)]
+    assert len(rated) >= 3
+    for f in rated:
+        assert any(n in f.source for n in named), f"{f.id} names no population: {f.source}"
+        assert " ".join(f.source.split()) in text, f"{f.id}: its source line is not on the page"
+    # local authorities and the force area are on Census 2021, LSOAs and wards on mid-2018
+    by_id = {f.id: f for f in a.figures}
+    level = "la" if a.area.is_force_area else "ward"
+    assert denominator(level).source in by_id["fig-where-areas"].source
+    assert denominator("lsoa").source in by_id["fig-where-choropleth"].source
 
 
 @pytest.mark.parametrize("area", AREAS)

@@ -1,5 +1,6 @@
 """The strategy file: the shipped examples, every kind of error, the evidence warnings, action
-progress, and the YEF Toolkit catalogue against the approaches DOMAIN.md §7 lists.
+progress, and the YEF Toolkit catalogue against the approaches docs/sources.md ("YEF Toolkit")
+and the YEF pages list.
 
 Expected values come from the documents written inline here, from the raw YAML read with
 PyYAML, or from the bundled ONS and police.uk files read directly: not from the code under test.
@@ -27,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 STRATEGIES = ROOT / "src/svduty/products/strategies"
 STREET = ROOT / "src/svduty/data/police_uk/street/avon-and-somerset"
 
-# The approaches of DOMAIN.md §7 (Youth Endowment Fund Toolkit), with the band it gives each.
-# /work/shared is not in the repository, so the table is pinned here as the spec.
-DOMAIN_APPROACHES = {
+# The approaches of the Youth Endowment Fund Toolkit as read in its pages (docs/sources.md, "YEF
+# Toolkit"), with the band it gives each, pinned here as the spec.
+YEF_APPROACHES = {
     "Focused deterrence": "high",
     "Social skills training": "high",
     "Cognitive behavioural therapy": "high",
@@ -49,8 +50,8 @@ DOMAIN_APPROACHES = {
     "Prison awareness": "harmful",  # "Prison awareness / Scared Straight"
     "Anti-bullying": "not_banded",  # its figure is for bullying, not violence
 }
-# The only figures DOMAIN.md §7 gives (percent less violence, or bullying for anti-bullying).
-DOMAIN_FIGURES = {
+# The only figures read in the YEF sources (percent less violence, or bullying for anti-bullying).
+YEF_FIGURES = {
     "focused-deterrence": "33%",
     "social-skills-training": "32%",
     "mentoring": "21%",
@@ -414,11 +415,11 @@ def test_check_findings():
 
 def test_catalogue_has_every_approach_of_domain_md_with_its_band():
     catalogue = st.load_catalogue()
-    for name, band in DOMAIN_APPROACHES.items():
+    for name, band in YEF_APPROACHES.items():
         found = [a for a in catalogue.approaches if a.name.lower().startswith(name.lower())]
         assert len(found) == 1, name
         assert found[0].impact_band == band, name
-    assert len(catalogue.approaches) == len(DOMAIN_APPROACHES)
+    assert len(catalogue.approaches) == len(YEF_APPROACHES)
 
 
 def test_catalogue_entries_have_band_source_and_no_invented_figures():
@@ -432,10 +433,10 @@ def test_catalogue_entries_have_band_source_and_no_invented_figures():
         if a.evidence_strength == "unknown":
             assert a.marker == "[U]", a.id
     with_figures = {a.id: a.estimated_effect for a in catalogue.approaches if a.estimated_effect}
-    assert set(with_figures) == set(DOMAIN_FIGURES)
-    for approach_id, figure in DOMAIN_FIGURES.items():
+    assert set(with_figures) == set(YEF_FIGURES)
+    for approach_id, figure in YEF_FIGURES.items():
         assert figure in with_figures[approach_id]
-    # the two confidence ratings DOMAIN.md gives
+    # the two confidence ratings read in the YEF sources
     assert catalogue.get("a-and-e-navigators").evidence_strength == "very_low"
     assert catalogue.get("sports-programmes").evidence_strength == "low"
     text = st.CATALOGUE_FILE.read_text()

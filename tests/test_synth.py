@@ -411,3 +411,22 @@ def test_synth_command_prints_one_json_document(tmp_path, monkeypatch):
     document = json.loads(result.stdout)
     assert document["seed"] == 3 and document["synthetic"] is True
     assert document["rows_by_feed"]["police-crime"] == 12566 - 1511  # 2023-01 without ASB
+
+
+def test_the_synthetic_page_lists_every_calibration_figure_with_its_status():
+    """docs/synthetic.md says which inputs are published figures and which are assumptions: its
+    table must agree with svduty.synth.calibration, figure by figure."""
+    import re
+    from pathlib import Path
+
+    from svduty.synth.calibration import FIGURES, SERIES
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "synthetic.md").read_text()
+    rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \|[^|]*\| (\w+) \|", page, re.M))
+    for key, figure in FIGURES.items():
+        assert rows.get(key) == figure.status, key
+    for key, series in SERIES.items():
+        # a series every year of which is assumed is an assumption; otherwise it is a series
+        expected = "assumed" if set(series.assumed) == set(series.values) else "series"
+        assert rows.get(key) == expected, key
+    assert "calibrated to published figures" not in page.split("## What is real")[0]

@@ -25,7 +25,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SVDUTY_HOME",
         "./svduty-data",
-        "The data directory: the warehouse file, the partnership configuration, keys and outputs.",
+        "The data directory: the warehouse file, the partnership configuration, keys and the "
+        "products built there (the table above).",
     ),
     Setting(
         "SVDUTY_WAREHOUSE_URL",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
 import re
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ from svduty.analysis.measures.compute import Geography, compute
 from svduty.portal import dashboard
 from svduty.portal.dashboard import results
 from svduty.portal.models import AuditEvent
+from svduty.reference.population import denominator
 
 PFA = "E23000036"
 SOMERSET = "E06000066"
@@ -193,6 +195,9 @@ def test_somerset_and_one_of_its_wards_change_the_numbers(client, people, demo, 
     )[0][0]
     rate = _Tables(ward_page).rows_by_id["headline-police-uk-violence"][3].split()[0]
     assert float(rate) == pytest.approx(1000 * in_the_ward / residents, abs=0.005)
+    # the page names the denominators it used (one per level, svduty.reference.population)
+    assert html.unescape(denominator("ward").source) in html.unescape(ward_page)
+    assert denominator("la").source in html.unescape(somerset_page)
     assert force > somerset > in_the_ward > 0
     # the ward's own select lists Somerset's wards, and the ward is named on the page
     name = sql("SELECT DISTINCT ward19_name FROM ref_lsoa WHERE ward19_code = ?", ward)[0][0]

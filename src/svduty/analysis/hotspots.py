@@ -420,9 +420,10 @@ def top_repeat_locations(rows: pd.DataFrame, n: int = 20) -> pd.DataFrame:
     police.uk locations are anonymised: each crime is moved to the nearest of a fixed set of
     snap points (the middle of a street, or a public place), never one whose catchment holds
     fewer than eight addresses, and it can land on another street or across a boundary
-    (DOMAIN.md §5). A "repeat location" is therefore a snap point gathering the crimes of the
-    streets around it, not an address or a premises: use it to point at places worth a closer
-    look with the partners' own record-level data, never to name a building or a person.
+    (docs/sources.md, "data.police.uk"). A "repeat location" is therefore a snap point gathering
+    the crimes of the streets around it, not an address or a premises: use it to point at places
+    worth a closer look with the partners' own record-level data, never to name a building or a
+    person.
 
     Rows without a location are left out; ``result.attrs["without_location"]`` counts them.
     Returns ``rank`` (ties share a rank), the location columns, ``count`` and ``share`` (of the

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from svduty.reference.population import denominator
+
 NO_LOCATION = "No location recorded"
 OUTSIDE = "Outside the force area"
 CRIME_TYPES = ("Violence and sexual offences", "Robbery", "Possession of weapons")
@@ -20,13 +22,14 @@ CRIME_TYPES = ("Violence and sexual offences", "Robbery", "Possession of weapons
 def violence_summary(warehouse, *, force: str, pfa_code: str) -> list[dict]:
     """One row per (area, year, crime type): count, months covered, rate per 1,000.
 
-    The denominator is Census 2021 usual residents. Rates cover only the months loaded for that
-    year and are not annualised: `months` says how many.
+    The denominator is the local authority one (``denominator("la")``: Census 2021). Rates
+    cover only the months loaded for that year and are not annualised: `months` says how many.
     """
     crimes = warehouse.table("police_uk_street")
     crimes = crimes.filter((crimes.force == force) & crimes.crime_type.isin(CRIME_TYPES))
     lsoa = warehouse.table("ref_lsoa").select("lsoa_code", "la_code", "la_name", "pfa_code")
-    las = warehouse.table("ref_local_authority").select("la_code", "population_2021")
+    d = denominator("la")
+    las = warehouse.table(d.table).select("la_code", population_2021=d.column)
     placed = crimes.left_join(lsoa, "lsoa_code")
     area = ibis.cases(
         (placed.lsoa_code.isnull(), NO_LOCATION),

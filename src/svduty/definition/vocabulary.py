@@ -17,7 +17,8 @@ PLACES: dict[str, dict[str, tuple[str, ...]]] = {
         "ed_assault": ("public_place", "licensed_premises", "education"),
     },
 }
-# ICD-10 external-cause groups, as the hospital admissions feed counts them (DOMAIN.md §2).
+# ICD-10 external-cause groups, as the hospital admissions feed counts them (docs/sources.md,
+# "The success measures").
 ICD10_GROUPS: dict[str, str] = {
     "X99": "Assault by sharp object (the VRU hospital success measure)",
     "X85-Y09": "Assault, all methods (PHOF hospital admissions for violence)",

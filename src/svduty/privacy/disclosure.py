@@ -1,4 +1,4 @@
-"""Statistical disclosure control: the one gate every public figure passes (DESIGN.md).
+"""Statistical disclosure control: the one gate every public figure passes (docs/design.md).
 
 A product hands `protect` the cells it will publish and the additive relations between them (a
 total and its parts; a difference is the same relation read the other way round) and gets back a

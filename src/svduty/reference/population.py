@@ -1,8 +1,10 @@
-"""Population: Census 2021 by LSOA21 and age band; earlier LSOA11 estimates (2015, 2018)."""
+"""Population: Census 2021 by LSOA21 and age band; earlier LSOA11 estimates (2015, 2018); and
+the one denominator every rate at each level uses (:func:`denominator`)."""
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -12,6 +14,81 @@ from svduty.reference import ReferenceDataError, arrow_schema, read_csv, to_floa
 CENSUS_FILE = "population/census2021_LSOA21_usual_residents_by_age6_EW.csv.gz"
 SAPE_FILE = "population/ONS_SAPE21DT11_mid2018_LSOA11_population_density_EW.csv.gz"
 IMD_DENOMINATORS_FILE = "imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz"
+
+
+@dataclass(frozen=True)
+class Denominator:
+    """The population every rate at one level is divided by, and how pages name it.
+
+    ``table``/``column``: the warehouse reference table and column it is read from (summed from
+    LSOAs where the level is larger); ``under_25_column``: the same for residents aged 0 to 24,
+    or None where no such figure is bundled (under-25 measures then get counts only).
+    ``label``: a short name for column headings ("Census 2021"); ``source``: the line every page
+    showing such a rate carries under its table or chart.
+    """
+
+    level: str
+    label: str
+    source: str
+    table: str
+    column: str
+    under_25_column: str | None
+
+    def describe(self, under_25: bool = False) -> str:
+        """The source line, for residents of all ages or (``under_25``) aged 0 to 24."""
+        if not under_25:
+            return self.source
+        if self.under_25_column is None:
+            raise ValueError(f"no under-25 population is bundled for level {self.level!r}")
+        return self.source.replace("usual residents", "usual residents aged 0 to 24", 1)
+
+
+_CENSUS = "Census 2021 usual residents (ONS, census day 21 March 2021)"
+_CENSUS_AREAS = _CENSUS + ", summed from 2021 LSOAs to local authorities and force areas"
+_MID_2018 = "ONS mid-2018 population estimates for 2011 LSOAs (SAPE21DT11)"
+
+# One denominator per level, chosen here and nowhere else (docs/sources.md, "Populations").
+# Areas that are unions of 2021 LSOAs (current local authorities, force areas) use Census 2021.
+# Areas built on 2011 LSOAs (the LSOAs of the police.uk files before 2023 and of IMD 2019, 2011
+# MSOAs, December 2019 wards) use the mid-2018 estimates: ONS publishes no Census 2021 counts on
+# 2011 LSOAs, and the bundled 2011 -> 2021 lookup gives a split 2011 LSOA only one of its 2021
+# parts, so Census 2021 cannot be carried back to them without inventing a split.
+DENOMINATORS: dict[str, Denominator] = {
+    "lsoa": Denominator(
+        "lsoa", "mid-2018", _MID_2018, "ref_population_lsoa11", "population_mid2018", None
+    ),
+    "msoa": Denominator(
+        "msoa", "mid-2018", _MID_2018 + ", summed to 2011 MSOAs",
+        "ref_population_lsoa11", "population_mid2018", None,
+    ),
+    "ward": Denominator(
+        "ward", "mid-2018", _MID_2018 + ", summed to December 2019 wards",
+        "ref_population_lsoa11", "population_mid2018", None,
+    ),
+    "imd_decile": Denominator(
+        "imd_decile", "mid-2018", _MID_2018 + ", summed to IMD 2019 deciles",
+        "ref_population_lsoa11", "population_mid2018", None,
+    ),
+    "la": Denominator(
+        "la", "Census 2021", _CENSUS_AREAS,
+        "ref_local_authority", "population_2021", "population_2021_under_25",
+    ),
+    "pfa": Denominator(
+        "pfa", "Census 2021", _CENSUS_AREAS,
+        "ref_local_authority", "population_2021", "population_2021_under_25",
+    ),
+}  # fmt: skip
+
+
+def denominator(level: str) -> Denominator:
+    """The denominator of every rate at ``level`` (lsoa, msoa, ward, imd_decile, la, pfa)."""
+    try:
+        return DENOMINATORS[level]
+    except KeyError:
+        raise ValueError(
+            f"no denominator for level {level!r}: expected one of {', '.join(DENOMINATORS)}"
+        ) from None
+
 
 #: Census 2021 age band as published -> (order, youngest age, oldest age or None).
 AGE_BANDS: dict[str, tuple[int, int, int | None]] = {

@@ -302,8 +302,8 @@ HOSPITAL_ADMISSIONS = aggregate_feed(
     notes=(
         "Mirrors the HES Admitted Patient Care counts of admissions for assault that NHS "
         "England (formerly NHS Digital) supplies to the Home Office for the violence reduction "
-        "unit measures (the Home Office holds HES APC under DARS-NIC-612092-Q0Y6F; DOMAIN.md "
-        "\u00a72).",
+        "unit measures (the Home Office holds HES APC under DARS-NIC-612092-Q0Y6F; "
+        'docs/sources.md, "The success measures").',
         "X99 is counted as HES counts it, on the first external cause code, which leaves out "
         "accidental (W25/W26), self-inflicted (X78) and undetermined (Y28) sharp-object "
         "injuries. X85-Y09 is the range of the Public Health Outcomes Framework indicator "
@@ -311,7 +311,8 @@ HOSPITAL_ADMISSIONS = aggregate_feed(
         "in any diagnosis position and counts first finished emergency admission episodes; "
         "which positions and admission methods an extract used is for the sender to state "
         "[U].",
-        "HES disclosure control replaces sub-national counts of 1 to 7 with * (DOMAIN.md \u00a76). "
+        "HES disclosure control replaces sub-national counts of 1 to 7 with * (docs/sources.md, "
+        '"Disclosure control"). '
         "Send * as it comes: it loads as a null count with `suppressed` true, never as 0.",
         "A rate needs a population: send the resident population of the area, age band and "
         "sex as Denominator when the extract has one, or leave it blank.",

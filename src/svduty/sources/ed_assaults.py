@@ -2,7 +2,8 @@
 
 Information Sharing to Tackle Violence (ISTV, the Cardiff Model) asks every type 1 emergency
 department to send its community safety partnership, at least monthly, one row per attendance
-for assault: when and where it happened and how (DOMAIN.md §3). The columns follow the NHS
+for assault: when and where it happened and how (docs/sources.md, "ISTV and the Cardiff
+Model"). The columns follow the NHS
 Data Dictionary "ISTV Minimum Data Set": the header items REPORTING PERIOD START DATE,
 REPORTING PERIOD END DATE and SITE CODE (OF TREATMENT) (XML an3 to an12, hence the 3 to 12
 letters and digits checked here), and the ASSAULT group items ARRIVAL DATE AND TIME AT A&E
@@ -19,7 +20,7 @@ in ECDS that often carries them).
 
 Where the code lists come from:
 
-- ASSAULT METHOD: the national ISTV codes could not be retrieved (DOMAIN.md §3, [U]). The
+- ASSAULT METHOD: the national ISTV codes could not be retrieved (docs/sources.md, [U]). The
   canonical codes here are **ours**, built from the 2014 ISTV standard (ISB1594: "primary means
   of assault (weapon or body part)"), the RCEM 2017 guideline (receptionists record the weapon)
   and the Home Office success measure, which needs knife or sharp object on its own
@@ -100,7 +101,8 @@ LOCATION_TYPES: dict[str, str] = {
     "other": "Other",
     "not_known": "Not known",
 }
-# The CDS A&E INCIDENT LOCATION TYPE codes (DOMAIN.md §3) and common words for ours.
+# The CDS A&E INCIDENT LOCATION TYPE codes (docs/sources.md, "ISTV and the Cardiff Model") and
+# common words for ours.
 LOCATION_SPELLINGS: dict[str, str] = {
     "10": "home",
     "40": "work",

@@ -1,8 +1,9 @@
 """Home Office notifiable offence codes (Home Office Counting Rules), with the police.uk crime
 type each is published under and today's code for the legacy ones.
 
-Source: DOMAIN.md §4 (the current notifiable list as in ONSdigital/dp-hierarchy-builder's crime
-hierarchy, checked against HOCR violence against the person, April 2021). The violence, sexual,
+Source: docs/sources.md, "Offence codes" (the current notifiable list as in
+ONSdigital/dp-hierarchy-builder's crime hierarchy, checked against the Home Office Counting Rules
+for violence against the person, April 2021). The violence, sexual,
 robbery and weapons codes are from there [V]. The codes for other crime groups are here so that
 a whole police extract can be read and reconciled with police.uk; their labels are [U] (check
 them against the force's own list before relying on them for anything but reconciliation).
@@ -26,7 +27,7 @@ class Offence:
     name: str
     group: str  # ONS offence group
     police_uk_type: str  # the police.uk crime type it is published under
-    verified: bool  # [V] in DOMAIN.md, else [U]
+    verified: bool  # [V]: read in the source (docs/sources.md, "Offence codes"), else [U]
 
 
 _ROWS = """\

@@ -1,4 +1,4 @@
-"""data.police.uk street-level crime files (DOMAIN.md §5).
+"""data.police.uk street-level crime files (docs/sources.md, "data.police.uk").
 
 One file is one force's crimes and anti-social behaviour for one month, 12 columns. Reading a
 file gives the raw rows with their line numbers; validating them splits the rows into the

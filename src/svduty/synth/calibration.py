@@ -271,7 +271,7 @@ FIGURES: dict[str, Figure] = {
             "hes_suppress_max",
             7,
             "HES sub-national counts of 1 to 7 are replaced by *",
-            "HES disclosure control as described in svduty.sources.aggregates (DOMAIN.md §6)",
+            'HES disclosure control (docs/sources.md, "Disclosure control")',
             "published",
         ),
         Figure(
@@ -323,7 +323,9 @@ FIGURES: dict[str, Figure] = {
             69_776,
             "deliberate fires attended by fire and rescue services in England, year ending "
             "March 2022 (45.7% of 152,608 fires)",
-            "Home Office fire statistics as reported in the press (dailysunpost.com, 2022)",
+            "Home Office, Fire and rescue incident statistics: England, year ending March 2022, "
+            "as reported in the press (dailysunpost.com, 2022); read in the report, not the "
+            "tables",
             "published",
         ),
         Figure(

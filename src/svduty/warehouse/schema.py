@@ -87,7 +87,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     ),
     "police_uk_street": (
         "data.police.uk street-level crimes and anti-social behaviour (one row per row of the "
-        "published files; DOMAIN.md §5).",
+        "published files; docs/sources.md, section data.police.uk).",
         [
             ("load_id", "BIGINT NOT NULL", "The load the row came in with (see `loads`)."),
             ("force", "TEXT NOT NULL", "police.uk slug of the force whose file it is."),

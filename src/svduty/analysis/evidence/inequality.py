@@ -2,8 +2,9 @@
 
 - :func:`deprivation`: the rate in each decile of the Index of Multiple Deprivation 2019 (each
   event placed by its 2011 LSOA; each decile's denominator the mid-2018 population of the force
-  area's LSOAs in it), with 95% limits; the rate ratio of the most deprived decile (1) to the
-  least deprived (10); and the slope and relative indices of inequality over the deciles.
+  area's LSOAs in it, ``denominator("imd_decile")``), with 95% limits; the rate ratio of the most
+  deprived decile (1) to the least deprived (10); and the slope and relative indices of
+  inequality over the deciles.
 - :func:`gradient`: the rate ratio and SII/RII from a table of decile counts and populations
   (pure; :func:`deprivation` uses it).
 - :func:`partner_association`: Spearman's rank correlation, across the force area's local
@@ -29,7 +30,6 @@ from scipy import stats as scipy_stats
 from svduty.analysis.evidence.where import (
     NO_LOCATION,
     OUTSIDE,
-    POPULATION_SOURCE,
     UNKNOWN_CODE,
     UNSTABLE_NOTE,
     MeasureCounts,
@@ -46,6 +46,7 @@ from svduty.analysis.hotspots import DEFAULT_SEED
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.measures.compute import SYNTHETIC_NOTE, Geography
 from svduty.analysis.stats import rate_ratio, slope_index_of_inequality
+from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
 __all__ = [
@@ -235,7 +236,7 @@ def deprivation(
     frame["count"] = per_decile.reindex(DECILES, fill_value=0).to_numpy()
     frame["population"] = by["population"].sum(min_count=1).reindex(DECILES).to_numpy(dtype=float)
     caveats = [UNSTABLE_NOTE]
-    denominator = POPULATION_SOURCE
+    denominator = denominator_of("imd_decile").source
     if m.denominator != "population":
         frame["population"] = np.nan
         denominator = None
@@ -280,16 +281,19 @@ class Association(_Evidence):
     ``period_end``, ``indicator_unit``, ``violence_months`` (months of the measure's data in the
     window compared), ``n`` (authorities with both figures), ``rho`` (Spearman), ``p_value``
     and ``p_method`` (exact permutation for n up to 8), ``sentence``. ``points``: the figures
-    per authority behind each correlation.
+    per authority behind each correlation. ``denominator``: the population of the measure's
+    rates (the local authority denominator) and of indicators sent without one.
     """
 
     pfa_code: str
     frame: pd.DataFrame
     points: pd.DataFrame
+    denominator: str
 
     def as_dict(self) -> dict:
         return self._header() | {
             "pfa_code": self.pfa_code,
+            "denominator": self.denominator,
             "correlations": records(self.frame),
             "points": records(self.points),
         }
@@ -308,11 +312,13 @@ def partner_association(
     Each indicator is a ``partner_aggregate`` measure code, read for every period a partner sent
     it, persons of all ages (or the one age band sent); former districts are added into their
     current authority. Its value per authority is count / denominator x 100 where the partner
-    sent a denominator (pupils, children, young people known), else count per 1,000 residents
-    (mid-2018). The measure's rate per authority is taken over the months of its data inside the
+    sent a denominator (pupils, children, young people known), else count per 1,000 residents.
+    The measure's rate per authority is taken over the months of its data inside the
     indicator's period (for a count on a date, the 12 months up to it), per the measure's
-    multiplier per year (all ages: mid-2018 residents; under-25 measures: Census 2021 residents
-    aged 0 to 24). Periods with no month of the measure's data are left out; an authority whose
+    multiplier per year. Residents are the local authority denominator (Census 2021, all ages or
+    aged 0 to 24: :func:`svduty.reference.population.denominator`).
+
+    Periods with no month of the measure's data are left out; an authority whose
     count was suppressed is left out of that period's n.
     """
     indicators = tuple(indicators)
@@ -326,14 +332,14 @@ def partner_association(
     inside = placed[placed["category"] == "inside"].copy()
     inside["la_code"] = inside["lsoa"].map(la_of)
     las = geo.las.sort_values("la_code")
-    residents = lsoas[lsoas["in_2011"]].groupby("la_code")["population"].sum()
-    residents = residents.reindex(las["la_code"]).astype(float)
+    d = denominator_of("la")
+    residents = las.set_index("la_code")[d.column].astype(float)
     if m.denominator == "population_under_25":
-        violence_pop = las.set_index("la_code")["population_2021_under_25"].astype(float)
-        violence_unit = f"per {m.multiplier:,} residents aged 0 to 24 per year (Census 2021)"
+        violence_pop = las.set_index("la_code")[d.under_25_column].astype(float)
+        violence_unit = f"per {m.multiplier:,} residents aged 0 to 24 per year ({d.label})"
     else:
         violence_pop = residents
-        violence_unit = f"per {m.multiplier:,} residents per year (mid-2018)"
+        violence_unit = f"per {m.multiplier:,} residents per year ({d.label})"
     sent = _indicator_rows(wh, list(indicators), geo, residents)
     results, points = [], []
     synthetic = counts.synthetic
@@ -407,6 +413,7 @@ def partner_association(
         pfa_code=pfa_code,
         frame=frame,
         points=pd.DataFrame(points),
+        denominator=d.describe(under_25=m.denominator == "population_under_25"),
     )
 
 
@@ -452,7 +459,8 @@ def _indicator_rows(
     out["value"] = np.where(with_denominator, out["count"] / out["denominator"] * 100, per_resident)
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype(float)
     named = out["measure"].map(DENOMINATOR_NAMES).fillna("per 100 of the denominator sent")
-    out["unit"] = np.where(with_denominator, named, "per 1,000 residents (mid-2018)")
+    residents_unit = f"per 1,000 residents ({denominator_of('la').label})"
+    out["unit"] = np.where(with_denominator, named, residents_unit)
     return out[columns]
 
 

@@ -17,16 +17,18 @@ How rows are placed. A row is placed by its LSOA code:
 These rows are counted on their own in ``not_placed``, never dropped: the areas plus
 ``not_placed`` always add up to ``total``.
 
-Rates. The denominator is the ONS mid-2018 population estimate for 2011 LSOAs (SAPE21DT11,
-table ``ref_population_lsoa11``), summed to 2019 wards and current local authorities, so one
-vintage serves every level; a 2021-only LSOA has no mid-2018 figure and so no rate. Rates are per
-``multiplier`` residents **per year**: the denominator is person-years, population x months
-covered / 12, so a year the source covers only in part (police.uk lacks July 2019) is still on
-the same footing. Limits follow PHEindicatormethods ``phe_rate`` (exact Poisson below 10 events,
-Byar's from 10, :func:`svduty.analysis.stats.crude_rates`); a rate from fewer than 10 events is
-kept with its exact interval but marked ``unstable`` ("where numbers allow"). Under-25 measures
-get rates only for local authorities (Census 2021 residents aged 0-24: no under-25 figures on
-2011 LSOAs are bundled); other levels show their counts.
+Rates. Each level has one denominator, chosen in :func:`svduty.reference.population.denominator`
+and named on every page that shows the rate: LSOAs and December 2019 wards (2011 LSOA geography)
+use the ONS mid-2018 estimates for 2011 LSOAs (SAPE21DT11); current local authorities use Census
+2021 usual residents, as the success measures and the dashboard do. A 2021-only LSOA has no
+mid-2018 figure and so no rate. Rates are per ``multiplier`` residents **per year**: the
+denominator is person-years, population x months covered / 12, so a year the source covers only
+in part (police.uk lacks July 2019) is still on the same footing. Limits follow
+PHEindicatormethods ``phe_rate`` (exact Poisson below 10 events, Byar's from 10,
+:func:`svduty.analysis.stats.crude_rates`); a rate from fewer than 10 events is kept with its
+exact interval but marked ``unstable`` ("where numbers allow"). Under-25 measures get rates only
+for local authorities (Census 2021 residents aged 0-24: no under-25 figures on 2011 LSOAs are
+bundled); other levels show their counts.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from svduty.analysis.measures import selection
 from svduty.analysis.measures.catalogue import Measure, load
 from svduty.analysis.measures.compute import SYNTHETIC_NOTE, Geography
 from svduty.analysis.stats import crude_rates
+from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
 __all__ = [
@@ -82,11 +85,8 @@ OUTSIDE = "outside the force area"
 UNKNOWN_CODE = "LSOA code not in the ONS lookups"
 NO_WARD = "2021 LSOA code: no December 2019 ward"
 UNSTABLE_BELOW = 10
-POPULATION_SOURCE = (
-    "ONS mid-2018 population estimates for 2011 LSOAs (SAPE21DT11), summed to December 2019 "
-    "wards and current local authorities"
-)
-UNDER_25_SOURCE = "Census 2021 usual residents aged 0 to 24, by current local authority"
+#: The denominator of LSOA rates (other levels: :func:`svduty.reference.population.denominator`).
+POPULATION_SOURCE = denominator_of("lsoa").source
 UNSTABLE_NOTE = (
     f"Rates from fewer than {UNSTABLE_BELOW} events are marked unstable: they can change a lot "
     "with one or two events; their 95% limits are exact Poisson limits and are wide."
@@ -224,16 +224,15 @@ def police_uk_slug(wh: Warehouse, pfa_code: str) -> str:
 
 
 def lsoa_reference(wh: Warehouse, pfa_code: str) -> pd.DataFrame:
-    """Every LSOA code (2011 or 2021) of the force area with its ward, authority, mid-2018
-    population (2011 codes) and IMD 2019 decile (English 2011 codes)."""
+    """Every LSOA code (2011 or 2021) of the force area with its ward, authority, population
+    (the LSOA denominator, for 2011 codes) and IMD 2019 decile (English 2011 codes)."""
     lsoa = wh.table("ref_lsoa")
     lsoa = lsoa.filter(lsoa.pfa_code == pfa_code).select(
         "lsoa_code", "lsoa_name", "in_2011", "in_2021", "ward19_code", "ward19_name",
         "la_code", "la_name",
     )  # fmt: skip
-    pop = wh.table("ref_population_lsoa11").select(
-        lsoa_code="lsoa11_code", population="population_mid2018"
-    )
+    d = denominator_of("lsoa")
+    pop = wh.table(d.table).select(lsoa_code="lsoa11_code", population=d.column)
     imd = wh.table("ref_imd2019").select(lsoa_code="lsoa11_code", imd_decile="imd_decile")
     joined = (
         lsoa.left_join(pop, "lsoa_code")
@@ -429,11 +428,9 @@ def area_rates(
         las = geo.las.sort_values("la_code")
         la_of = dict(zip(lsoas["lsoa_code"], lsoas["la_code"], strict=True))
         per_la = inside.groupby(inside["lsoa"].map(la_of))["count"].sum()
-        if m.denominator == "population_under_25":
-            population = las["population_2021_under_25"].astype(float).to_numpy()
-        else:
-            pop = lsoas[lsoas["in_2011"]].groupby("la_code")["population"].sum(min_count=1)
-            population = pop.reindex(las["la_code"]).to_numpy(dtype=float)
+        d = denominator_of("la")
+        column = d.under_25_column if m.denominator == "population_under_25" else d.column
+        population = las[column].astype(float).to_numpy()
         frame = pd.DataFrame(
             {
                 "area_code": las["la_code"].to_numpy(),
@@ -455,7 +452,7 @@ def area_rates(
     if level == "lsoa" and (frame["lsoa_vintage"] == "2021").any():
         extra.append(
             "Some rows carry 2021 LSOA codes that are not 2011 codes: they are counted but have "
-            "no mid-2018 population and so no rate."
+            "no mid-2018 population (the LSOA denominator) and so no rate."
         )
     not_placed = _not_placed(placed)
     return AreaRates(
@@ -472,10 +469,12 @@ def area_rates(
 
 
 def _denominator(m: Measure, level: str) -> tuple[str | None, str | None]:
+    """The line naming the level's denominator (None: counts only), and a note saying why not."""
+    d = denominator_of(level)
     if m.denominator == "population":
-        return POPULATION_SOURCE, None
-    if m.denominator == "population_under_25" and level == "la":
-        return UNDER_25_SOURCE, None
+        return d.source, None
+    if m.denominator == "population_under_25" and d.under_25_column:
+        return d.describe(under_25=True), None
     if m.denominator == "population_under_25":
         return None, (
             "No under-25 population on 2011 LSOAs or wards is bundled: counts only at this "

@@ -21,6 +21,7 @@ import pandas as pd
 from svduty.analysis.measures import counts as counting
 from svduty.analysis.measures.catalogue import Catalogue, Measure
 from svduty.analysis.stats import compare_to_benchmark, crude_rates, percentage_change, recent_trend
+from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
 PERIOD_TYPES = ("month", "quarter", "calendar_year", "financial_year")
@@ -30,7 +31,8 @@ SYNTHETIC_NOTE = "SYNTHETIC DATA: made by `svduty synth`, not real records."
 
 @dataclass(frozen=True)
 class Geography:
-    """The partnership's areas and their Census 2021 populations."""
+    """The partnership's areas and their populations: the local authority and force area
+    denominators of :func:`svduty.reference.population.denominator` (Census 2021)."""
 
     pfa_code: str
     pfa_name: str
@@ -67,7 +69,8 @@ class Geography:
         )
 
     def population(self, code: str, under_25: bool) -> float | None:
-        column = "population_2021_under_25" if under_25 else "population_2021"
+        d = denominator_of("pfa" if code == self.pfa_code or code in self.national else "la")
+        column = d.under_25_column if under_25 else d.column
         if code in self.national and code != self.pfa_code:
             return float(self.national[code][1 if under_25 else 0])
         if code == self.pfa_code:
@@ -80,6 +83,18 @@ class Geography:
             return self.pfa_name
         row = self.las[self.las["la_code"] == code]
         return str(row["la_name"].iloc[0]) if len(row) else code
+
+
+def denominator_note(measure: Measure) -> str | None:
+    """The line that names a measure's rate denominator under its tables and charts (local
+    authorities, the force area and England and Wales share it), or None for a measure without
+    rates."""
+    if measure.denominator == "published":
+        return "rates as ONS published them (ONS's own population estimates)"
+    if measure.denominator == "none":
+        return None
+    under_25 = measure.denominator == "population_under_25"
+    return f"rates per {denominator_of('la').describe(under_25)}"
 
 
 def compute(

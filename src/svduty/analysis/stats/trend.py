@@ -20,8 +20,8 @@ and PHEindicatormethods ``assign_trend_markers``):
   or "... getting worse".
 
 The exact formulae Fingertips uses for the standard errors were not available to check against
-(DOMAIN.md marks them unverified); the tests check the statistics against independent
-computations (R's ``prop.trend.test`` published example, statsmodels WLS).
+(docs/sources.md, "Rates and intervals", marks them [U]); the tests check the statistics
+against independent computations (R's ``prop.trend.test`` published example, statsmodels WLS).
 
 Benchmark comparison (Fingertips "Comparators" / RAG rating): the area's 95% or 99.8% confidence
 interval is compared with the benchmark value. If the interval lies wholly above it the area is

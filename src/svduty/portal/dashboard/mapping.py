@@ -22,6 +22,7 @@ from svduty.products.area import Area
 from svduty.products.figure import Figure
 from svduty.products.html import fmt_number
 from svduty.products.sna import PERMUTATIONS
+from svduty.reference.population import denominator
 from svduty.settings import Config
 from svduty.warehouse import Warehouse
 
@@ -87,7 +88,7 @@ def map_view(wh: Warehouse, version, area: Area, measure: Measure, year: int) ->
 
 
 def _map_rate(m: Measure) -> str:
-    # where.area_rates: per the measure's multiplier of mid-2018 residents, per year
+    # where.area_rates: per the measure's multiplier of residents (the LSOA denominator), per year
     return f"Rate per {m.multiplier:,} residents per year"
 
 
@@ -101,7 +102,7 @@ def _rates_figure(m: Measure, area: Area, year: int, rates, frame, bounds, class
             "Ward (2019)": frame["ward_name"],
             "Local authority": frame["la_name"],
             "Count": frame["count"].astype("int64"),
-            "Residents (mid-2018)": frame["population"],
+            f"Residents ({denominator('lsoa').label})": frame["population"],
             rate: frame["rate"],
             LOWER: frame["lower_95"],
             UPPER: frame["upper_95"],
@@ -139,7 +140,7 @@ def _rates_figure(m: Measure, area: Area, year: int, rates, frame, bounds, class
         alt=alt_text,
         table=table,
         source=SOURCE_NAMES[m.source]
-        + ("; " + where.POPULATION_SOURCE if has_rates else "")
+        + ("; " + rates.denominator if has_rates and rates.denominator else "")
         + (" - SYNTHETIC data made by svduty synth, not real records" if rates.synthetic else ""),
         chart=maps.choropleth(gdf, value, title=alt_text, legend_title=legend)
         if len(shaded)

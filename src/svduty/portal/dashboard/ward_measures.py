@@ -23,7 +23,8 @@ __all__ = ["ward_results"]
 def ward_results(wh: Warehouse, version, cfg: Config, choice: Choice) -> pd.DataFrame:
     """The record-level measures that place rows in LSOAs, counted for one ward.
 
-    Rates use the ward's ONS mid-2018 residents (as svduty.analysis.evidence.where does);
+    Rates use the ward denominator (``svduty.reference.population.denominator("ward")``: ONS
+    mid-2018 residents, as svduty.analysis.evidence.where does);
     under-25 measures have counts only (no under-25 figures for 2011 LSOAs are bundled). As for
     areas, a period the source does not wholly cover keeps its count but has no rate, change or
     trend.

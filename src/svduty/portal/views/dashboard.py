@@ -27,6 +27,7 @@ from svduty.portal.dashboard import Choice, WarehouseUnavailable
 from svduty.portal.forms import Accessible
 from svduty.portal.models import AuditEvent
 from svduty.portal.roles import Capability
+from svduty.reference.population import denominator
 
 __all__ = ["FilterForm", "MapForm", "RecordsForm", "urlpatterns"]
 
@@ -241,6 +242,9 @@ def measures(request: HttpRequest) -> HttpResponse:
             "others": [p for p in shown if not p.measure.home_office],
             "unavailable": [p for p in panels if p.unavailable is not None],
             "synthetic": any(p.synthetic for p in shown),
+            # one denominator per level, named under the tables (svduty.reference.population)
+            "area_population": denominator("la").source,
+            "ward_population": denominator("ward").source,
             "active": "measures",
         },
     )

@@ -48,7 +48,10 @@ def source_name(ctx: Context, source: str, synthetic: bool = False) -> str:
         "published_statistic": "ONS police force area tables (Home Office special collection)",
         "warehouse": "svduty warehouse: the loads, their coverage and quality checks",
         "partnership": "the partnership configuration (partnership.yaml)",
-        "reference": "ONS LSOA boundaries and lookups, mid-2018 population estimates, IMD 2019",
+        "reference": (
+            "ONS LSOA boundaries and lookups, Census 2021 and mid-2018 population estimates, "
+            "IMD 2019"
+        ),
     }
     return names[source] + (_SYNTHETIC if synthetic else "")
 

@@ -16,6 +16,7 @@ from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Sec
 from svduty.products.assessment.scope import Context
 from svduty.products.assessment.volumes import HEADLINE
 from svduty.products.figure import Figure
+from svduty.reference.population import denominator
 
 CHOROPLETH = "fig-where-choropleth"
 HOTSPOTS = "fig-where-hotspots"
@@ -75,7 +76,7 @@ def _choropleth(ctx: Context, m, rates: where.AreaRates, frame: pd.DataFrame, bo
             "Ward (2019)": frame["ward_name"],
             "Local authority": frame["la_name"],
             "Offences": frame["count"].astype("int64"),
-            "Residents (mid-2018)": frame["population"],
+            f"Residents ({denominator('lsoa').label})": frame["population"],
             RATE: frame["rate"],
             "Lower 95%": frame["lower_95"],
             "Upper 95%": frame["upper_95"],
@@ -106,7 +107,7 @@ def _choropleth(ctx: Context, m, rates: where.AreaRates, frame: pd.DataFrame, bo
         f"{ctx.area.name}, {ctx.period.label}",
         alt=alt_text.strip(),
         table=table,
-        source=source_name(ctx, m.source) + "; " + where.POPULATION_SOURCE,
+        source=source_name(ctx, m.source) + "; " + rates.denominator,
         chart=maps.choropleth(gdf, RATE, title=alt_text, legend_title=RATE),
         definition_version=ctx.not_applied,
         synthetic=rates.synthetic,
@@ -310,7 +311,7 @@ def _areas_figure(ctx: Context, m, counts) -> Figure | None:
             "Area": frame["area_name"],
             "Code": frame["area_code"],
             "Offences": frame["count"].astype("int64"),
-            "Residents (mid-2018)": frame["population"],
+            f"Residents ({denominator(level).label})": frame["population"],
             RATE: frame["rate"],
             "Lower 95%": frame["lower_95"],
             "Upper 95%": frame["upper_95"],
@@ -337,7 +338,7 @@ def _areas_figure(ctx: Context, m, counts) -> Figure | None:
         f"{ctx.area.name}, {ctx.period.label}",
         alt=alt_text,
         table=table,
-        source=source_name(ctx, m.source) + "; " + where.POPULATION_SOURCE,
+        source=source_name(ctx, m.source) + "; " + rates.denominator,
         chart=charts.bars(
             shown,
             "Area",

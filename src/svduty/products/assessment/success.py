@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from svduty.analysis.measures.catalogue import Measure
+from svduty.analysis.measures.compute import denominator_note
 from svduty.products.assessment.common import SOURCE_KINDS, Built, num, source_name
 from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Section, Table
 from svduty.products.assessment.scope import ENGLAND_AND_WALES, Context
@@ -132,7 +133,8 @@ def _measure_figure(ctx: Context, m: Measure, fig_id: str):
         title=f"{m.title}, {' and '.join(names)}",
         alt=alt_text,
         table=table.rename(columns={"Rate": f"Rate {rate_unit(m)}"}),
-        source=source_name(ctx, "hospital" if m.id.startswith("hospital") else m.source, synthetic),
+        source=source_name(ctx, "hospital" if m.id.startswith("hospital") else m.source, synthetic)
+        + (f"; {note}" if (note := denominator_note(m)) else ""),
         chart=trend_chart(table, m, "Year"),
         definition_version=_definition_of(ctx, m),
         synthetic=synthetic,

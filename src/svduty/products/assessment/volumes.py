@@ -11,6 +11,7 @@ import pandas as pd
 
 from svduty.analysis.evidence import when, where
 from svduty.analysis.measures.catalogue import Measure
+from svduty.analysis.measures.compute import denominator_note
 from svduty.products import charts
 from svduty.products.assessment.common import SOURCE_KINDS, Built, num, source_name
 from svduty.products.assessment.model import (
@@ -190,7 +191,7 @@ def _annual_figure(ctx: Context, m: Measure) -> tuple[Figure, Finding | None]:
         title=f"Violence and sexual offences (police.uk) per year, {' and '.join(names)}",
         alt=" ".join(sentences),
         table=table.rename(columns={"Rate": f"Rate {rate_unit(m)}"}),
-        source=source_name(ctx, m.source),
+        source=source_name(ctx, m.source) + (f"; {note}" if (note := denominator_note(m)) else ""),
         chart=trend_chart(table, m, "Year"),
         definition_version=ctx.not_applied,
         synthetic=bool(ctx.rows(m)["synthetic"].any()),
@@ -380,7 +381,8 @@ def _definition_figure(ctx: Context) -> tuple[Figure, Finding | None] | None:
         title=f"Serious violence as the local definition counts it, by strand, {ctx.area.name}",
         alt=alt_text,
         table=table.rename(columns={"Rate": "Rate per 1,000 residents per year"}),
-        source=source_name(ctx, "police_crime", synthetic),
+        source=source_name(ctx, "police_crime", synthetic)
+        + (f"; {note}" if (note := denominator_note(measures[0])) else ""),
         chart=chart,
         definition_version=ctx.definition_version,
         synthetic=synthetic,

@@ -15,6 +15,7 @@ from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Sec
 from svduty.products.assessment.scope import Context
 from svduty.products.assessment.volumes import HEADLINE
 from svduty.products.figure import COLOURS, Figure
+from svduty.reference.population import denominator
 
 DEPRIVATION = "fig-why-deprivation"
 PARTNERS = "fig-why-partners"
@@ -68,7 +69,7 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
             ],
             "LSOAs": frame["lsoas"],
             "Offences": frame["count"],
-            "Residents (mid-2018)": frame["population"],
+            f"Residents ({denominator('imd_decile').label})": frame["population"],
             RATE: frame["rate"],
             "Lower 95%": frame["lower_95"],
             "Upper 95%": frame["upper_95"],
@@ -105,7 +106,10 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
         f"{ctx.period.label}",
         alt=" ".join(sentences) or "No decile has residents with a rate.",
         table=table,
-        source=source_name(ctx, "police_uk_street") + "; " + inequality.IMD_SOURCE,
+        source=source_name(ctx, "police_uk_street")
+        + "; "
+        + inequality.IMD_SOURCE
+        + (f"; {dep.denominator}" if dep.denominator else ""),
         chart=charts.bars(
             chart_data,
             "IMD decile",
@@ -217,7 +221,9 @@ def _partners(ctx: Context, assoc: inequality.Association):
         table=table,
         source=source_name(ctx, "police_uk_street")
         + "; "
-        + source_name(ctx, "partner_aggregate", assoc.synthetic),
+        + source_name(ctx, "partner_aggregate", assoc.synthetic)
+        + "; "
+        + assoc.denominator,
         chart=chart,
         definition_version=ctx.not_applied,
         synthetic=assoc.synthetic,

@@ -20,6 +20,7 @@ from svduty.products import strategy as strategies
 from svduty.products.figure import Figure
 from svduty.products.review.sources import LOCATED, SOURCES
 from svduty.products.review.words import _lower, _month_name, _slug
+from svduty.reference.population import denominator
 
 POOR_BALANCE = 0.25  # |standardised mean difference| above which groups are poorly balanced
 _DID_COLUMNS = {
@@ -155,7 +156,7 @@ def _intervention_figure(intervention, ev: Evaluation, anchor: str) -> Figure:
             "month": "Month",
             "group": "Areas",
             "count": "Events",
-            "population": "Residents (mid-2018)",
+            "population": f"Residents ({denominator('lsoa').label})",
             "rate": "Rate per 1,000 residents per year",
         }
     )
@@ -164,7 +165,7 @@ def _intervention_figure(intervention, ev: Evaluation, anchor: str) -> Figure:
         title=f"{intervention.name}: {_lower(ev.title)} in the treated and comparison LSOAs",
         alt=ev.verdict,
         table=table.reset_index(drop=True),
-        source=f"{SOURCES.get(ev.source, ev.source)}; ONS mid-2018 LSOA populations; IMD 2019",
+        source=f"{SOURCES.get(ev.source, ev.source)}; {denominator('lsoa').source}; IMD 2019",
         chart=alt.layer(chart, rule, text),
         definition_version=ev.definition_version,
         synthetic=ev.synthetic,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from svduty.analysis.evidence import where
 from svduty.analysis.measures.catalogue import Catalogue, Measure
-from svduty.analysis.measures.compute import Geography
+from svduty.analysis.measures.compute import Geography, denominator_note
 from svduty.products import charts, html
 from svduty.products import strategy as strategies
 from svduty.products.area import Area
@@ -35,7 +35,6 @@ from svduty.products.review.sources import SOURCES
 from svduty.products.review.words import _month_text, _slug
 
 MIN_MONTHS_DRAWN = 6
-POPULATION = "Census 2021 usual residents"
 
 
 @dataclass(frozen=True)
@@ -305,7 +304,7 @@ def _measure_figure(m, place, got, unit, sentence, synthetic, definition, rows) 
         alt=sentence,
         table=table,
         source=SOURCES.get(m.source, m.source)
-        + ("" if m.denominator == "none" else f"; rates per {POPULATION}"),
+        + (f"; {note}" if (note := denominator_note(m)) else ""),
         chart=chart,
         definition_version=definition,
         synthetic=synthetic,

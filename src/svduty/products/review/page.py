@@ -13,6 +13,7 @@ from svduty.products.review.assemble import Review
 from svduty.products.review.comparison import BASELINE, Change
 from svduty.products.review.hotspot_changes import CHANGE_CLASSES
 from svduty.products.review.words import _lower, _month_text
+from svduty.reference.population import denominator
 
 
 def write(review: Review, out_dir: Path | str) -> Path:
@@ -33,6 +34,9 @@ def write(review: Review, out_dir: Path | str) -> Path:
         month_text=_month_text,
         fmt_ratio=_fmt_ratio,
         lower=_lower,
+        # the one denominator per level (svduty.reference.population), named in the method note
+        area_population=denominator("la").source,
+        lsoa_population=denominator("lsoa").source,
     )
 
 

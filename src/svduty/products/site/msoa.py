@@ -21,13 +21,12 @@ from svduty.analysis.measures import counts as counting
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.measures.compute import Geography
 from svduty.products.site.gate import Gate, count_key, source_kind
+from svduty.reference.population import denominator
 from svduty.warehouse import Warehouse
 
 __all__ = ["POPULATION_SOURCE", "MsoaCounts", "MsoaGeography", "declare", "load", "msoa_counts"]
 
-POPULATION_SOURCE = (
-    "ONS mid-2018 population estimates for 2011 LSOAs (SAPE21DT11), summed to 2011 MSOAs"
-)
+POPULATION_SOURCE = denominator("msoa").source
 
 
 @dataclass(frozen=True)
@@ -70,9 +69,10 @@ def load(wh: Warehouse, geo: Geography) -> MsoaGeography:
         if in_2011 and name[:-1] in by_name:
             lsoa_msoa[code] = by_name[name[:-1]]
     lsoa_msoa |= _via_2011_parents(wh, lsoas, lsoa_msoa)
-    pop = wh.table("ref_population_lsoa11").select("lsoa11_code", "population_mid2018").execute()
+    d = denominator("msoa")
+    pop = wh.table(d.table).select("lsoa11_code", population=d.column).execute()
     pop["msoa_code"] = pop["lsoa11_code"].map(lsoa_msoa)
-    population = pop.dropna(subset=["msoa_code"]).groupby("msoa_code")["population_mid2018"].sum()
+    population = pop.dropna(subset=["msoa_code"]).groupby("msoa_code")["population"].sum()
     la_of = _la_of_msoa(lsoas, lsoa_msoa)
     mine = bounds[bounds["code"].isin(la_of)]
     msoas = pd.DataFrame(

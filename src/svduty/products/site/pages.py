@@ -22,6 +22,7 @@ from svduty.products.site.gate import Gate, GatedTable, RowSpec, count_key
 from svduty.products.site.msoa import POPULATION_SOURCE, MsoaCounts
 from svduty.products.site.series import ENGLAND_AND_WALES, Series
 from svduty.products.site.sources import describe, sources_of
+from svduty.reference.population import denominator
 from svduty.warehouse import Warehouse
 
 __all__ = ["Pages", "SiteError"]
@@ -168,6 +169,7 @@ class Pages:
             sources=sources_of(self.series),
             shorthand=html.SHORTHAND,
             msoa_population=POPULATION_SOURCE,
+            area_population=denominator("la").source,
             synthetic=any(s.synthetic for s in self.series.values()),
         )
 
@@ -192,7 +194,13 @@ class Pages:
         files = self._downloads(a, sections, maps_)
         measure_tables = [t for sec in sections for t in sec["tables"]]
         headlines = self._headlines(a, sections)
-        common = {"area": a, "links": links, "contact": contact}
+        common = {
+            "area": a,
+            "links": links,
+            "contact": contact,
+            # the one denominator of the area's rates (svduty.reference.population)
+            "area_population": denominator("la").source,
+        }
         self._write(
             f"{a.id}/index.html",
             "site/area.html",
@@ -220,6 +228,7 @@ class Pages:
             title=f"Maps: {a.name}",
             tables=[m["table"] for m in maps_],
             maps=maps_,
+            msoa_population=POPULATION_SOURCE,
             **common,
         )
         self._strategy(a, common, sections)
