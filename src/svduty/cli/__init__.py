@@ -1,29 +1,34 @@
 """The command line: `svduty init | ingest | status | sna | strategy | review | publish | demo`.
 
 `main` only parses; each command is a plain function of its Config, so tests call the same code.
-Exit codes: 0 ok, 1 bad input, 2 usage.
+Exit codes: 0 ok, 1 bad input, 2 usage, 3 a defect in svduty (reported with its traceback).
 """
 
 from __future__ import annotations
 
 import json
+import traceback
 from contextlib import closing
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from typer.core import TyperGroup
 
+import svduty
 from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
+from svduty.cli import output
 from svduty.cli import products as products_cli
 from svduty.cli import serve as serve_cli
 from svduty.cli import synth as synth_cli
 from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
+from svduty.errors import InputError
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
 from svduty.sources.feeds import FEEDS
@@ -39,12 +44,32 @@ from svduty.warehouse.status import (
     refusals,
 )
 
+
+class _Commands(TyperGroup):
+    """svduty's commands: input the user can fix is reported as a message and exit code 1.
+
+    Only svduty's own InputError (and its kin: no warehouse yet, the warehouse busy with another
+    writer, a key file's problem) means the input is wrong. Any other exception is a defect, left
+    to surface with its traceback: a bug's ValueError must not read as the user's mistake.
+    """
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (InputError, WarehouseMissing, WarehouseBusy, KeyProblem) as problem:
+            err.print(f"[red]error[/red] {problem}", soft_wrap=True)  # a path must not be split
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     no_args_is_help=True,
     add_completion=False,
+    # a traceback's local variables could hold a partner's raw identifiers: never print them
+    pretty_exceptions_show_locals=False,
     help="svduty: data for the Serious Violence Duty partnership. Settings come from the "
     "environment (SVDUTY_HOME, SVDUTY_WAREHOUSE_URL; see docs/settings.md). "
-    "Exit codes: 0 ok, 1 bad input, 2 usage.",
+    "Exit codes: 0 ok, 1 bad input, 2 usage, 3 a defect in svduty (please report it).",
 )
 ingest_app = typer.Typer(no_args_is_help=True, help="Load partner and open data files.")
 app.add_typer(ingest_app, name="ingest")
@@ -57,8 +82,35 @@ app.add_typer(products_cli.strategy_app, name="strategy")
 app.command("review")(products_cli.review_command)
 app.command("publish")(products_cli.publish_command)
 app.command("serve")(serve_cli.serve_command)
-console = Console()
-err = Console(stderr=True)
+console = output.console()
+err = output.console(stderr=True)
+DEFECT = 3
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"svduty {_installed_version()}")
+        raise typer.Exit()
+
+
+def _installed_version() -> str:
+    try:
+        return version("svduty")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return svduty.__version__
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print svduty's version and stop."
+        ),
+    ] = False,
+) -> None:
+    """The options of `svduty` itself, before any command."""
+
 
 DEMO_POLICE_UK = Path(__file__).resolve().parent.parent / "data" / "police_uk" / "street"
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
@@ -466,9 +518,15 @@ def _print_summary(rows: list[dict]) -> None:
 
 
 def main() -> None:
+    """The installed `svduty` script. Bad input has been reported (exit 1) by the time an
+    exception reaches here, so what does is a defect: its traceback, and a request to report it."""
     try:
         app()
-    # a reading command before `svduty init`, or a writer that waited its time for another
-    except (WarehouseMissing, WarehouseBusy) as problem:
-        err.print(f"[red]error[/red] {problem}", soft_wrap=True)  # a path must not be split
-        raise SystemExit(1) from None
+    except Exception:
+        traceback.print_exc()  # plain: no local variables, which could hold raw identifiers
+        err.print(
+            "[red]internal error[/red]: this is a defect in svduty, not a problem with your "
+            "input. Please report it with the traceback above.",
+            soft_wrap=True,
+        )
+        raise SystemExit(DEFECT) from None

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from svduty import partnership
+from svduty.cli import output
 from svduty.definition import (
     DefinitionError,
     compile_all,
@@ -36,8 +36,8 @@ app = typer.Typer(
     help="The local definition of serious violence: show it with what it takes from the "
     "warehouse, check a definition file, compare two. How to write one: docs/definitions.md.",
 )
-console = Console()
-err = Console(stderr=True)
+console = output.console()
+err = output.console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 DEFAULT = "asvrp-2023"
 

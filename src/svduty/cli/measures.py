@@ -9,18 +9,19 @@ from contextlib import closing
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from svduty import partnership
 from svduty.analysis import measures as catalogue_module
 from svduty.analysis.measures import Geography, compute
 from svduty.analysis.measures.compute import PERIOD_TYPES
+from svduty.cli import output
+from svduty.products.area import resolve
 from svduty.settings import Config
 from svduty.warehouse import connect
 
-console = Console()
-err = Console(stderr=True)
+console = output.console()
+err = output.console(stderr=True)
 
 CSV_COLUMNS = (
     "measure", "title", "home_office", "source", "synthetic", "definition", "area_code",
@@ -38,13 +39,16 @@ def measures(
     areas: list[str] | None = None,
     period_types: tuple[str, ...] = PERIOD_TYPES,
 ) -> list[dict]:
-    catalogue = catalogue_module.load(config.measures_path)
+    """The results, of only the ``areas`` named (by id, ONS code or name) if any are."""
+    catalogue = catalogue_module.configured(config)
     area = partnership.load(config.partnership_path)
+    # resolved before the warehouse is read: an unknown area is refused at once, not found empty
+    codes = {resolve(area, a).code for a in areas} if areas else None
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
         geo = Geography.load(wh, area.police_force_area, area.police_uk_force)
         rows = compute(wh, catalogue, geo, measure_ids=measure_ids, period_types=period_types)
-    if areas:
-        rows = [r for r in rows if r["area_code"] in areas or r["area_name"] in areas]
+    if codes is not None:
+        rows = [r for r in rows if r["area_code"] in codes]
     return rows
 
 
@@ -54,7 +58,10 @@ def command(
     ] = None,
     area: Annotated[
         list[str] | None,
-        typer.Option(help="Only this area: an ONS code or a name, e.g. E06000066 (repeatable)."),
+        typer.Option(
+            help="Only this area: its id, ONS code or name, e.g. somerset, E06000066 or "
+            "'Bath and North East Somerset' (repeatable)."
+        ),
     ] = None,
     period: Annotated[
         list[str] | None,
@@ -67,25 +74,20 @@ def command(
     """Counts, rates with 95% and 99.8% intervals, change from the baseline, trend and
     comparison with the force area, for every measure, area and period the data allow."""
     config = Config.from_env()
-    try:
-        catalogue = catalogue_module.load(config.measures_path)
-        if list_only:
-            _list(catalogue, as_json)
-            return
-        bad = [p for p in period or () if p not in PERIOD_TYPES]
-        if bad:
-            err.print(f"[red]error[/red] unknown period type(s) {', '.join(bad)}; "
-                      f"use {', '.join(PERIOD_TYPES)}")  # fmt: skip
-            raise typer.Exit(2)
-        rows = measures(
-            config,
-            measure_ids=measure,
-            areas=area,
-            period_types=tuple(period) if period else PERIOD_TYPES,
-        )
-    except catalogue_module.CatalogueError as problem:
-        err.print(f"[red]error[/red] {problem}")
-        raise typer.Exit(1) from None
+    if list_only:
+        _list(catalogue_module.configured(config), as_json)
+        return
+    bad = [p for p in period or () if p not in PERIOD_TYPES]
+    if bad:
+        err.print(f"[red]error[/red] unknown period type(s) {', '.join(bad)}; "
+                  f"use {', '.join(PERIOD_TYPES)}")  # fmt: skip
+        raise typer.Exit(2)
+    rows = measures(
+        config,
+        measure_ids=measure,
+        areas=area,
+        period_types=tuple(period) if period else PERIOD_TYPES,
+    )
     if as_json:
         print(json.dumps({"results": rows}, indent=2, default=str))
     elif as_csv:

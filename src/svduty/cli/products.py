@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from svduty import partnership
+from svduty.analysis.measures import catalogue as measures_catalogue
+from svduty.cli import output
+from svduty.errors import InputError
+from svduty.privacy.disclosure import DisclosureError
 from svduty.products import area as areas
 from svduty.products import strategy as strategies
 from svduty.settings import Config
@@ -33,8 +36,8 @@ if TYPE_CHECKING:
 # geopandas, about a second at start-up: they are imported by the commands that use them, so
 # every other `svduty` command starts without them.
 
-console = Console()
-err = Console(stderr=True)
+console = output.console()
+err = output.console(stderr=True)
 
 strategy_app = typer.Typer(no_args_is_help=True, help="The local strategy: check it, render it.")
 
@@ -43,24 +46,19 @@ AreaOption = Annotated[
     typer.Option(
         "--area",
         help="The area: the force area (avon-and-somerset) or a local authority's local "
-        "partnership group (somerset, bristol, ...).",
+        "partnership group (somerset, bristol, ...), by id, ONS code or name.",
     ),
 ]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write here instead.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 
 
-class ProductError(ValueError):
+class ProductError(InputError):
     """Bad input to a product command (an unknown area, a strategy file with problems)."""
 
 
 def _emit(document: dict) -> None:
     print(json.dumps(document, indent=2, default=str))
-
-
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(1)
 
 
 def strategy_path(config: Config, area_id: str) -> Path:
@@ -88,7 +86,7 @@ def _strategy(config: Config, area_id: str, path: Path | None = None):
     path = path or strategy_path(config, area_id)
     if not path.exists():
         return None
-    return strategies.load(path)
+    return strategies.load(path, measures=measures_catalogue.configured(config))
 
 
 def _out(config: Config, out: Path | None, area_id: str, product: str) -> Path:
@@ -111,7 +109,9 @@ def sna_built(
     p, area = _area(config, area_id)
     chosen = assessment.Period.parse(period) if period else None
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        built = assessment.build(wh, p, area, chosen)
+        built = assessment.build(
+            wh, p, area, chosen, measures=measures_catalogue.configured(config)
+        )
     path = assessment.write(built, _out(config, out, area.id, "sna"))
     return {
         "area": area.id,
@@ -136,10 +136,7 @@ def sna_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Write the strategic needs assessment for an area as an accessible HTML document."""
-    try:
-        result = sna(Config.from_env(), area, period, out)
-    except (areas.AreaError, ValueError) as exc:
-        _fail(exc)
+    result = sna(Config.from_env(), area, period, out)
     if as_json:
         _emit(result)
         return
@@ -158,16 +155,20 @@ def strategy_render(
     config: Config, area_id: str, path: Path | None = None, out: Path | None = None
 ) -> dict:
     p, area = _area(config, area_id)
-    chosen = _strategy(config, area_id, path)
+    chosen = _strategy(config, area.id, path)
     if chosen is None:
         raise ProductError(
-            f"no strategy file for {area_id} at {path or strategy_path(config, area_id)}: "
+            f"no strategy file for {area.id} at {path or strategy_path(config, area.id)}: "
             "write one (docs/strategy.md) or run `svduty init` to start from the example"
         )
     from svduty.products import strategy_page
 
     written = strategy_page.write(
-        chosen, _out(config, out, area.id, "strategy"), partnership=p, area=area
+        chosen,
+        _out(config, out, area.id, "strategy"),
+        partnership=p,
+        area=area,
+        measures=measures_catalogue.configured(config),
     )
     warned = strategies.warnings(chosen)
     return {
@@ -188,10 +189,7 @@ def strategy_render_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Write the local strategy as an accessible page; warn of weak or harmful approaches."""
-    try:
-        result = strategy_render(Config.from_env(), area, file, out)
-    except (areas.AreaError, strategies.StrategyError, ProductError) as exc:
-        _fail(exc)
+    result = strategy_render(Config.from_env(), area, file, out)
     if as_json:
         _emit(result)
         return
@@ -205,10 +203,7 @@ def strategy_render_command(
 @strategy_app.command("check")
 def strategy_check_command(file: Path, as_json: JsonFlag = False) -> None:
     """Check a strategy file: every problem with where it is and how to fix it; the warnings."""
-    try:
-        chosen = strategies.load(file)
-    except strategies.StrategyError as exc:
-        _fail(exc)
+    chosen = strategies.load(file, measures=measures_catalogue.configured(Config.from_env()))
     warned = [{"severity": w.severity, "message": w.message} for w in strategies.warnings(chosen)]
     if as_json:
         _emit({"file": str(file), "ok": True, "warnings": warned})
@@ -229,11 +224,14 @@ def review(
     today: date | None = None,
 ) -> dict:
     p, area = _area(config, area_id)
-    chosen = _strategy(config, area_id)
+    catalogue = measures_catalogue.configured(config)
+    chosen = _strategy(config, area.id)
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
         from svduty.products import review as reviewing
 
-        built = reviewing.build(wh, p, area, year, strategy=chosen, today=today)
+        built = reviewing.build(
+            wh, p, area, year, strategy=chosen, today=today, catalogue=catalogue
+        )
     path = reviewing.write(built, _out(config, out, area.id, f"review-{year}"))
     return {"area": area.id, "year": year, "path": str(path), "strategy": chosen is not None}
 
@@ -246,10 +244,7 @@ def review_command(
 ) -> None:
     """Write the annual review: measures against baseline, actions, what changed, evaluations of
     place-based interventions and the questions for the refresh."""
-    try:
-        result = review(Config.from_env(), year, area, out)
-    except (areas.AreaError, strategies.StrategyError, ValueError) as exc:
-        _fail(exc)
+    result = review(Config.from_env(), year, area, out)
     if as_json:
         _emit(result)
         return
@@ -312,13 +307,20 @@ def publish(
     from svduty.products import publish as publishing
     from svduty.products import sna as assessment
 
+    catalogue = measures_catalogue.configured(config)
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
         built = dict(assessments or {})
         for a in chosen:
             if a.id not in built:
-                built[a.id] = assessment.build(wh, p, a)
+                built[a.id] = assessment.build(wh, p, a, measures=catalogue)
         manifest = publishing.publish(
-            wh, p, site, areas=chosen, strategy_paths=paths, assessments=built
+            wh,
+            p,
+            site,
+            areas=chosen,
+            strategy_paths=paths,
+            assessments=built,
+            catalogue=catalogue,
         )
     return {"site": str(site), "areas": [a.id for a in chosen], **manifest.summary()}
 
@@ -339,8 +341,9 @@ def publish_command(
     figure through the disclosure gate."""
     try:
         result = publish(Config.from_env(), out, area)
-    except (areas.AreaError, strategies.StrategyError, ValueError) as exc:
-        _fail(exc)
+    except DisclosureError as exc:  # a figure the gate cannot protect: nothing is published
+        err.print(f"[red]error:[/red] the disclosure gate stopped the build: {exc}")
+        raise typer.Exit(1) from None
     if as_json:
         _emit(result)
         return

@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from svduty.cli import output
 from svduty.settings import Config
 from svduty.warehouse import connect
 from svduty.warehouse.loads import FileResult
 from svduty.warehouse.published_ingest import ingest_ons_prc
 
-console = Console()
-err = Console(stderr=True)
+console = output.console()
+err = output.console(stderr=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 TITLE = "ONS police force area tables"
 

@@ -11,14 +11,14 @@ from typing import Annotated
 import typer
 from django.core.exceptions import ImproperlyConfigured
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from svduty.cli import output
 from svduty.portal import serve
 
-console = Console()
-err = Console(stderr=True)
+console = output.console()
+err = output.console(stderr=True)
 
 
 def _say(message: str) -> None:

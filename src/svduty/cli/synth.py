@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from svduty.cli import output
 from svduty.settings import Config
 from svduty.synth import FEEDS, generate
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
-console = Console()
+console = output.console()
 
 
 def synth(config: Config, seed: int, out: Path | None = None) -> dict:

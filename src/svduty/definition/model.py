@@ -35,13 +35,14 @@ from svduty.definition.vocabulary import (
     SEXES,
     WHAT_KEYS,
 )
+from svduty.errors import InputError
 from svduty.sources import offence_codes
 from svduty.sources.police_uk import CRIME_TYPES
 
 SHIPPED_DIR = Path(__file__).with_name("definitions")
 
 
-class DefinitionError(ValueError):
+class DefinitionError(InputError):
     """A definition file that cannot be used; `problems` lists every one found."""
 
     def __init__(self, path: Path | str, problems: list[str]):

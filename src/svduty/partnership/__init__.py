@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from svduty.errors import InputError
+
 DEFAULT_YAML = Path(__file__).with_name("avon-and-somerset.yaml")
 
 SPECIFIED_AUTHORITY_KINDS = frozenset(
@@ -36,7 +38,7 @@ _PFA_CODE = re.compile(r"^[EW]23\d{6}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class PartnershipConfigError(ValueError):
+class PartnershipConfigError(InputError):
     """The partnership YAML is missing a key or has a wrong value."""
 
 

@@ -1,9 +1,10 @@
 """The areas a product can be written for: the whole partnership (the police force area, the pan
 Avon and Somerset level) or one local authority's local partnership group (Somerset, say).
 
-An area is named on the command line by its id: the police.uk force slug for the whole area
-(``avon-and-somerset``) or the local authority's name in lower case with hyphens (``somerset``,
-``bath-and-north-east-somerset``).
+An area's id is the police.uk force slug for the whole area (``avon-and-somerset``) or the local
+authority's name in lower case with hyphens (``somerset``, ``bath-and-north-east-somerset``). On
+the command line an area can be named by its id, its ONS code or its name, in any case
+(:func:`resolve`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from svduty.errors import InputError
 from svduty.partnership import Partnership
 
 __all__ = ["Area", "AreaError", "areas", "resolve"]
 
 
-class AreaError(ValueError):
+class AreaError(InputError):
     """An area id the partnership does not have."""
 
 
@@ -91,10 +93,22 @@ def areas(p: Partnership) -> list[Area]:
     return out
 
 
-def resolve(p: Partnership, area_id: str) -> Area:
-    """The area called ``area_id``; the error lists the ids this partnership has."""
+def resolve(p: Partnership, named: str) -> Area:
+    """The area ``named`` calls, however it is named: its id (``somerset``), its ONS code
+    (``E06000066``; the force area's is the police force area's, ``E23000036``) or its name
+    (``Bath and North East Somerset``), in any case. Every command that takes an area reads it
+    here. An area the partnership does not have is an AreaError listing the ones it has."""
+    wanted = named.strip()
     for a in areas(p):
-        if a.id == area_id:
+        codes = (a.pfa_code,) if a.is_force_area else a.la_codes
+        if (
+            _slug(wanted) == a.id
+            or wanted.upper() in codes
+            or wanted.casefold() == a.name.casefold()
+        ):
             return a
-    known = ", ".join(a.id for a in areas(p))
-    raise AreaError(f"no area {area_id!r} in the partnership {p.name!r}; choose one of: {known}")
+    known = "; ".join(f"{a.id} ({a.code}, {a.name})" for a in areas(p))
+    raise AreaError(
+        f"no area {named!r} in the partnership {p.name!r}: give an area's id, ONS code or name, "
+        f"one of: {known}"
+    )

@@ -19,6 +19,7 @@ import pandas as pd
 
 from svduty import partnership as partnership_config
 from svduty.analysis.hotspots import DEFAULT_SEED
+from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.partnership import Partnership
 from svduty.products import strategy
 from svduty.products.area import Area, resolve
@@ -88,14 +89,18 @@ def build(
     *,
     permutations: int = PERMUTATIONS,
     seed: int = DEFAULT_SEED,
+    measures: measures_catalogue.Catalogue | None = None,
 ) -> Assessment:
     """The assessment of ``area`` over ``period`` (default: the latest complete calendar years
     of police data, see :func:`default_period`), read from the warehouse ``wh``.
 
     Hotspots use ``permutations`` Gi* permutations from the seeded generator ``seed``, so the
-    same warehouse gives the same document.
+    same warehouse gives the same document. ``measures``: the measures catalogue (default: the
+    shipped one; the commands pass the partnership's own when SVDUTY_MEASURES names one).
     """
-    ctx = Context.make(wh, partnership, area, period, permutations=permutations, seed=seed)
+    ctx = Context.make(
+        wh, partnership, area, period, permutations=permutations, seed=seed, measures=measures
+    )
     timings: dict[str, float] = {}
     built: list[Built] = []
     for name, make in _EVIDENCE:
@@ -247,5 +252,5 @@ def run(config, area_id: str, period: str | None, out: Path | str) -> Path:
     p = partnership_config.load(config.partnership_path)
     area = resolve(p, area_id)
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        assessment = build(wh, p, area, chosen)
+        assessment = build(wh, p, area, chosen, measures=measures_catalogue.configured(config))
     return write(assessment, out)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from svduty.errors import InputError
+
 if TYPE_CHECKING:
     from svduty.products.strategy import Intervention, Strategy
 
@@ -57,7 +59,7 @@ _URL = re.compile(r"^https?://\S+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class StrategyError(ValueError):
+class StrategyError(InputError):
     """A strategy (or catalogue) file that cannot be used; ``problems`` lists every one found."""
 
     def __init__(self, path: Path | str, problems: list[str]):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from svduty.errors import InputError
 
-class FileRefused(Exception):
+
+class FileRefused(InputError):
     """A file that cannot be read at all: nothing from it is loaded.
 
     The message names the file and says what would fix it.

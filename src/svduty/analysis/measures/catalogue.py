@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+from svduty.errors import InputError
+
+if TYPE_CHECKING:
+    from svduty.settings import Config
 
 SHIPPED = Path(__file__).with_name("measures.yaml")
 
@@ -37,7 +43,7 @@ FILTER_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-class CatalogueError(ValueError):
+class CatalogueError(InputError):
     """A measures file that cannot be used; the message names the file, measure and field."""
 
 
@@ -94,6 +100,13 @@ def load(path: Path | None = None) -> Catalogue:
         seen.add(m.id)
         measures.append(m)
     return Catalogue(path, baseline, tuple(measures))
+
+
+def configured(config: Config) -> Catalogue:
+    """The catalogue the settings name: SVDUTY_MEASURES, else the shipped one. Every command and
+    portal build that reads measures takes its catalogue from here, so none of them can fall
+    back to the shipped catalogue when the partnership has its own."""
+    return load(config.measures_path)
 
 
 _KEYS = set(Measure.__dataclass_fields__)

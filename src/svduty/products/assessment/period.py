@@ -19,6 +19,8 @@ from datetime import date
 
 import pandas as pd
 
+from svduty.errors import InputError
+
 __all__ = ["DEFAULT_YEARS", "Period", "PeriodError", "default_period", "parse_period"]
 
 #: how many calendar years the default period spans (ending with the latest complete year)
@@ -32,7 +34,7 @@ _MONTHS = re.compile(r"^(\d{4})-(\d{2})\s*\.\.\s*(\d{4})-(\d{2})$")
 _FORMS = "2020, 2018-2021, 2020/21, 2019/20-2021/22 or 2019-01..2021-09"
 
 
-class PeriodError(ValueError):
+class PeriodError(InputError):
     """A period that cannot be read, or one the data cannot supply."""
 
 

@@ -24,6 +24,7 @@ from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.analysis.measures.compute import Geography, measure_rows
 from svduty.definition import Definition
 from svduty.definition import load as load_definition
+from svduty.errors import InputError
 from svduty.partnership import Partnership
 from svduty.products.area import Area
 from svduty.products.assessment.period import Period, PeriodError, default_period
@@ -73,7 +74,7 @@ def area_lsoas(wh: Warehouse, area: Area) -> tuple[str, ...]:
     ref = wh.table("ref_lsoa")
     found = ref.filter(ref.la_code.isin(list(area.la_codes))).select("lsoa_code").execute()
     if found.empty:
-        raise ValueError(
+        raise InputError(
             f"ref_lsoa has no LSOAs for {area.name} ({', '.join(area.la_codes)}): load the "
             "reference data (svduty init) before building an assessment"
         )
@@ -104,6 +105,7 @@ class Context:
         *,
         permutations: int,
         seed: int,
+        measures: measures_catalogue.Catalogue | None = None,
     ) -> Context:
         definition = load_definition(partnership.local_definition["id"])
         months = headline_months(wh, area)
@@ -114,7 +116,16 @@ class Context:
                 f"the warehouse holds no police data for {period.describe()}: the data cover "
                 f"{months[0]} to {months[-1]}; choose a period inside them"
             )
-        return cls(wh, partnership, area, period, definition, permutations, seed)
+        return cls(
+            wh,
+            partnership,
+            area,
+            period,
+            definition,
+            permutations,
+            seed,
+            measures or measures_catalogue.load(),
+        )
 
     # ---- views ------------------------------------------------------------------------------
 
@@ -255,7 +266,7 @@ def headline_months(wh: Warehouse, area: Area) -> list[str]:
         months = covered_months(t)
         if months:
             return months
-    raise ValueError(
+    raise InputError(
         "the warehouse holds no police.uk or police records: ingest them before building an "
         "assessment (svduty ingest police-uk)"
     )

@@ -14,6 +14,7 @@ import pandas as pd
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.analysis.measures.catalogue import Catalogue
 from svduty.analysis.measures.compute import Geography, compute
+from svduty.errors import InputError
 from svduty.partnership import Partnership
 from svduty.products import strategy as strategies
 from svduty.products.area import Area, resolve
@@ -27,7 +28,7 @@ from svduty.products.review.sources import _coverage, _located_measure
 from svduty.warehouse import Warehouse
 
 
-class ReviewError(ValueError):
+class ReviewError(InputError):
     """A review that cannot be built as asked; the message says what would fix it."""
 
 
@@ -91,9 +92,9 @@ def build(
     started = time.perf_counter()
     place = area if isinstance(area, Area) else resolve(partnership, area)
     year = _year(year)
-    plan = _strategy(strategy, place)
     today = today or date.today()
     catalogue = catalogue or measures_catalogue.load()
+    plan = _strategy(strategy, place, catalogue)
     ids = _measure_ids(plan, catalogue)
     geo = Geography.load(wh, place.pfa_code, place.police_uk_force)
     rows = pd.DataFrame(compute(wh, catalogue, geo, measure_ids=ids, period_types=_TYPES))
@@ -153,10 +154,13 @@ def _year(value: int | str) -> int:
     return year
 
 
-def _strategy(value, place: Area) -> strategies.Strategy | None:
+def _strategy(value, place: Area, catalogue: Catalogue) -> strategies.Strategy | None:
     if value is None:
         return None
-    plan = value if isinstance(value, strategies.Strategy) else strategies.load(value)
+    if isinstance(value, strategies.Strategy):
+        plan = value
+    else:  # its measures are those of the catalogue the review counts
+        plan = strategies.load(value, measures=catalogue)
     if plan.area != place.id:
         raise ReviewError(
             f"the strategy {plan.path or plan.title!r} is for area {plan.area!r}, not "

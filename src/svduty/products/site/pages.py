@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from svduty.analysis.measures.catalogue import Catalogue
+from svduty.errors import InputError
 from svduty.partnership import Partnership
 from svduty.products import area as areas_mod
 from svduty.products import html, maps, strategy_page
@@ -40,7 +41,7 @@ _AREA_PAGES = (
 )
 
 
-class SiteError(ValueError):
+class SiteError(InputError):
     """The site cannot be built as asked; the message says what to change."""
 
 
