@@ -55,6 +55,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svduty import partnership as partnership_config
+from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.partnership import Partnership
 from svduty.portal import audit
 from svduty.portal.models import Approval, AuditEvent, ProductVersion
@@ -141,6 +142,11 @@ def load_partnership() -> Partnership:
             "SVDUTY_PARTNERSHIP) before building products"
         )
     return partnership_config.load(path)
+
+
+def _measures() -> measures_catalogue.Catalogue:
+    """The measures catalogue svduty's settings name (SVDUTY_MEASURES), as the commands use."""
+    return measures_catalogue.configured(settings.CONFIG)
 
 
 def area_names() -> dict[str, str]:
@@ -255,7 +261,7 @@ def _strategy_input(place: areas.Area) -> tuple[bytes, str]:
         )
     content = source.read_bytes()  # read once: the copy is exactly what was checked
     try:
-        plan = strategies.loads(content.decode("utf-8"), source)
+        plan = strategies.loads(content.decode("utf-8"), source, measures=_measures())
     except UnicodeDecodeError:
         raise WorkflowError(f"{source} is not UTF-8 text: save it as UTF-8", field="area") from None
     except strategies.StrategyError as exc:
@@ -357,9 +363,15 @@ def build_draft(version_id: int) -> dict:
 
 def _build_strategy(version: ProductVersion, p: Partnership, place: areas.Area) -> dict:
     folder = Path(version.path)
-    plan = strategies.load(folder / STRATEGY_COPY)
+    measures = _measures()
+    plan = strategies.load(folder / STRATEGY_COPY, measures=measures)
     strategy_page.write(
-        plan, folder, partnership=p, area=place, assessment_href=_assessment_href(place)
+        plan,
+        folder,
+        partnership=p,
+        area=place,
+        measures=measures,
+        assessment_href=_assessment_href(place),
     )
     warned = [{"severity": w.severity, "message": w.message} for w in strategies.warnings(plan)]
     return {"title": plan.title, "example": plan.example, "warnings": warned}
@@ -380,7 +392,7 @@ def _build_assessment(version: ProductVersion, p: Partnership, place: areas.Area
     asked = build_state(version).get("period_asked")
     period = sna.parse_period(asked) if asked else None
     with _warehouse() as wh:
-        built = sna.build(wh, p, place, period)
+        built = sna.build(wh, p, place, period, measures=_measures())
     sna.write(built, folder)
     ApprovedAssessment.of(built).save(folder / SUMMARY_FILE)
     if version.label != str(built.period):
@@ -399,7 +411,12 @@ def _build_review(version: ProductVersion, p: Partnership, place: areas.Area) ->
     plan = folder / STRATEGY_COPY
     with _warehouse() as wh:
         built = reviewing.build(
-            wh, p, place, int(version.label), strategy=plan if plan.exists() else None
+            wh,
+            p,
+            place,
+            int(version.label),
+            strategy=plan if plan.exists() else None,
+            catalogue=_measures(),
         )
     reviewing.write(built, folder)
     return {"year": built.year, "with_strategy": plan.exists(), "synthetic": built.synthetic}
@@ -719,6 +736,7 @@ def _publish_locked(version: ProductVersion, user) -> str:
                 areas=chosen,
                 strategy_paths=strategy_paths,
                 assessments=assessments,
+                catalogue=_measures(),
             )
     except BaseException:
         shutil.rmtree(builds / f".{name}.building", ignore_errors=True)

@@ -31,7 +31,7 @@ def areas(cfg: Config | None = None) -> list[Area]:
 
 
 def catalogue(cfg: Config | None = None) -> Catalogue:
-    return catalogues.load((cfg or config()).measures_path)
+    return catalogues.configured(cfg or config())
 
 
 def catalogue_stamp(cfg: Config) -> tuple[str, int]:

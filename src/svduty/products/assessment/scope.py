@@ -221,7 +221,8 @@ class Context:
         shared by the where and why sections). Months missing are those inside the period."""
         cache = self.__dict__.setdefault("_counts", {})
         if measure_id not in cache:
-            got = measure_counts(self.view, measure_id, self.area.pfa_code, years=self.period.years)
+            measure = self.measures.get(measure_id)  # of the catalogue in use, not the shipped one
+            got = measure_counts(self.view, measure, self.area.pfa_code, years=self.period.years)
             inside = tuple(m for m in got.months_missing if self.period.contains(m))
             cache[measure_id] = dataclasses.replace(got, months_missing=inside)
         return cache[measure_id]
@@ -233,7 +234,10 @@ class Context:
         cache = self.__dict__.setdefault("_force_counts", {})
         if measure_id not in cache:
             got = measure_counts(
-                self.force_view, measure_id, self.area.pfa_code, years=self.period.years
+                self.force_view,
+                self.measures.get(measure_id),
+                self.area.pfa_code,
+                years=self.period.years,
             )
             inside = tuple(m for m in got.months_missing if self.period.contains(m))
             cache[measure_id] = dataclasses.replace(got, months_missing=inside)

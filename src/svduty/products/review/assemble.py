@@ -114,7 +114,8 @@ def build(
         )
     actions, counts = action_rows(plan, today)
     chosen = hotspot_measure or _located_measure(catalogue, ids, wh)
-    spots = hotspot_change(wh, place, year, chosen, permutations=permutations)
+    # the Measure itself: its id alone would be looked up in the shipped catalogue
+    spots = hotspot_change(wh, place, year, catalogue.get(chosen), permutations=permutations)
     evaluated = tuple(
         _intervention(wh, place, year, p, i, catalogue, wh_measure=chosen)
         for p, i in (plan.interventions() if plan else ())

@@ -14,6 +14,7 @@ import pandas as pd
 
 from svduty.analysis import hotspots as gi
 from svduty.analysis.evidence import where
+from svduty.analysis.measures.catalogue import Measure
 from svduty.products import maps
 from svduty.products.area import Area
 from svduty.products.figure import Figure
@@ -62,14 +63,16 @@ class HotspotChange:
 
 
 def hotspot_change(
-    wh: Warehouse, place: Area, year: int, measure: str, *, permutations: int = 9999
+    wh: Warehouse, place: Area, year: int, measure: Measure | str, *, permutations: int = 9999
 ) -> HotspotChange:
     """Gi* hotspots of ``year`` and the year before on the calendar months both have, across the
-    force area, then kept for the LSOAs of ``place``: new, gone and persistent."""
+    force area, then kept for the LSOAs of ``place``: new, gone and persistent. ``measure``: a
+    Measure of the catalogue in use, or the id of one in the shipped catalogue."""
     previous = year - 1
-    title = where.resolve_measure(measure).title
+    counted = where.resolve_measure(measure)
+    measure, title = counted.id, counted.title
     try:
-        counts = where.measure_counts(wh, measure, place.pfa_code, years=[previous, year])
+        counts = where.measure_counts(wh, counted, place.pfa_code, years=[previous, year])
     except ValueError as exc:
         return HotspotChange(measure, title, year, previous, (), False, str(exc))
     have = {
@@ -90,7 +93,7 @@ def hotspot_change(
         months_covered=tuple(m for m in counts.months_covered if m in keep),
     )
     yearly = where.lsoa_hotspots_by_year(
-        wh, measure, place.pfa_code, counts=same_months, permutations=permutations
+        wh, counted, place.pfa_code, counts=same_months, permutations=permutations
     )
     if not yearly.available or set(yearly.by_year) != {previous, year}:
         return HotspotChange(measure, title, year, previous, common, False, yearly.caveats[-1])
