@@ -50,7 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
         "SVDUTY_MEASURES",
         "the shipped catalogue (svduty/analysis/measures/measures.yaml)",
         "A measures file of the partnership's own, in the form of the shipped one "
-        "(docs/measures.md).",
+        "(docs/measures.md). Every command that reads measures (`measures`, `sna`, `strategy`, "
+        "`review`, `publish`) and the portal's dashboard and product builds use it.",
     ),
     Setting(
         "SVDUTY_LOADED_BY",

@@ -14,11 +14,34 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 from svduty.settings import Config
+
+_FLAG_VALUES = {"1": True, "true": True, "yes": True, "on": True,
+               "0": False, "false": False, "no": False, "off": False}  # fmt: skip
+
+
+def flag(name: str, default: bool) -> bool:
+    """A yes/no setting: 1/0, true/false, yes/no or on/off in any case; unset or empty, the
+    default. Any other value stops the portal: read as "off", a mistyped SVDUTY_PORTAL_PRODUCTION
+    would quietly start it without its production protections."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return _FLAG_VALUES[raw.lower()]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a yes/no value: set it to one of "
+            f"{', '.join(_FLAG_VALUES)} (any case), or leave it unset for the default "
+            "(docs/settings.md)"
+        ) from None
+
 
 CONFIG = Config.from_env()
 HOME = CONFIG.home
-PRODUCTION = os.environ.get("SVDUTY_PORTAL_PRODUCTION", "") == "1"
+PRODUCTION = flag("SVDUTY_PORTAL_PRODUCTION", default=False)
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -94,7 +117,7 @@ def _positive_int(name: str, default: int) -> int:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = os.environ.get("SVDUTY_PORTAL_DEBUG", "") == "1" and not PRODUCTION
+DEBUG = flag("SVDUTY_PORTAL_DEBUG", default=False) and not PRODUCTION
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("SVDUTY_PORTAL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -270,7 +293,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 PRODUCTION_SECURITY = {
     "SESSION_COOKIE_SECURE": True,
     "CSRF_COOKIE_SECURE": True,
-    "SECURE_SSL_REDIRECT": os.environ.get("SVDUTY_PORTAL_SSL_REDIRECT", "1") == "1",
+    "SECURE_SSL_REDIRECT": flag("SVDUTY_PORTAL_SSL_REDIRECT", default=True),
     "SECURE_HSTS_SECONDS": 365 * 24 * 60 * 60,
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
     "SECURE_HSTS_PRELOAD": True,
