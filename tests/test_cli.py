@@ -164,7 +164,8 @@ def test_quarantine_reads_beside_another_reader_of_the_warehouse(tmp_path):
     read-write open would be refused DuckDB's lock while the portal's pages hold the file."""
     bad = tmp_path / "2018-03-avon-and-somerset-street.csv"
     lines = street_text("2018-03").splitlines()
-    bad.write_text("\n".join([lines[0], lines[1].replace(",Vehicle crime,", ",Not a crime type,", 1)]) + "\n")
+    unknown_type = lines[1].replace(",Vehicle crime,", ",Not a crime type,", 1)
+    bad.write_text(f"{lines[0]}\n{unknown_type}\n")
     assert runner.invoke(app, ["ingest", "police-uk", str(bad)], env=env(tmp_path)).exit_code == 0
     with held_by_another_process(tmp_path / "home" / "warehouse.duckdb", read_only=True):
         result = runner.invoke(app, ["quarantine", "--json"], env=env(tmp_path))

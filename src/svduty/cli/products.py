@@ -108,10 +108,9 @@ def sna_built(
 
     p, area = _area(config, area_id)
     chosen = assessment.Period.parse(period) if period else None
+    catalogue = measures_catalogue.configured(config)
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        built = assessment.build(
-            wh, p, area, chosen, measures=measures_catalogue.configured(config)
-        )
+        built = assessment.build(wh, p, area, chosen, measures=catalogue)
     path = assessment.write(built, _out(config, out, area.id, "sna"))
     return {
         "area": area.id,
