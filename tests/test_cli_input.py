@@ -135,6 +135,14 @@ def test_bad_input_is_a_message_and_exit_1(home):
     assert "is not a month" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_warehouse_url_svduty_cannot_use_is_bad_input(home):
+    result = run_script(home, "status", SVDUTY_WAREHOUSE_URL="mysql://db.example.org/svduty")
+    assert result.returncode == 1, result.stderr
+    message = " ".join(result.stderr.split())
+    assert "SVDUTY_WAREHOUSE_URL='mysql://db.example.org/svduty' is neither" in message
+    assert "Traceback" not in result.stderr
+
+
 def test_a_defect_raising_valueerror_is_reported_as_a_defect_not_as_bad_input(home):
     """A ValueError from a bug (here put in place of the status query) must not read as the
     user's mistake: its traceback is printed and the exit code says it is svduty's fault."""

@@ -3,7 +3,9 @@ uses it (`measures`, `strategy`, `sna`, `review`, `publish`), not only `measures
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 from measures_setting import OUR_MEASURE, OUR_TITLE, write_measures, write_strategy
 from svduty import partnership
 from svduty.cli import app
+from svduty.cli.products import DEMO_REVIEW_YEAR
 from svduty.products import strategy as strategies
 
 runner = CliRunner()
@@ -73,3 +76,29 @@ def test_every_command_that_reads_measures_reads_the_named_file(tmp_path, args):
     result = runner.invoke(app, args, env=env(tmp_path, missing))
     assert result.exit_code == 1, result.output
     assert f"{missing}: no such measures file" in " ".join(result.stderr.split())
+
+
+def test_the_assessment_review_and_site_count_and_name_the_partnerships_own_measure(
+    demo_config, tmp_path
+):
+    """On the demo warehouse: a strategy tracking a measure of the partnership's own is
+    reviewed on it (its hotspots too, looked up in the partnership's catalogue), and the
+    assessment and the public site show it."""
+    from svduty.cli import products as products_cli
+
+    home = tmp_path / "home"
+    write_strategy(home / "strategies" / "somerset.yaml")
+    config = dataclasses.replace(demo_config, home=home, measures_path=write_measures(tmp_path))
+
+    report, built = products_cli.sna_built(config, "somerset", out=tmp_path / "sna")
+    assert OUR_TITLE in Path(report["path"]).read_text(encoding="utf-8")
+
+    review = products_cli.review(config, DEMO_REVIEW_YEAR, "somerset", out=tmp_path / "review")
+    assert review["strategy"]
+    assert OUR_TITLE in Path(review["path"]).read_text(encoding="utf-8")
+
+    site = products_cli.publish(
+        config, tmp_path / "site", ["somerset"], assessments={"somerset": built}
+    )
+    pages = "".join(p.read_text(encoding="utf-8") for p in Path(site["site"]).rglob("*.html"))
+    assert OUR_TITLE in pages

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from svduty.errors import InputError
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -80,6 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+WAREHOUSE_SCHEMES = ("duckdb://", "postgres://", "postgresql://")
+
+
 @dataclass(frozen=True)
 class Config:
     """The resolved settings for one process."""
@@ -98,6 +103,11 @@ class Config:
         env = os.environ if environ is None else environ
         home = Path(env.get("SVDUTY_HOME") or "svduty-data").expanduser().resolve()
         url = env.get("SVDUTY_WAREHOUSE_URL") or f"duckdb:///{home / 'warehouse.duckdb'}"
+        if not url.startswith(WAREHOUSE_SCHEMES):
+            raise InputError(
+                f"SVDUTY_WAREHOUSE_URL={url!r} is neither duckdb:///path/to/file.duckdb nor "
+                "postgres://user@host:port/database (docs/settings.md)"
+            )
         partnership = Path(env.get("SVDUTY_PARTNERSHIP") or home / "partnership.yaml")
         key_file = Path(env.get("SVDUTY_KEY_FILE") or home / "keys" / "partnership.key")
         loaded_by = env.get("SVDUTY_LOADED_BY") or _default_loader()
