@@ -82,11 +82,15 @@ def _area(config: Config, area_id: str) -> tuple[partnership.Partnership, areas.
     return p, areas.resolve(p, area_id)
 
 
-def _strategy(config: Config, area_id: str, path: Path | None = None):
+def _strategy(
+    config: Config, area_id: str, measures: measures_catalogue.Catalogue, path: Path | None = None
+):
+    """The area's strategy (or the file at ``path``), its measures checked against ``measures``,
+    the catalogue SVDUTY_MEASURES names; None when there is no file."""
     path = path or strategy_path(config, area_id)
     if not path.exists():
         return None
-    return strategies.load(path, measures=measures_catalogue.configured(config))
+    return strategies.load(path, measures=measures)
 
 
 def _out(config: Config, out: Path | None, area_id: str, product: str) -> Path:
@@ -154,7 +158,8 @@ def strategy_render(
     config: Config, area_id: str, path: Path | None = None, out: Path | None = None
 ) -> dict:
     p, area = _area(config, area_id)
-    chosen = _strategy(config, area.id, path)
+    catalogue = measures_catalogue.configured(config)
+    chosen = _strategy(config, area.id, catalogue, path)
     if chosen is None:
         raise ProductError(
             f"no strategy file for {area.id} at {path or strategy_path(config, area.id)}: "
@@ -167,7 +172,7 @@ def strategy_render(
         _out(config, out, area.id, "strategy"),
         partnership=p,
         area=area,
-        measures=measures_catalogue.configured(config),
+        measures=catalogue,
     )
     warned = strategies.warnings(chosen)
     return {
@@ -224,7 +229,7 @@ def review(
 ) -> dict:
     p, area = _area(config, area_id)
     catalogue = measures_catalogue.configured(config)
-    chosen = _strategy(config, area.id)
+    chosen = _strategy(config, area.id, catalogue)
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
         from svduty.products import review as reviewing
 
