@@ -452,7 +452,13 @@ class Pages:
             )
         # the public site has no assessment figure to link to: findings are shown unlinked
         page = (
-            strategy_page.view(plan, partnership=self.partnership, area=a, assessment_href=None)
+            strategy_page.view(
+                plan,
+                partnership=self.partnership,
+                area=a,
+                measures=self.catalogue,  # the measures the strategy was checked against
+                assessment_href=None,
+            )
             if plan is not None
             else None
         )
