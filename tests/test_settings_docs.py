@@ -26,7 +26,10 @@ def test_from_env_honours_home_and_warehouse_url(tmp_path: Path):
 
 
 ROOT = DOCS.parents[1]
-_READ = re.compile(r"""(?:environ\.get|getenv|env\.get)\(\s*["'](SVDUTY_[A-Z_]+)["']""")
+# os.environ.get and the portal's typed readers (flag, _positive_int, _hours) of one variable
+_READ = re.compile(
+    r"""(?:environ\.get|getenv|env\.get|flag|_positive_int|_hours)\(\s*["'](SVDUTY_[A-Z_]+)["']"""
+)
 
 
 def test_every_variable_the_code_or_tests_read_is_documented_and_none_else():
