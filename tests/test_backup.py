@@ -231,3 +231,30 @@ def test_a_postgresql_warehouse_round_trips_through_pg_dump(pg_url, tmp_path):
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE {target} WITH (FORCE)")
+
+
+def test_a_restore_that_would_overwrite_the_portal_database_writes_nothing(home, tmp_path):
+    archive = tmp_path / "backup.tar.gz"
+    backup(_config(home), archive, environ=NO_PORTAL_DB)
+    portal_db = tmp_path / "elsewhere" / "portal.sqlite3"
+    portal_db.parent.mkdir()
+    portal_db.write_bytes(b"a portal database in use")
+    fresh = _config(tmp_path / "restored")
+    portal_env = {"SVDUTY_PORTAL_DATABASE_URL": f"sqlite://{portal_db}"}
+    with pytest.raises(SnapshotProblem, match="exists; pass --overwrite"):
+        restore(fresh, archive, environ=portal_env)
+    assert list(fresh.home.iterdir()) == []  # the warehouse was not put back either
+    assert portal_db.read_bytes() == b"a portal database in use"
+
+
+def test_the_commands_exit_1_with_the_reason(tmp_path):
+    from typer.testing import CliRunner
+
+    from svduty.cli import app
+
+    (tmp_path / "plain.txt").write_text("not an archive")
+    env = {"SVDUTY_HOME": str(tmp_path / "home")}
+    result = CliRunner().invoke(app, ["restore", str(tmp_path / "plain.txt")], env=env)
+    assert result.exit_code == 1 and "not an svduty backup" in result.output
+    result = CliRunner().invoke(app, ["backup", str(tmp_path / "plain.txt")], env=env)
+    assert result.exit_code == 1 and "choose a new name" in result.output

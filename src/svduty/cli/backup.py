@@ -52,6 +52,7 @@ def backup(
 ) -> dict:
     """Write the archive to `out` (atomically: a failed backup leaves no archive)."""
     out = out.expanduser().absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():
         raise SnapshotProblem(f"{out} exists; choose a new name for the backup")
     if key_to is not None:
@@ -107,10 +108,11 @@ def backup(
 
 
 def _check_key_target(config: Config, out: Path, key_to: Path) -> Path:
-    if key_to == out or key_to.parent == out.parent:
+    if key_to == out or key_to.parent == out.parent or key_to.is_relative_to(config.home):
         raise SnapshotProblem(
-            f"--key-to {key_to} is beside the backup; the key's copy must go somewhere else "
-            "(another disk or the partnership's secrets store): docs/backup.md"
+            f"--key-to {key_to} is beside the backup or in the data directory (the next backup "
+            "would take it); the key's copy must go somewhere else (another disk or the "
+            "partnership's secrets store): docs/backup.md"
         )
     if key_to.exists():
         raise SnapshotProblem(f"{key_to} exists; the key's copy never overwrites a file")
@@ -208,6 +210,13 @@ def restore(
     with tempfile.TemporaryDirectory(dir=config.home, prefix=".svduty-restore-") as tmp:
         stage = Path(tmp)
         manifest = unpack(archive, stage)
+        # every target is checked before anything is written, so a refusal changes nothing
+        warehouse_snapshot.check_target(
+            config.warehouse_url, stage / "warehouse", overwrite=overwrite
+        )
+        portal_snapshot.check_target(portal_url, stage / "portal", overwrite=overwrite)
+        if key_from is not None:
+            _check_key_source(config, key_from)
         warehouse_snapshot.restore(config.warehouse_url, stage / "warehouse", overwrite=overwrite)
         portal_snapshot.restore(portal_url, stage / "portal", overwrite=overwrite)
         home = stage / "home"
@@ -286,14 +295,20 @@ def _safe(name: str) -> bool:
     )
 
 
-def _restore_key(config: Config, source: Path) -> None:
-    if config.key_file.exists():
-        if config.key_file.read_bytes() == source.read_bytes():
-            return
+def _check_key_source(config: Config, source: Path) -> None:
+    try:
+        load_key_file(source)
+    except KeyProblem as problem:
+        raise SnapshotProblem(f"--key-from: {problem}") from None
+    if config.key_file.exists() and config.key_file.read_bytes() != source.read_bytes():
         raise SnapshotProblem(
             f"a different key is already at {config.key_file}; move it away first (docs/keys.md)"
         )
-    _copy_private(source, config.key_file)
+
+
+def _restore_key(config: Config, source: Path) -> None:
+    if not config.key_file.exists():
+        _copy_private(source, config.key_file)
 
 
 def _key_check(config: Config, needed: list[str]) -> dict:

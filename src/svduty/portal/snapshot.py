@@ -59,11 +59,11 @@ def save(url: str, out: Path) -> list[Path]:
     return [target]
 
 
-def restore(url: str, folder: Path, *, overwrite: bool) -> None:
+def check_target(url: str, folder: Path, *, overwrite: bool) -> None:
+    """Raise unless the snapshot in `folder` can go to `url` (same kind; empty, or overwrite)."""
     path = sqlite_path(url)
     if path is None:
-        dump = folder / PG_DUMP_FILE
-        if not dump.exists():
+        if not (folder / PG_DUMP_FILE).exists():
             raise SnapshotProblem(
                 "the backup's portal database is SQLite but SVDUTY_PORTAL_DATABASE_URL is "
                 "PostgreSQL; unset it to restore the embedded portal (svduty does not convert)"
@@ -73,7 +73,6 @@ def restore(url: str, folder: Path, *, overwrite: bool) -> None:
                 "the portal's PostgreSQL database already has tables; restore into an empty "
                 "database, or pass --overwrite to replace them"
             )
-        pg_restore(url, dump)
         return
     if (folder / PG_DUMP_FILE).exists():
         raise SnapshotProblem(
@@ -82,6 +81,14 @@ def restore(url: str, folder: Path, *, overwrite: bool) -> None:
         )
     if path.exists() and not overwrite:
         raise SnapshotProblem(f"{path} exists; pass --overwrite to replace it")
+
+
+def restore(url: str, folder: Path, *, overwrite: bool) -> None:
+    check_target(url, folder, overwrite=overwrite)
+    path = sqlite_path(url)
+    if path is None:
+        pg_restore(url, folder / PG_DUMP_FILE)
+        return
     for stale in ("-wal", "-shm", "-journal"):  # would be applied to the restored file
         path.with_name(path.name + stale).unlink(missing_ok=True)
     source = folder / SQLITE_FILE

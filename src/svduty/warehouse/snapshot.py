@@ -79,11 +79,10 @@ def _read_lock(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
             time.sleep(0.2)
 
 
-def restore(url: str, folder: Path, *, overwrite: bool) -> None:
-    """Put the snapshot in `folder` back as the warehouse at `url`."""
+def check_target(url: str, folder: Path, *, overwrite: bool) -> None:
+    """Raise unless the snapshot in `folder` can go to `url` (same kind; empty, or overwrite)."""
     if kind(url) == "postgres":
-        dump = folder / PG_DUMP_FILE
-        if not dump.exists():
+        if not (folder / PG_DUMP_FILE).exists():
             raise SnapshotProblem(
                 "the backup holds a DuckDB warehouse but SVDUTY_WAREHOUSE_URL is PostgreSQL; "
                 "restore it to a duckdb:/// URL (svduty does not convert between the two)"
@@ -93,9 +92,7 @@ def restore(url: str, folder: Path, *, overwrite: bool) -> None:
                 f"the PostgreSQL warehouse {_safe(url)} already has tables; restore into an "
                 "empty database, or pass --overwrite to replace them"
             )
-        pg_restore(url, dump)
         return
-    source = folder / DUCKDB_FILE
     if (folder / PG_DUMP_FILE).exists():
         raise SnapshotProblem(
             "the backup holds a PostgreSQL warehouse but SVDUTY_WAREHOUSE_URL is DuckDB; set "
@@ -104,6 +101,16 @@ def restore(url: str, folder: Path, *, overwrite: bool) -> None:
     target = duckdb_path(url)
     if target.exists() and not overwrite:
         raise SnapshotProblem(f"{target} exists; pass --overwrite to replace it")
+
+
+def restore(url: str, folder: Path, *, overwrite: bool) -> None:
+    """Put the snapshot in `folder` back as the warehouse at `url`."""
+    check_target(url, folder, overwrite=overwrite)
+    if kind(url) == "postgres":
+        pg_restore(url, folder / PG_DUMP_FILE)
+        return
+    source = folder / DUCKDB_FILE
+    target = duckdb_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
     wal = target.with_name(target.name + ".wal")
     wal.unlink(missing_ok=True)  # a stale log would be replayed over the restored file
