@@ -10,9 +10,9 @@ upload), each into a DuckDB and into a PostgreSQL warehouse. For each kill:
    during start-up and some after the process has finished on its own);
 3. every table of the warehouse is compared with the baseline and with the result of an
    uninterrupted load: it must equal one of the two (`loaded_at` aside, which is the clock);
-4. the load is run again to the end (for the portal: the stuck upload is put back in the
-   queue, as an analyst would, and the worker runs it), and every table must then equal the
-   uninterrupted result.
+4. the load is run again to the end (the CLI's ingest function; for the portal, the upload the
+   kill left `loading` is put back in the queue and loaded as the worker's task does), and
+   every table must then equal the uninterrupted result.
 
     .venv/bin/python benchmarks/crash_consistency.py [--kills N] [--seed S] [--modes ...]
 
@@ -179,17 +179,25 @@ def dispose(mode: Mode, url: str) -> None:
 # ---- one trial --------------------------------------------------------------------------------
 
 
-def prepare_home(mode: Mode, home: Path, key: Path, late: Path) -> tuple[str, dict]:
-    """A data directory for one trial: the key, the baseline warehouse, and for the portal a
-    database with the late file uploaded, checked and queued."""
-    (home / "keys").mkdir(parents=True)
-    shutil.copyfile(key, home / "keys" / "partnership.key")
+def prepare_home(mode: Mode, key: Path, late: Path) -> tuple[Path, str, dict]:
+    """The data directory for a trial (always the same path, as uploads record where their
+    file is): the key, a copy of the baseline warehouse and, for the portal, its database with
+    the late file uploaded, checked and queued (made once, then copied)."""
+    home = mode.work / "trial"
+    shutil.rmtree(home, ignore_errors=True)
+    template = mode.work / "template"
+    if template.exists():
+        shutil.copytree(template, home)
+    else:
+        (home / "keys").mkdir(parents=True)
+        shutil.copyfile(key, home / "keys" / "partnership.key")
     url = fresh_warehouse(mode, home)
     env = env_for(home, url)
-    if mode.portal:
+    if mode.portal and not template.exists():
         shutil.copyfile(mode.work / "portal.sqlite3", home / "portal.sqlite3")
         run([sys.executable, __file__, "--portal-step", "queue", str(late)], env)
-    return url, env
+        shutil.copytree(home, template, ignore=shutil.ignore_patterns("warehouse.duckdb*"))
+    return home, url, env
 
 
 def load_command(mode: Mode, late: Path) -> list[str]:
@@ -199,16 +207,19 @@ def load_command(mode: Mode, late: Path) -> list[str]:
 
 
 def rerun(mode: Mode, late: Path, env: dict) -> None:
+    """Run the load again to the end: the CLI's own function for `svduty ingest` (in this
+    process), or for the portal the stuck upload put back and loaded as the worker does."""
     if mode.portal:
-        run([sys.executable, __file__, "--portal-step", "requeue", str(late)], env)
-        run(load_command(mode, late), env)
-    else:
-        run(load_command(mode, late), env)
+        run([sys.executable, __file__, "--portal-step", "rerun", str(late)], env)
+        return
+    from svduty.cli import ingest_feed_files
+    from svduty.settings import Config
+
+    ingest_feed_files(Config.from_env(env), "police-crime", [late])
 
 
 def trial(mode: Mode, key: Path, late: Path, rng: random.Random) -> Outcome:
-    home = Path(tempfile.mkdtemp(prefix=f"crash-{mode.name}-", dir=mode.work))
-    url, env = prepare_home(mode, home, key, late)
+    home, url, env = prepare_home(mode, key, late)
     try:
         share = rng.uniform(0, 1.1)
         delay = share * mode.seconds
@@ -267,8 +278,7 @@ def set_up(name: str, work: Path, key: Path, base_url: str, late: Path) -> Mode:
         run([sys.executable, __file__, "--portal-step", "seed", str(late)], env)
         shutil.copyfile(home / "portal.sqlite3", mode.work / "portal.sqlite3")
     mode.before = tables(base_url)
-    trial_home = mode.work / "uninterrupted"
-    url, env = prepare_home(mode, trial_home, key, late)
+    _, url, env = prepare_home(mode, key, late)
     started = time.perf_counter()
     run(load_command(mode, late), env)
     mode.seconds = time.perf_counter() - started
@@ -337,7 +347,7 @@ def summary(outcomes: list[Outcome], modes: list[Mode], seconds: float) -> dict:
 def portal_step(step: str, late: Path) -> None:
     """`seed`: an organisation, a person and an agreement for the police feed. `queue`: upload
     the late file as that person, check it and confirm it (it waits in the task queue).
-    `requeue`: put an upload a kill left `loading` (or `queued`) back in the queue."""
+    `rerun`: put an upload a kill left `loading` (or `queued`) back in the queue and load it."""
     import django
 
     django.setup()
@@ -368,9 +378,8 @@ def portal_step(step: str, late: Path) -> None:
         return
     upload = Upload.objects.get()
     if upload.status in (Upload.Status.LOADING, Upload.Status.QUEUED):
-        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.RECEIVED)
-        upload.refresh_from_db()
-        assert uploads.enqueue(upload, by=member.user)
+        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.QUEUED)
+        uploads.load(upload.pk)  # what the worker's task does (tasks.ingest_upload)
 
 
 def main() -> None:
