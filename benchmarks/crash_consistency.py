@@ -147,10 +147,12 @@ def drop_pg_database(url: str) -> None:
 
 
 def tables(url: str) -> dict[str, str]:
-    """Every table, rows sorted, as CSV; `loaded_at` left out (it is the clock)."""
+    """Every table, rows sorted, as CSV; `loaded_at` left out (it is the clock). Opened as a
+    writer: a DuckDB reader reads the newest published snapshot, and what is checked here is
+    the file itself (a kill can land between a commit and its publication)."""
     from svduty.warehouse import connect
 
-    wh = connect(url, read_only=True)
+    wh = connect(url)
     try:
         out = {}
         for name in sorted(wh.ibis.list_tables()):

@@ -25,7 +25,7 @@ from svduty.cli import ingest, ingest_feed_files, init
 from svduty.cli.backup import backup, restore
 from svduty.settings import Config
 from svduty.warehouse import connect
-from svduty.warehouse.snapshot import SnapshotProblem
+from svduty.warehouse.backup_copy import SnapshotProblem
 from test_key_rotation import EXTRACTS, HEADER
 
 JAN = AS_STREET / "2018-01-avon-and-somerset-street.csv.gz"

@@ -24,11 +24,12 @@ import typer
 from rich.console import Console
 
 from svduty import __version__
-from svduty.portal import snapshot as portal_snapshot
+from svduty.portal import backup_copy as portal_snapshot
 from svduty.privacy.pseudonymise import KeyProblem, load_key_file
 from svduty.settings import Config
-from svduty.warehouse import snapshot as warehouse_snapshot
-from svduty.warehouse.snapshot import SnapshotProblem
+from svduty.warehouse import backup_copy as warehouse_snapshot
+from svduty.warehouse import snapshots
+from svduty.warehouse.backup_copy import SnapshotProblem
 
 FORMAT = "svduty-backup"
 VERSION = 1
@@ -129,11 +130,12 @@ def _copy_private(source: Path, target: Path) -> None:
 
 
 def _database_files(config: Config, portal_url: str) -> set[Path]:
-    """The live database files, which the snapshots copy consistently instead."""
+    """The live database files (and a DuckDB warehouse's published read snapshots), which the
+    backup copies consistently instead, or leaves out."""
     live = set()
     if warehouse_snapshot.kind(config.warehouse_url) == "duckdb":
         path = warehouse_snapshot.duckdb_path(config.warehouse_url)
-        live |= {path, path.with_name(path.name + ".wal")}
+        live |= {path, path.with_name(path.name + ".wal"), snapshots.folder(path)}
     path = portal_snapshot.sqlite_path(portal_url)
     if path is not None:
         live |= {path.with_name(path.name + s) for s in ("", "-wal", "-shm", "-journal")}
@@ -153,6 +155,7 @@ def _home_files(home: Path, skip: set[Path]) -> list[Path]:
         if p.is_file()
         and p.relative_to(home).parts[0] != KEYS_DIR
         and p.absolute() not in skip
+        and not any(parent in skip for parent in p.absolute().parents)  # published snapshots
         and not any(ours(part) for part in p.relative_to(home).parts)
     ]
 

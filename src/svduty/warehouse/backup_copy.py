@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from svduty.warehouse.connection import locked
+from svduty.warehouse import snapshots
+from svduty.warehouse.connection import connect, locked
 
 DUCKDB_FILE = "warehouse.duckdb"
 PG_DUMP_FILE = "warehouse.pgdump"
@@ -114,12 +115,16 @@ def restore(url: str, folder: Path, *, overwrite: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     wal = target.with_name(target.name + ".wal")
     wal.unlink(missing_ok=True)  # a stale log would be replayed over the restored file
+    # readers read published snapshots of the file (snapshots.py): those of the replaced file
+    # must go, and the restored file is published afresh by opening it as a writer and closing
+    shutil.rmtree(snapshots.folder(target), ignore_errors=True)
     if not source.exists():
         target.unlink(missing_ok=True)
         return
     shutil.copyfile(source, target)
     if (folder / (DUCKDB_FILE + ".wal")).exists():
         shutil.copyfile(folder / (DUCKDB_FILE + ".wal"), wal)
+    connect(url).close()
 
 
 # ---- PostgreSQL, for the warehouse and the portal's database ---------------------------------

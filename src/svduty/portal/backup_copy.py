@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from svduty.settings import Config
-from svduty.warehouse.snapshot import SnapshotProblem, pg_dump, pg_has_tables, pg_restore
+from svduty.warehouse.backup_copy import SnapshotProblem, pg_dump, pg_has_tables, pg_restore
 
 SQLITE_FILE = "portal.sqlite3"
 PG_DUMP_FILE = "portal.pgdump"
