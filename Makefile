@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test demo test test-fast lint bench soak fuzz clean docs
+.PHONY: install install-test demo test test-fast lint bench soak fuzz crash clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -77,6 +77,11 @@ fuzz: install-test
 	SVDUTY_FUZZ_EXAMPLES=1250 SVDUTY_FUZZ_REPORT=benchmarks/results/fuzz.json \
 		SVDUTY_FUZZ_LOG=benchmarks/results/fuzz.log $(BIN)/python -m pytest tests/test_fuzz_feeds.py -q
 	cat benchmarks/results/fuzz.json
+
+# 52 SIGKILLs at random moments of ingest (CLI and portal worker, DuckDB and PostgreSQL), each
+# checked against the warehouse before and after the load (figures in docs/reliability.md)
+crash: install-test
+	$(BIN)/python benchmarks/crash_consistency.py --kills 52
 
 clean:
 	rm -rf $(VENV) svduty-data .pytest_cache .ruff_cache .test-demo

@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 import svduty
 from svduty import partnership
 from svduty.analysis.police_summary import violence_summary
+from svduty.cli import backup as backup_cli
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
 from svduty.cli import output
@@ -82,6 +83,8 @@ app.add_typer(products_cli.strategy_app, name="strategy")
 app.command("review")(products_cli.review_command)
 app.command("publish")(products_cli.publish_command)
 app.command("serve")(serve_cli.serve_command)
+app.command("backup")(backup_cli.backup_command)
+app.command("restore")(backup_cli.restore_command)
 console = output.console()
 err = output.console(stderr=True)
 DEFECT = 3

@@ -1,7 +1,8 @@
 """Committing one validated file: the single write path every feed goes through.
 
 A load is one transaction: the `loads` row, the canonical rows and the quarantined rows are
-written together or not at all. Loading the same content again changes nothing. A file that
+written together or not at all. Loading the same content under the same key again changes
+nothing (the same bytes under a new key are a new load: key rotation, docs/keys.md). A file that
 covers the same data (same source, same provider, same period) as a loaded one replaces it,
 and both `loads` rows say so. A file that overlaps a loaded one only in part is refused: its
 rows would be counted twice, and which of the two is right is for a person to decide.
@@ -130,10 +131,13 @@ def _commit(warehouse, incoming: Incoming, loaded_by, scope, result, pause_befor
     loaded, quarantined = incoming.loaded.num_rows, incoming.quarantined.num_rows
     with warehouse.transaction() as tx:
         load_id = tx.next_load_id()
+        # A load is the file's bytes *under one key*: the same file read under a new key
+        # (docs/keys.md, rotation) makes other tokens, so it is a new load that replaces the old.
         same = tx.execute(
             "SELECT load_id FROM loads WHERE source = ? AND content_sha256 = ? "
+            "AND key_fingerprint IS NOT DISTINCT FROM ? "
             "AND status <> 'refused' AND superseded_by_load_id IS NULL",
-            (incoming.source, incoming.sha256),
+            (incoming.source, incoming.sha256, incoming.key_fingerprint),
         )
         if same:
             return FileResult(
@@ -155,6 +159,9 @@ def _commit(warehouse, incoming: Incoming, loaded_by, scope, result, pause_befor
         replaced = current[0][0] if current else None
         if replaced is not None:
             tx.execute(f"DELETE FROM {incoming.table} WHERE load_id = ?", (replaced,))
+            # Its quarantined rows go too: nothing shows a replaced load's quarantine, and they
+            # may hold tokens under a key being rotated out (its `loads` row keeps the counts).
+            tx.execute("DELETE FROM quarantine WHERE load_id = ?", (replaced,))
             tx.execute(
                 "UPDATE loads SET superseded_by_load_id = ? WHERE load_id = ?", (load_id, replaced)
             )
