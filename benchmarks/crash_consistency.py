@@ -375,7 +375,8 @@ def portal_step(step: str, late: Path) -> None:
             organisation=member.organisation,
             user=member.user,
         )
-        upload = uploads.check(upload)
+        uploads.check(upload.pk)  # what the worker's task does (tasks.check_upload)
+        upload = Upload.objects.get(pk=upload.pk)
         assert uploads.enqueue(upload, by=member.user), upload.message
         return
     upload = Upload.objects.get()

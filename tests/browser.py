@@ -106,9 +106,14 @@ class _SharedChromium:
 _CHROMIUM = _SharedChromium()
 
 
-@pytest.fixture(scope="session", name="browser")
+@pytest.fixture(scope="module", name="browser")
 def browser_fixture() -> Iterator[Browser]:
-    """One headless chromium for the whole session (launching costs about a second)."""
+    """One headless chromium per test module (launching costs about a second).
+
+    Not per session: Playwright's sync API keeps an asyncio loop running in the thread while its
+    driver is up, and Django then refuses every database call from that thread as coming from
+    "an async context" (SynchronousOnlyOperation). Under pytest-xdist a worker runs the portal's
+    tests after a browser module, so the driver must stop when the module ends."""
     browser = _CHROMIUM.acquire()
     try:
         yield browser

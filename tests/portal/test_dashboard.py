@@ -25,6 +25,7 @@ from svduty.portal import dashboard
 from svduty.portal.dashboard import results
 from svduty.portal.models import AuditEvent
 from svduty.reference.population import denominator
+from svduty.warehouse import connect
 
 PFA = "E23000036"
 SOMERSET = "E06000066"
@@ -270,10 +271,12 @@ def test_a_warehouse_without_data_says_so_for_every_measure(client, people, sett
 
 
 def test_a_warehouse_without_reference_geography_is_explained(
-    client, people, settings, demo_config, warehouse
+    client, people, settings, demo_config, duckdb_url
 ):
-    # `warehouse` holds its file open read-write in this process: the page still opens it
-    settings.CONFIG = dataclasses.replace(demo_config, warehouse_url=warehouse.url)
+    # a warehouse made (tables, no reference data) and published for readers, as `svduty init`
+    # would leave it had its reference load failed
+    connect(duckdb_url).close()
+    settings.CONFIG = dataclasses.replace(demo_config, warehouse_url=duckdb_url)
     page = signed_in(client, people["viewer"]).get(reverse("portal:dashboard"))
     assert page.status_code == 503 and page["Retry-After"]
     assert "svduty init" in page.content.decode()

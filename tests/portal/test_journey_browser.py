@@ -253,7 +253,8 @@ def upload(v: Visitor, name: str, content: bytes) -> int:
     expect(v.page.get_by_role("heading", name="Checking the file")).to_be_visible()
     v.check_here()
     assert run_worker() == 1
-    expect(v.page.get_by_role("heading", name="Checking the file")).to_have_count(0)
+    # the page polls every 2 s and retries a failed poll after 5 s, then reloads itself
+    expect(v.page.get_by_role("heading", name="Checking the file")).to_have_count(0, timeout=20_000)
     v.check_here()
     return int(re.search(r"/uploads/(\d+)/$", v.page.url).group(1))
 
