@@ -254,6 +254,7 @@ def test_an_identifier_in_a_coded_column_refuses_the_file_without_repeating_it(
     rows[2][header.index(column)] = value
     client.force_login(people["data_lead"])
     upload_file(client, "police-crime", "extract.csv", csv_bytes(header, rows))
+    run_worker()
     upload = Upload.objects.get()
     assert upload.status == Upload.Status.REFUSED
     assert (
