@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from svduty.sources import feed as feed_framework
 from svduty.sources.errors import FileRefused
-from svduty.sources.rawfile import _BOM, _GZIP_MAGIC, _OLE_MAGIC, _ZIP_MAGIC, _check_utf8, is_blank
+from svduty.sources.rawfile import (
+    _BOM,
+    _GZIP_MAGIC,
+    _OLE_MAGIC,
+    _ZIP_MAGIC,
+    GZIP_ERRORS,
+    _check_utf8,
+    damaged_gzip,
+    is_blank,
+)
 
 __all__ = ["PART_BYTES", "PartReader"]
 
@@ -137,13 +145,8 @@ def _content(path: Path, limit: int, block: int, reached) -> Iterator[bytes]:
                     raise too_large(path, limit)
                 reached(f.tell())
                 yield data
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise FileRefused(
-                path,
-                f"the gzip file is damaged or truncated ({exc}); the download probably stopped "
-                "part way: download it again",
-                code="bad_gzip",
-            ) from None
+        except GZIP_ERRORS as exc:
+            raise damaged_gzip(path, exc) from None
         if total == 0:
             raise FileRefused(
                 path, "the file is empty (no header, no rows); download it again", code="empty"

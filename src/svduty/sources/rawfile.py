@@ -98,16 +98,25 @@ def is_blank(data: bytes) -> bool:
     return not data or data.isspace()
 
 
+# What a damaged or truncated gzip raises while it inflates, whole or in parts
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def damaged_gzip(path: Path, exc: BaseException) -> FileRefused:
+    """The refusal of a gzip that would not inflate (read whole here, in parts by feedstream)."""
+    return FileRefused(
+        path,
+        f"the gzip file is damaged or truncated ({exc}); the download probably stopped "
+        "part way: download it again",
+        code="bad_gzip",
+    )
+
+
 def _gunzip(path: Path, data: bytes) -> bytes:
     try:
         return gzip.decompress(data)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise FileRefused(
-            path,
-            f"the gzip file is damaged or truncated ({exc}); the download probably stopped "
-            "part way: download it again",
-            code="bad_gzip",
-        ) from None
+    except GZIP_ERRORS as exc:
+        raise damaged_gzip(path, exc) from None
 
 
 def _check_utf8(path: Path, data: bytes, first_line: int = 1) -> None:
