@@ -209,6 +209,18 @@ def test_a_police_uk_row_over_a_megabyte_is_refused_with_its_line(tmp_path):
     assert caught.value.code == "row_too_long" and "line 3 is 2.0 MB" in caught.value.reason
 
 
+def test_a_row_over_a_megabyte_with_a_quoted_line_break_is_refused(tmp_path):
+    # the fuzzer's find: police.uk files are read without values spanning lines, and a quoted
+    # line break in a row longer than Arrow's block made Arrow fail with "out of sync with
+    # chunker" (not its "straddling object"), which escaped as a traceback
+    path = tmp_path / "street.csv"
+    row = ',,,,,,,,,{},"\n"\n'.format("x" * (csvrows.MAX_ROW_BYTES + 1))
+    path.write_text(",".join(police_uk.COLUMNS) + "\n" + row + "\n" + row)
+    with pytest.raises(FileRefused) as caught:
+        police_uk.read_street_file(path, {"avon-and-somerset": "Avon and Somerset Constabulary"})
+    assert caught.value.code == "row_too_long" and "line 2 is 1.0 MB" in caught.value.reason
+
+
 def test_a_header_over_64_kb_is_refused_with_a_fix(tmp_path):
     error = refused(write(tmp_path, [FIRST], header=HEADER + "," + "y" * 200_000))
     assert error.code == "wrong_header" and error.reason.startswith("line 1, the header, is 195 KB")

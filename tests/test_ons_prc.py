@@ -8,7 +8,9 @@ measure, offence, period): so the reader has to have understood each table, not 
 from __future__ import annotations
 
 import json
+import struct
 import time
+import zipfile
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -482,10 +484,50 @@ def _truncated(path: Path) -> Path:
     return path
 
 
+# openpyxl opens a workbook reading only the start of each sheet (its size), and the rest when
+# the rows are asked for, so a workbook that opens can still fail in the middle of a table (the
+# fuzzer's finds: a Bad CRC-32, an XML parse error). Table P1's sheet is damaged, as the first
+# one read.
+
+
+def _part(sheet: str) -> str:
+    """The zip member holding `sheet`."""
+    book = openpyxl.load_workbook(WORKBOOK, read_only=True)
+    try:
+        return {ws.title.strip(): ws._worksheet_path for ws in book.worksheets}[sheet]
+    finally:
+        book.close()
+
+
+def _sheet_bytes_changed(path: Path) -> Path:
+    """A byte changed half way through Table P1's compressed data, the zip's directory intact."""
+    data = bytearray(WORKBOOK.read_bytes())
+    with zipfile.ZipFile(WORKBOOK) as book:
+        info = book.getinfo(_part("Table P1"))
+    # the data follows the local header: 30 bytes, the name, the extra field
+    at = info.header_offset
+    name, extra = struct.unpack("<HH", data[at + 26 : at + 30])
+    data[at + 30 + name + extra + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _sheet_not_xml(path: Path) -> Path:
+    """A sound zip whose Table P1 XML stops half way."""
+    part = _part("Table P1")
+    with zipfile.ZipFile(WORKBOOK) as book, zipfile.ZipFile(path, "w") as out:
+        for info in book.infolist():
+            data = book.read(info)
+            out.writestr(info, data[: len(data) // 2] if info.filename == part else data)
+    return path
+
+
 REFUSALS = [
     (_csv, "not_xlsx", "not an Excel .xlsx"),
     (_xls, "not_xlsx", ".xls"),
     (_truncated, "damaged_xlsx", "cannot be opened"),
+    (_sheet_bytes_changed, "damaged_xlsx", "sheet 'Table P1' cannot be read"),
+    (_sheet_not_xml, "damaged_xlsx", "sheet 'Table P1' cannot be read"),
     (_wrong_workbook, "not_ons_prc", "'Table P1'"),
     (_unknown_layout, "layout_not_recognised", "Table P1"),
 ]
@@ -494,7 +536,10 @@ REFUSALS = [
 @pytest.mark.parametrize(
     ("make", "code", "words"),
     REFUSALS,
-    ids=["csv", "xls", "truncated", "wrong-workbook", "unknown-layout"],
+    ids=[
+        *("csv", "xls", "truncated", "sheet-bytes-changed", "sheet-not-xml"),
+        *("wrong-workbook", "unknown-layout"),
+    ],
 )
 def test_a_file_that_is_not_the_workbook_is_refused(tmp_path, make, code, words):
     path = make(tmp_path / "tables.xlsx")

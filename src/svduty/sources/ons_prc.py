@@ -711,7 +711,26 @@ class _Sheet:
 
 
 def _read_sheet(path: Path, name: str, spec: _Spec, rows: Iterable[tuple]) -> _Sheet:
-    return _Sheet(path, name, spec, [tuple(r) for r in rows])
+    # openpyxl (read-only) opens a workbook reading only the start of each sheet, and
+    # decompresses and parses the rest here, so a download damaged inside a sheet fails now,
+    # not in _open: a zip CRC or deflate error, an XML parse error, or whatever openpyxl makes
+    # of a changed cell. Only openpyxl's reading is inside the try; svduty's own reading of
+    # the rows is not, so a fault of svduty's is not taken for a damaged file.
+    try:
+        read = [tuple(r) for r in rows]
+    except Exception as exc:  # as in _open: a damaged zip or sheet raises many kinds of error
+        raise FileRefused(
+            path,
+            f"the workbook's sheet {name!r} cannot be read ({type(exc).__name__}: "
+            f"{_shorter(str(exc))}); the download may be damaged or incomplete: download it "
+            "again, and load it unchanged",
+            code="damaged_xlsx",
+        ) from None
+    return _Sheet(path, name, spec, read)
+
+
+def _shorter(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # ---- cells ------------------------------------------------------------------------------------
