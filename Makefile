@@ -39,14 +39,17 @@ TEST_DEMO := $(CURDIR)/.test-demo
 
 test: install-test lint
 	rm -rf $(TEST_DEMO)
-	SVDUTY_TEST_DEMO_DIR=$(TEST_DEMO) $(PYTEST)
-	# The run above includes the portal's tests on SQLite; production runs PostgreSQL, so the
-	# portal's tests run again there in full (pytest-django makes and drops its own test_
-	# databases on the test server, one per worker). All of them, not a chosen few: every
-	# portal test reads or writes through the ORM (sessions, audit events, the task queue that
-	# django-tasks claims with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL), and which of
-	# them would behave differently there is what the second run is for finding out.
-	SVDUTY_TEST_DEMO_DIR=$(TEST_DEMO) SVDUTY_TEST_PORTAL_DATABASE=postgres $(PYTEST) tests/portal
+	# Every test, with the portal's on PostgreSQL, production's database (pytest-django makes
+	# and drops its own test_ databases on the test server, one per worker): every portal test
+	# reads or writes through the ORM (sessions, audit events, the task queue that django-tasks
+	# claims with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL).
+	SVDUTY_TEST_DEMO_DIR=$(TEST_DEMO) SVDUTY_TEST_PORTAL_DATABASE=postgres $(PYTEST)
+	# Then the portal tests marked `sqlite` on SQLite, the database of `make demo` and of a
+	# portal run without SVDUTY_PORTAL_DATABASE_URL: the whole journey in a browser, the upload
+	# lifecycle and the task queue, sessions, the audit log, and `svduty serve` and its
+	# crashes (which start portals of their own on SQLite, so run here only). Running every
+	# portal test twice cost about a quarter of the suite's time for no difference found.
+	SVDUTY_TEST_DEMO_DIR=$(TEST_DEMO) $(PYTEST) -m sqlite tests/portal
 
 # unit and spec tests: under three minutes (README: Testing)
 test-fast: install-test

@@ -10,7 +10,8 @@ threads of this process, each with its own cookies:
   (area, periods, years), now and then opening the map view;
 - data leads sign in as the seeded data leads and send the demo's synthetic extracts (from
   `svduty synth`) again, each changed only in its line endings, so each load replaces the
-  demo's load of that period; they confirm each and follow its load until it finishes;
+  demo's load of that period; they wait for the background worker's check of each, confirm it
+  and follow its load until it finishes;
 - anonymous readers read the public site at /public/.
 
 Every loop is bounded by the clock and stops by itself; a load still running at the end is
@@ -290,8 +291,23 @@ def data_lead(
             upload["message"] = form_errors(body)
             continue
         pk = upload["id"] = int(found.group(1))
+        # The background worker checks the file: wait for the check as the page does, then
+        # read the upload's page again for its confirm form.
+        started = time.monotonic()
+        state = _status(person, pk)
+        while state.get("status") == "checking" and time.monotonic() < until + grace:
+            time.sleep(POLL_SECONDS)
+            state = _status(person, pk)
+        upload["check_seconds"] = round(time.monotonic() - started, 1)
+        if state.get("status") != "received":
+            # not loadable (has errors, refused) or still checking when time ran out
+            upload["status"] = state.get("status", "?") if state else "?"
+            if upload["status"] == "checking":
+                upload["status"] = "stuck"
+            continue
+        status, _, body = person.request("upload-page", f"/uploads/{pk}/")
         if f"/uploads/{pk}/load/" not in body:
-            upload["status"] = _status(person, pk).get("status", "?")  # checked, not loadable
+            upload["status"] = f"no confirm form (HTTP {status})"
             continue
         person.post_form("confirm", f"/uploads/{pk}/load/", {}, person.csrf(body))
         started = time.monotonic()

@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from svduty.portal.models import AuditEvent
 
+# the demo's database too: make test runs this file on SQLite as well as PostgreSQL
+pytestmark = pytest.mark.sqlite
+
 T0 = datetime(2025, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London (BST)
 
 EVENTS = [

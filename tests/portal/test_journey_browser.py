@@ -47,7 +47,8 @@ from svduty.portal import seed
 from svduty.portal.models import AuditEvent, Membership, Organisation, Upload
 from svduty.products import strategy as strategies
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# the demo's whole path, so on SQLite (the demo's portal database) as well as PostgreSQL
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite, pytest.mark.django_db(transaction=True)]
 
 MONTH = "2018-06"
 # every row's recorded date: a scope no demo load has, so the load replaces none

@@ -20,6 +20,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 
 pytestmark = [
+    pytest.mark.sqlite,  # the portal it starts runs on SQLite: it runs in the SQLite pass only
     pytest.mark.slow,  # two starts of the portal: about 20 s
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)"),
     # `svduty serve` runs on its own SQLite database whatever the session's is: once is enough

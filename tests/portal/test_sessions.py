@@ -20,6 +20,9 @@ from django.utils import timezone
 from svduty.portal import products, sessions
 from svduty.portal.models import AuditEvent
 
+# the demo's database too: make test runs this file on SQLite as well as PostgreSQL
+pytestmark = pytest.mark.sqlite
+
 PASSWORD = "correct horse battery"  # conftest.make_person's default
 
 

@@ -27,6 +27,7 @@ from portal.test_serve import SVDUTY, _alive, _children, _free_port, _get
 from portal.test_uploads import ROWS, built, corrupted_file  # noqa: F401  (fixtures)
 
 pytestmark = [
+    pytest.mark.sqlite,  # the portal it starts runs on SQLite: it runs in the SQLite pass only
     pytest.mark.slow,  # worker processes and the portal started, killed and stopped: minutes
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)"),
     pytest.mark.skipif(

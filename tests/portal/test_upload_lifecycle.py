@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,9 @@ from portal.test_uploads import (  # noqa: F401  (fixtures)
 )
 from svduty.portal import upload_recovery
 from svduty.portal.models import AuditEvent, Upload
+
+# the demo's database too: make test runs this file on SQLite as well as PostgreSQL
+pytestmark = pytest.mark.sqlite
 
 
 def steps(upload: Upload) -> list[str]:

@@ -2,9 +2,10 @@
 
 The measures take about a second each to compute on the demo warehouse, a hotspot analysis a few
 seconds and a chart a fifth of a second to draw, so results are kept in this process, keyed by
-the warehouse URL and its *data version* (opening.data_version): a new load changes the version
-and the next view computes afresh; results of older versions age out of the bounded caches. Each
-web worker process keeps its own.
+the warehouse URL and the version of the data each result reads (opening.DataVersion: per
+source, so a load changes the version only of what reads its source, and the next view computes
+that afresh); results of older versions age out of the bounded caches. Each web worker process
+keeps its own.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 from svduty.warehouse import Warehouse
 
-__all__ = ["DATA", "VIEWS", "Memo", "forget", "key"]
+__all__ = ["DATA", "PANELS", "VIEWS", "Memo", "forget", "key"]
 
 
 class Memo:
@@ -57,14 +58,17 @@ class Memo:
         return len(self._values)
 
 
-# Computed data (small frames) and built views (which hold rendered SVG, up to 1 MB a map).
-DATA = Memo(96)
+# Computed data (small frames), the measures page's panels (one measure for one choice, with
+# its trend chart's SVG, tens of kilobytes) and the maps (rendered SVG, up to 1 MB a map).
+DATA = Memo(256)
+PANELS = Memo(14 * 48)
 VIEWS = Memo(48)
 
 
 def forget() -> None:
     """Empty the caches (tests; nothing else needs to, since a new load changes the version)."""
     DATA.clear()
+    PANELS.clear()
     VIEWS.clear()
 
 

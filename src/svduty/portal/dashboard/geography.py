@@ -1,5 +1,5 @@
 """The places the dashboards count in: the force area's LSOAs, the wards of a local authority
-and the LSOAs of an area or ward, read once per warehouse version."""
+and the LSOAs of an area or ward, read once per version of the reference data."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ __all__ = ["area_lsoas", "geography", "lsoas", "ward_lsoas", "wards"]
 
 
 def lsoas(wh: Warehouse, version, pfa_code: str) -> pd.DataFrame:
-    return DATA.get(key(wh, version, "lsoas", pfa_code), lambda: where.lsoa_reference(wh, pfa_code))
+    return DATA.get(
+        key(wh, version.reference, "lsoas", pfa_code), lambda: where.lsoa_reference(wh, pfa_code)
+    )
 
 
 def wards(wh: Warehouse, version, area: Area) -> list[tuple[str, str]]:
@@ -46,6 +48,6 @@ def area_lsoas(wh: Warehouse, version, area: Area) -> set[str]:
 
 def geography(wh: Warehouse, version, area: Area) -> Geography:
     return DATA.get(
-        key(wh, version, "geography", area.pfa_code),
+        key(wh, version.reference, "geography", area.pfa_code),
         lambda: Geography.load(wh, area.pfa_code, area.police_uk_force),
     )

@@ -65,7 +65,7 @@ def map_view(wh: Warehouse, version, area: Area, measure: Measure, year: int) ->
         frame = rates.frame[rates.frame["la_code"].isin(area.la_codes)].reset_index(drop=True)
         bounds = maps.boundaries(wh, area, "lsoa11")
         yearly = DATA.get(
-            key(wh, version, "hotspots", repr(measure), area.pfa_code, year),
+            key(wh, version.of(measure), "hotspots", repr(measure), area.pfa_code, year),
             lambda: where.lsoa_hotspots_by_year(
                 wh, measure, area.pfa_code, counts=counts, permutations=PERMUTATIONS
             ),
@@ -84,7 +84,7 @@ def map_view(wh: Warehouse, version, area: Area, measure: Measure, year: int) ->
             hot_cells, rates.not_placed_by_category(), rates.synthetic,
         )  # fmt: skip
 
-    return VIEWS.get(key(wh, version, "map", area.id, repr(measure), year), make)
+    return VIEWS.get(key(wh, version.of(measure), "map", area.id, repr(measure), year), make)
 
 
 def _map_rate(m: Measure) -> str:

@@ -10,10 +10,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from svduty.analysis.measures.catalogue import Measure
-from svduty.portal.dashboard.caching import VIEWS, key
+from svduty.portal.dashboard.caching import PANELS, key
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import catalogue, catalogue_stamp, config
-from svduty.portal.dashboard.results import ENGLAND_AND_WALES, PLACED_SOURCES, area_results
+from svduty.portal.dashboard.results import (
+    ENGLAND_AND_WALES,
+    PLACED_SOURCES,
+    area_results,
+    measure_results,
+)
 from svduty.portal.dashboard.trends import DIGITS, figure_id, rate_unit, series_table, trend_figure
 from svduty.portal.dashboard.ward_measures import ward_results
 from svduty.portal.dashboard.wording import (
@@ -102,26 +107,34 @@ class Panel:
 
 def panels(wh: Warehouse, version, choice: Choice, cfg: Config | None = None) -> list[Panel]:
     """Every measure of the catalogue for ``choice``, in the catalogue's order, with figures
-    drawn (charts are drawn on a few threads; the result is cached)."""
+    drawn (on a few threads). Each panel is kept until a load changes what its measure reads,
+    so a load of one feed redraws only the panels of the measures counted from it."""
     cfg = cfg or config()
+    stamp = catalogue_stamp(cfg)
 
-    def make() -> list[Panel]:
-        cat = catalogue(cfg)
-        rows = _rows_for(wh, version, cfg, choice)
-        comparator = None
-        if choice.ward is None:
-            # beside a local authority its force area; beside the force area England and Wales
-            # (published figures only)
-            every = area_results(wh, version, cfg, choice.area)
-            if len(every):
-                other = ENGLAND_AND_WALES if choice.area.is_force_area else choice.area.pfa_code
-                comparator = every[every["area_code"] == other]
-        built = [_panel(m, rows, comparator, choice) for m in cat.measures]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(lambda p: p.figure.svg if p.figure else None, built))
-        return built
+    def maker(m: Measure):
+        return lambda: _measure_panel(wh, version, cfg, choice, m)
 
-    return VIEWS.get(key(wh, version, "panels", choice, catalogue_stamp(cfg)), make)
+    built = [
+        PANELS.get(key(wh, version.of(m), "panel", repr(m), choice, stamp), maker(m))
+        for m in catalogue(cfg).measures
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda p: p.figure.svg if p.figure else None, built))
+    return built
+
+
+def _measure_panel(wh: Warehouse, version, cfg: Config, choice: Choice, m: Measure) -> Panel:
+    if choice.ward is not None:
+        return _panel(m, ward_results(wh, version, cfg, choice), None, choice)
+    every = measure_results(wh, version, cfg, choice.area, m)
+    if every.empty:
+        return _panel(m, every, None, choice)
+    # beside a local authority its force area; beside the force area England and Wales
+    # (published figures only)
+    other = ENGLAND_AND_WALES if choice.area.is_force_area else choice.area.pfa_code
+    mine, comparator = (every[every["area_code"] == code] for code in (choice.area.code, other))
+    return _panel(m, mine, comparator, choice)
 
 
 def _panel(m: Measure, rows: pd.DataFrame, comparator, choice: Choice) -> Panel:

@@ -24,6 +24,7 @@ __all__ = [
     "area_results",
     "counts",
     "has_rows",
+    "measure_results",
     "months",
     "record_years",
 ]
@@ -43,20 +44,31 @@ def _force_area_view(wh: Warehouse, pfa_code: str) -> Narrowed:
 
 def area_results(wh: Warehouse, version, cfg: Config, area: Area) -> pd.DataFrame:
     """Every measure's annual rows for the force area and its local authorities."""
+    cat = catalogue(cfg)
+    parts = [measure_results(wh, version, cfg, area, m) for m in cat.measures]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def measure_results(wh: Warehouse, version, cfg: Config, area: Area, m: Measure) -> pd.DataFrame:
+    """One measure's annual rows for the force area and its local authorities, kept until a
+    load changes what the measure reads (opening.DataVersion.of)."""
 
     def make() -> pd.DataFrame:
         cat = catalogue(cfg)
         geo = geography(wh, version, area)
-        rows = compute(_force_area_view(wh, area.pfa_code), cat, geo, period_types=ANNUAL)
+        view = _force_area_view(wh, area.pfa_code)
+        rows = compute(view, cat, geo, measure_ids=[m.id], period_types=ANNUAL)
         return pd.DataFrame(rows)
 
-    return DATA.get(key(wh, version, "measures", area.pfa_code, catalogue_stamp(cfg)), make)
+    stamp = catalogue_stamp(cfg)
+    return DATA.get(key(wh, version.of(m), "measure", repr(m), area.pfa_code, stamp), make)
 
 
 def counts(wh: Warehouse, version, measure: Measure, pfa_code: str, year: int | None = None):
     """A record-level measure's monthly counts by LSOA (every year, or one)."""
     return DATA.get(
-        key(wh, version, "counts", repr(measure), pfa_code, year),
+        key(wh, version.of(measure), "counts", repr(measure), pfa_code, year),
         lambda: where.measure_counts(wh, measure, pfa_code, years=None if year is None else [year]),
     )
 

@@ -47,7 +47,8 @@ def ward_results(wh: Warehouse, version, cfg: Config, choice: Choice) -> pd.Data
             r.update(area_code=ward_code, area_name=f"{ward_name} ward")
         return pd.DataFrame(rows)
 
-    return DATA.get(key(wh, version, "ward", ward_code, catalogue_stamp(cfg)), make)
+    placed = tuple(version.of(m) for m in catalogue(cfg).measures if m.source in PLACED_SOURCES)
+    return DATA.get(key(wh, placed, "ward", ward_code, catalogue_stamp(cfg)), make)
 
 
 def _ward_rows(counts, lsoas, residents, m: Measure, cat: Catalogue, period_type) -> list[dict]:
