@@ -56,11 +56,13 @@ from django.utils import timezone
 
 from svduty import partnership as partnership_config
 from svduty.analysis.measures import catalogue as measures_catalogue
+from svduty.errors import InputError
 from svduty.partnership import Partnership
 from svduty.portal import audit
 from svduty.portal.models import Approval, AuditEvent, ProductVersion
 from svduty.portal.reading import reading
 from svduty.portal.roles import Role
+from svduty.privacy.disclosure import DisclosureError
 from svduty.products import area as areas
 from svduty.products import review as reviewing
 from svduty.products import sna, strategy_page
@@ -117,7 +119,7 @@ PUBLIC_PAGES = {Kind.STRATEGY: "strategy.html", Kind.ASSESSMENT: "assessment.htm
 PUBLISH_GIVEN_UP_AFTER = timedelta(hours=1)
 
 
-class WorkflowError(ValueError):
+class WorkflowError(InputError):
     """A step that cannot be taken now (the version's status, a missing input), saying why and
     what would let it happen. ``field`` names the form field at fault, if one is."""
 
@@ -345,7 +347,7 @@ def build_draft(version_id: int) -> dict:
             facts = _build_assessment(version, p, place)
         else:
             facts = _build_review(version, p, place)
-    except ValueError as exc:  # every svduty.products input error is one
+    except InputError as exc:  # the input refused (a ValueError from a bug is raised, below)
         _set_build(version, "failed", message=str(exc), finished=_stamp())
         return {"built": False, "message": str(exc)}
     except Exception as exc:
@@ -665,7 +667,7 @@ def publish_site(version_id: int, user_id: int | None = None) -> dict:
     try:
         with _site_lock():
             name = _publish_locked(version, user)
-    except ValueError as exc:  # the gate, the site or an input refused: nothing changed
+    except (InputError, DisclosureError) as exc:  # the gate or an input refused: nothing changed
         _set_publish(version, "failed", message=str(exc), finished=_stamp())
         audit.record(
             None, AuditEvent.Action.PUBLISH, target(version), user=user, product=version.pk,
