@@ -31,6 +31,7 @@ LSOA11_LSOA21_FILE = "geography/LSOA11_to_LSOA21_to_LAD22_lookup_EW_v2.csv.gz"
 RUC11_FILE = "geography/LSOA11_Rural_Urban_Classification_2011_EW.csv.gz"
 CENTROIDS11_FILE = "geography/LSOA11_population_weighted_centroids_EW.csv.gz"
 CENTROIDS21_FILE = "geography/LSOA21_population_weighted_centroids_EW.csv.gz"
+WARD24_FILE = "geography/lookup_lsoa21_ward24_ltla24.csv.gz"
 
 _LSOA21_NAME = re.compile(r"^(?P<district>.+) \d{3}[A-Z]$")
 
@@ -102,6 +103,100 @@ def lsoa11_lsoa21_raw() -> pa.Table:
             "LAD22CD": "lad22_code",
             "LAD22NM": "lad22_name",
         },
+    )
+
+
+@functools.cache
+def lsoa21_ward24_raw() -> pa.Table:
+    """LSOA21 -> ward (May 2024) -> local authority (May 2024) as read (one row per LSOA21)."""
+    return read_csv(
+        WARD24_FILE,
+        {
+            "lsoa21_code": "lsoa21_code",
+            "lsoa21_name": "lsoa21_name",
+            "ward24_code": "ward24_code",
+            "ward24_name": "ward24_name",
+            "ltla24_code": "la_code",
+            "ltla24_name": "la_name",
+        },
+    )
+
+
+# ------------------------------------------------------------------------------ place names
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    """How a reader is told where an LSOA is: its May 2024 ward and current local authority.
+
+    ``ons_name`` is the LSOA's official ONS name ("South Somerset 015B"), kept for looking the
+    area up in ONS and police.uk files; it carries the district of 2011/2021, which for Somerset
+    was abolished in April 2023, so it is never the name a reader is shown first. ONS has not
+    renamed the 2021 LSOAs after the current authorities (the May 2024 lookup still reads
+    "Sedgemoor 010B"), and svduty does not invent numbers of its own.
+    """
+
+    lsoa_code: str
+    ons_name: str | None
+    lsoa21_code: str | None
+    ward_code: str | None
+    ward_name: str | None
+    la_code: str | None
+    la_name: str | None
+
+    @property
+    def label(self) -> str:
+        """ "Yeovil Central, Somerset": the ward and the current authority, or the code alone."""
+        if self.ward_name and self.la_name:
+            return f"{self.ward_name}, {self.la_name}"
+        return self.ons_name or self.lsoa_code
+
+
+def place_names(codes) -> dict[str, PlaceName]:
+    """The one place where svduty names LSOAs for readers: code (2011 or 2021) -> PlaceName.
+
+    A 2021 LSOA takes its ward from the ONS LSOA (2021) -> ward (May 2024) -> local authority
+    (May 2024) best-fit lookup. A 2011 LSOA goes first through the ONS best-fit LSOA (2011) ->
+    LSOA (2021) lookup (an LSOA split in 2021 goes to the part ONS chose as best fit, so a 2011
+    LSOA on a ward boundary takes the ward of that part). A code neither lookup knows keeps
+    its code as its label.
+    """
+    wards = _ward24()
+    to21, names11 = _lsoa11_to_21()
+    out: dict[str, PlaceName] = {}
+    for code in codes:
+        if code is None or code in out:
+            continue
+        lsoa21 = code if code in wards else to21.get(code)
+        ward = wards.get(lsoa21) if lsoa21 else None
+        ons = names11.get(code) or (ward["lsoa21_name"] if code == lsoa21 and ward else None)
+        out[code] = PlaceName(
+            lsoa_code=code,
+            ons_name=ons,
+            lsoa21_code=lsoa21,
+            ward_code=ward["ward24_code"] if ward else None,
+            ward_name=ward["ward24_name"] if ward else None,
+            la_code=ward["la_code"] if ward else None,
+            la_name=ward["la_name"] if ward else None,
+        )
+    return out
+
+
+@functools.cache
+def _ward24() -> dict[str, dict]:
+    rows = lsoa21_ward24_raw().to_pylist()
+    out = {r["lsoa21_code"]: r for r in rows}
+    if len(out) != len(rows):
+        raise ReferenceDataError(f"{WARD24_FILE}: an LSOA21 appears twice")
+    return out
+
+
+@functools.cache
+def _lsoa11_to_21() -> tuple[dict[str, str], dict[str, str]]:
+    rows = lsoa11_lsoa21_raw().to_pylist()
+    return (
+        {r["lsoa11_code"]: r["lsoa21_code"] for r in rows},
+        {r["lsoa11_code"]: r["lsoa11_name"] for r in rows},
     )
 
 

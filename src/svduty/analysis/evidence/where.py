@@ -41,12 +41,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from svduty.analysis import hotspots
+from svduty.analysis import hotplaces, hotspots
 from svduty.analysis.measures import counts as counting
 from svduty.analysis.measures import selection
 from svduty.analysis.measures.catalogue import Measure, load
 from svduty.analysis.measures.compute import SYNTHETIC_NOTE, Geography
 from svduty.analysis.stats import crude_rates
+from svduty.reference.geography import place_names
 from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
@@ -60,6 +61,7 @@ __all__ = [
     "UNKNOWN_CODE",
     "UNSTABLE_BELOW",
     "AreaRates",
+    "HotPlaces",
     "HotspotPersistence",
     "MeasureCounts",
     "RepeatLocations",
@@ -67,10 +69,12 @@ __all__ = [
     "area_rates",
     "events",
     "h3_hotspots_by_year",
+    "hot_places",
     "hotspot_persistence",
     "lsoa_hotspots_by_year",
     "lsoa_reference",
     "measure_counts",
+    "named",
     "place",
     "police_uk_slug",
     "records",
@@ -505,6 +509,159 @@ def with_rates(frame: pd.DataFrame, years_of_exposure: float, multiplier: float)
     out["rate_method"] = np.where(known, rates["method"].to_numpy(), None)
     out["unstable"] = known & (out["count"].to_numpy() < UNSTABLE_BELOW)
     return out
+
+
+# ---- hot places ---------------------------------------------------------------------------------
+
+
+def named(frame: pd.DataFrame, key: str = "lsoa_code") -> pd.DataFrame:
+    """``frame`` with ``place`` ("Yeovil South, Somerset": the May 2024 ward and the current
+    authority), ``ward24_name``, ``la24_name`` and ``ons_name`` (the official LSOA name) of
+    each LSOA in ``key``: the names every product shows (svduty.reference.geography
+    .place_names)."""
+    names = place_names(frame[key].dropna().unique())
+    out = frame.copy()
+    out["place"] = [names[c].label if c in names else c for c in out[key]]
+    out["ward24_name"] = [names[c].ward_name if c in names else None for c in out[key]]
+    out["la24_name"] = [names[c].la_name if c in names else None for c in out[key]]
+    out["ons_name"] = [names[c].ons_name if c in names else None for c in out[key]]
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class HotPlaces(_Evidence):
+    """The expected-count test of every LSOA (:func:`svduty.analysis.hotplaces.hot_places`)
+    over the whole period and each year, and how persistent each place is.
+
+    ``period_frame``: one row per LSOA of the study area (the LSOAs of the view's local
+    authorities, of the vintage most of the period's codes use), with ``count``,
+    ``population``, ``person_years``, ``expected``, ``ratio``, ``rate``, ``lower_95``,
+    ``upper_95``, ``z``, ``p_value``, ``q_value``, ``classification``, the names of
+    :func:`named`, and the persistence columns ``years_hot`` and ``years_top`` (in the last
+    ``window`` years) with ``hot_years`` and ``top_years``. ``by_year``: the test per year.
+    ``details``: the test's attrs per year and for the period (``"period"``), with the events
+    not placed in the study area (``not_placed``).
+    """
+
+    pfa_code: str
+    period: dict
+    multiplier: int
+    denominator: str
+    top_n: int
+    window: int
+    window_years: tuple[int, ...]
+    period_frame: pd.DataFrame
+    by_year: Mapping[int, pd.DataFrame] = field(default_factory=dict)
+    details: Mapping[str, dict] = field(default_factory=dict)
+
+    @property
+    def hot(self) -> pd.DataFrame:
+        """The hot places of the whole period, most events first."""
+        frame = self.period_frame
+        hot = frame[frame["classification"] == hotplaces.HOT_PLACE]
+        return hot.sort_values(["count", "lsoa_code"], ascending=[False, True])
+
+    def top(self, by: str = "count", n: int | None = None) -> pd.DataFrame:
+        """The ``n`` (default ``top_n``) LSOAs with most events, or the highest rates."""
+        return hotplaces.top_places(self.period_frame, by, n or self.top_n)
+
+    def as_dict(self) -> dict:
+        return self._header() | {
+            "pfa_code": self.pfa_code,
+            "period": self.period,
+            "multiplier": self.multiplier,
+            "denominator": self.denominator,
+            "top_n": self.top_n,
+            "window_years": list(self.window_years),
+            "details": _jsonable(dict(self.details)),
+            "areas": records(self.period_frame),
+        }
+
+
+def hot_places(
+    wh: Warehouse,
+    measure: Measure | str,
+    pfa_code: str,
+    *,
+    years: Iterable[int] | None = None,
+    counts: MeasureCounts | None = None,
+    alpha: float = 0.05,
+    top_n: int = 10,
+    window: int = 3,
+) -> HotPlaces:
+    """Hot places of ``measure`` among the LSOAs of ``wh`` (narrow it to a partnership's local
+    authorities with a scoped view: the study area is every LSOA in its ``ref_lsoa``).
+
+    Expected counts use the LSOA denominator (ONS mid-2018 residents of 2011 LSOAs, all ages,
+    whatever the measure's own denominator: the test asks whether a place has more events than
+    its share of the area's residents) over the months each year covers. Events with no
+    location or outside the study area are not tested and are counted in ``details``.
+    """
+    if counts is None:
+        counts = measure_counts(wh, measure, pfa_code, years=years)
+    lsoas = lsoa_reference(wh, pfa_code)
+    frame = counts.frame.dropna(subset=["lsoa"])
+    year_of = frame["month"].str[:4].astype(int)
+    d = denominator_of("lsoa")
+
+    def test(part: pd.DataFrame, months: int) -> tuple[pd.DataFrame, dict]:
+        vintage = _lsoa_vintage(set(part["lsoa"]), lsoas)
+        study = lsoas[lsoas[vintage]]
+        by_code = part.groupby("lsoa")["count"].sum()
+        rows = pd.DataFrame(
+            {
+                "lsoa_code": study["lsoa_code"].to_numpy(),
+                "count": by_code.reindex(study["lsoa_code"], fill_value=0).to_numpy(),
+                "population": study["population"].to_numpy(),
+            }
+        )
+        rows["person_years"] = rows["population"] * months / 12
+        result = hotplaces.hot_places(rows, alpha=alpha, multiplier=counts.measure.multiplier)
+        result.insert(2, "population", rows["population"].to_numpy())
+        info = dict(result.attrs)
+        info["months_covered"] = months
+        info["boundaries"] = "lsoa11" if vintage == "in_2011" else "lsoa21"
+        info["not_placed"] = int(part["count"].sum() - by_code.reindex(study["lsoa_code"]).sum())
+        return result, info
+
+    by_year: dict[int, pd.DataFrame] = {}
+    details: dict[str, dict] = {}
+    for year in counts.years:
+        months = sum(1 for mo in counts.months_covered if int(mo[:4]) == year)
+        if months:
+            by_year[year], details[str(year)] = test(frame[year_of == year], months)
+    period_frame, details["period"] = test(frame, len(counts.months_covered))
+    details["period"]["not_placed"] += int(counts.frame["count"].sum() - frame["count"].sum())
+    persistence = hotplaces.place_persistence(by_year, n=top_n, window=window)
+    period_frame = named(period_frame).merge(persistence, on="lsoa_code", how="left")
+    for column in ("years_hot", "years_top"):
+        period_frame[column] = period_frame[column].fillna(0).astype("int64")
+    extra = [
+        "A hot place has significantly more events than its residents would lead one to expect "
+        "(the area's rate x its residents); town centres, with few residents and many visitors, "
+        "stand out by design: their rate per resident finds the place, it is not the risk to "
+        "the people who live there.",
+    ]
+    return HotPlaces(
+        **_evidence(counts, extra),
+        pfa_code=pfa_code,
+        period=counts.period(),
+        multiplier=counts.measure.multiplier,
+        denominator=d.source,
+        top_n=top_n,
+        window=window,
+        window_years=tuple(persistence.attrs["window_years"]),
+        period_frame=period_frame,
+        by_year=by_year,
+        details=details,
+    )
+
+
+def _lsoa_vintage(codes: set[str], lsoas: pd.DataFrame) -> str:
+    """``in_2011`` or ``in_2021``: the LSOA vintage matching most of ``codes`` (2011 on a tie)."""
+    known11 = set(lsoas.loc[lsoas["in_2011"], "lsoa_code"])
+    known21 = set(lsoas.loc[lsoas["in_2021"], "lsoa_code"])
+    return "in_2021" if len(codes & known21) > len(codes & known11) else "in_2011"
 
 
 # ---- hotspots -----------------------------------------------------------------------------------
