@@ -3,7 +3,9 @@ with Altair's ``mark_geoshape`` and rendered offline by vl-convert.
 
 Only area polygons are drawn (LSOAs, MSOAs, wards) and local authority outlines over them for
 orientation: never points, so no map shows where an incident happened (every function here
-refuses point and line geometries).
+refuses point and line geometries). The one exception is a numbered marker keyed to a table
+(``markers``): it sits at a point inside an area's polygon (``representative_point``, chosen by
+the shape alone), not at any event's location, and names the area, not an incident.
 
 Size and simplification. The LSOA boundaries of Avon and Somerset have about 66,000 vertices;
 drawn as they are, the force area makes a 1.2 MB SVG. Boundaries are therefore simplified as a
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HOTSPOT_COLOURS",
+    "LARGE_WIDTH",
     "LEVELS",
     "MAP_WIDTH",
     "SVG_LIMIT_BYTES",
@@ -53,6 +56,8 @@ __all__ = [
 ]
 
 MAP_WIDTH = 700
+#: maps a reader has to find places on (the "where" of the assessment): the page's full width
+LARGE_WIDTH = 960
 # The tested ceiling for a map of the whole force area's LSOAs (tests/test_charts_maps.py).
 SVG_LIMIT_BYTES = 1_000_000
 WGS84 = "EPSG:4326"
@@ -125,6 +130,8 @@ HOTSPOT_COLOURS: dict[str, str] = {
     "no neighbours": "#cbcfd2",  # 83: an island, with no neighbourhood to test
 }
 _PERSISTENT_LABEL = "persistent hot spot"
+# markers nearer than this on the map share one dot and one label
+_MARKER_PIXELS = 30
 # Square swatches with a grey edge, so the palest class still shows against the white page.
 _LEGEND = {
     "orient": "bottom",
@@ -377,6 +384,7 @@ def choropleth(
     missing_label: str = "no rate",
     digits: int | None = None,
     width: int = MAP_WIDTH,
+    markers: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """A map of areas shaded by quantile class of ``value`` (see :func:`quantile_classes`).
 
@@ -422,6 +430,7 @@ def choropleth(
     outline = _outlines(gdf)
     if outline is not None:
         layers.append(outline)
+    layers += _markers(gdf, markers, map_width)
     return alt.layer(*layers).properties(
         width=map_width, height=map_height, description=title or legend_title
     )
@@ -436,6 +445,8 @@ def hotspot_map(
     legend_title: str = "Getis-Ord Gi*",
     colours: Mapping[str, str] | None = None,
     width: int = MAP_WIDTH,
+    markers: pd.DataFrame | None = None,
+    persistent_label: str = _PERSISTENT_LABEL,
 ) -> alt.LayerChart:
     """Hot and cold spots (Gi* classes) on area polygons.
 
@@ -443,7 +454,8 @@ def hotspot_map(
     the confidence classes of GIS tools ("hot spot 99%" ... "cold spot 90%"), in any case;
     :data:`HOTSPOT_COLOURS` gives red for hot and blue for cold, darker for hot, so the classes
     stay apart in greyscale. ``colours`` adds or overrides classes. ``persistent`` names a
-    boolean column: those areas get a thick black outline and a legend entry. ``title`` becomes
+    boolean column: those areas get a thick black outline and a legend entry (``persistent_label``).
+    ``markers``: numbers keyed to a table (see :func:`_markers`). ``title`` becomes
     the chart's description for assistive technology (the figure caption shows it).
     """
     gdf = _polygons_wgs84(gdf, "hotspot_map")
@@ -486,24 +498,77 @@ def hotspot_map(
     if persistent is not None:
         flagged = gdf[gdf[persistent].fillna(False).astype(bool)]
         if not flagged.empty:
-            marked = _chart_data(flagged.assign(_mark=_PERSISTENT_LABEL), ["_mark"])
+            marked = _chart_data(flagged.assign(_mark=persistent_label), ["_mark"])
             layers.append(
                 alt.Chart(marked)
                 .mark_geoshape(filled=False, strokeWidth=2.5, aria=False)
                 .encode(
                     stroke=alt.Stroke(
                         "_mark:N",
-                        scale=alt.Scale(domain=[_PERSISTENT_LABEL], range=[COLOURS["black"]]),
-                        legend=alt.Legend(title=None, orient="bottom", symbolStrokeWidth=2.5),
+                        scale=alt.Scale(domain=[persistent_label], range=[COLOURS["black"]]),
+                        legend=alt.Legend(
+                            title=None, orient="bottom", symbolStrokeWidth=2.5, labelLimit=400
+                        ),
                     )
                 )
                 .project("mercator")
             )
+    layers += _markers(gdf, markers, map_width)
     return (
         alt.layer(*layers)
         .resolve_scale(fill="independent", stroke="independent")
         .properties(width=map_width, height=map_height, description=title or legend_title)
     )
+
+
+def _markers(gdf: gpd.GeoDataFrame, markers: pd.DataFrame | None, width: int) -> list[alt.Chart]:
+    """Numbers keyed to a table, with a place name, at the areas they number.
+
+    ``markers`` has ``code`` (an area of ``gdf``), ``number`` (the area's rank in the table
+    beside the map) and optionally ``label`` (a ward or town name). Each marker sits at the
+    representative point of its area's polygon; markers closer than :data:`_MARKER_PIXELS` on
+    the map (the town-centre LSOAs of one town) share one dot, their numbers joined ("2, 6, 9")
+    and the label of the first, so no number hides another. The text has a white halo so it
+    reads over any fill.
+    """
+    if markers is None or markers.empty:
+        return []
+    missing = sorted(set(markers["code"]) - set(gdf["code"]))
+    if missing:
+        raise MapError(f"markers: area(s) {missing[:5]} are not on the map")
+    shapes = gdf.set_index("code").loc[list(markers["code"])].geometry.to_crs(BNG)
+    points = shapes.representative_point()
+    x0, y0, x1, y1 = gdf.to_crs(BNG).total_bounds
+    near = _MARKER_PIXELS * max(x1 - x0, y1 - y0, 1.0) / width
+    labels = markers["label"].tolist() if "label" in markers else [None] * len(markers)
+    groups: list[dict] = []
+    for number, label, point in zip(markers["number"], labels, points, strict=True):
+        for group in groups:
+            if group["point"].distance(point) <= near:
+                group["numbers"].append(str(number))
+                break
+        else:
+            groups.append({"point": point, "numbers": [str(number)], "label": label})
+    anchors = gpd.GeoSeries([g["point"] for g in groups], crs=BNG).to_crs(WGS84)
+    data = pd.DataFrame(
+        {
+            "text": [
+                ", ".join(g["numbers"]) + (f"  {g['label']}" if g["label"] else "") for g in groups
+            ],
+            "longitude": np.round(anchors.x.to_numpy(), _CHART_DECIMALS),
+            "latitude": np.round(anchors.y.to_numpy(), _CHART_DECIMALS),
+        }
+    )
+    where = {"longitude": "longitude:Q", "latitude": "latitude:Q"}
+    base = alt.Chart(data).project("mercator")
+    text = {"align": "left", "dx": 7, "fontSize": 12, "fontWeight": "bold", "aria": False}
+    return [
+        base.mark_circle(
+            size=50, color=COLOURS["black"], opacity=1, stroke="white", strokeWidth=1.5, aria=False
+        ).encode(**where),
+        base.mark_text(stroke="white", strokeWidth=3.5, **text).encode(text="text:N", **where),
+        base.mark_text(color=COLOURS["black"], **text).encode(text="text:N", **where),
+    ]
 
 
 # --- open data ----------------------------------------------------------------------------------

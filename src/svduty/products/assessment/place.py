@@ -1,14 +1,21 @@
-"""Where: rates by LSOA (a choropleth), Gi* hotspots and their persistence (a hotspot map and a
-table), rates by local authority or ward, and the most frequent locations
-(svduty.analysis.evidence.where)."""
+"""Where: rates by LSOA (a choropleth); hot places (LSOAs with significantly more offences than
+their residents would lead one to expect: a map with the top places numbered, ranked by count
+and by rate, with intervals and persistence); hot clusters (Gi*) and their persistence; rates by
+local authority or ward; and the most frequent locations (svduty.analysis.evidence.where).
+
+Every LSOA is named the one way svduty names places (``where.named``: its May 2024 ward and
+the current authority, "Yeovil South, Somerset"), with the official ONS name beside it.
+"""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from svduty.analysis.evidence import where
+from svduty.analysis.hotplaces import HOT_PLACE
 from svduty.analysis.hotspots import COLD, HOT
 from svduty.products import charts, maps
 from svduty.products.assessment.common import SOURCE_KINDS, Built, num, pct, plural, source_name
@@ -19,11 +26,19 @@ from svduty.products.figure import Figure
 from svduty.reference.population import denominator
 
 CHOROPLETH = "fig-where-choropleth"
-HOTSPOTS = "fig-where-hotspots"
+HOTSPOTS = "fig-where-hotspots"  # hot places (the strategies cite it as "where")
+CLUSTERS = "fig-where-clusters"
+TOP_RATE = "tbl-where-top-rate"
 AREAS = "fig-where-areas"
 PERSISTENT = "tbl-where-persistent"
 REPEAT = "tbl-where-repeat-locations"
 RATE = "Rate per 1,000 residents per year"
+PLACE = "Place (ward, May 2024)"
+ONS_NAME = "ONS LSOA name"
+#: how many places the ranked tables and the numbered markers show
+TOP_N = 10
+# hot place, not significant, not tested: red, light grey, mid grey (apart in greyscale)
+HOT_PLACE_COLOURS = ("#b2182b", "#f3f2f1", "#cbcfd2")
 # hot this year, hot before, cold this year, neither: dark to light red, then blue and grey, so
 # the classes stay apart in greyscale (maps.HOTSPOT_COLOURS' lightness steps)
 HOTSPOT_COLOURS = ("#b2182b", "#f4a582", "#6baed6", "#f3f2f1")
@@ -33,7 +48,10 @@ def where_section(ctx: Context) -> Built:
     m = ctx.measures.get(HEADLINE)
     counts = ctx.counts(HEADLINE)
     lsoa = where.area_rates(ctx.view, m, ctx.area.pfa_code, "lsoa", counts=counts)
-    lsoa_frame = lsoa.frame[lsoa.frame["la_code"].isin(ctx.area.la_codes)]
+    lsoa_frame = where.named(
+        lsoa.frame[lsoa.frame["la_code"].isin(ctx.area.la_codes)], key="area_code"
+    )
+    places = where.hot_places(ctx.view, m, ctx.area.pfa_code, counts=counts, top_n=TOP_N)
     yearly = where.lsoa_hotspots_by_year(
         ctx.view,
         m,
@@ -47,34 +65,203 @@ def where_section(ctx: Context) -> Built:
     names = lsoa_frame.set_index("area_code")
 
     choropleth, concentration = _choropleth(ctx, m, lsoa, lsoa_frame, boundaries)
-    hotspots, persistent_finding = _hotspot_map(ctx, yearly, persistence, boundaries, names)
+    hot_map, hot_finding = _hot_places(ctx, places, boundaries)
+    clusters, persistent_finding = _hotspot_map(ctx, yearly, persistence, boundaries, names)
     parts: list = [
         Paragraph(
             f"Where violence and sexual offences (police.uk) were recorded in {ctx.area.name}, "
-            f"{ctx.period.label}: rates per LSOA (about 1,500 residents each), hotspots (LSOAs "
-            "whose neighbourhood has significantly more offences than the area as a whole, "
-            "Getis-Ord Gi* with a false discovery rate correction), and the places offences "
-            "recur."
+            f"{ctx.period.label}: rates per LSOA (about 1,500 residents each); hot places (LSOAs "
+            "with significantly more offences than their residents would lead one to expect, "
+            "each tested on its own with a false discovery rate correction), ranked by count and "
+            "by rate; hot clusters (groups of neighbouring LSOAs that together stand out, "
+            "Getis-Ord Gi*); and the places offences recur. Places are named by their ward (May "
+            "2024) and current council, with the ONS code and name of each LSOA beside them."
         ),
         FigurePart(choropleth, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}),
-        FigurePart(hotspots),
+        FigurePart(hot_map, digits=_DIGITS),
+        _top_rate_table(ctx, places),
+        FigurePart(clusters),
         _persistent_table(ctx, persistence, names, yearly),
     ]
     areas = _areas_figure(ctx, m, counts)
     if areas is not None:
         parts.append(FigurePart(areas, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}))
     parts.append(_repeat_table(ctx, m))
-    findings = [f for f in (concentration, persistent_finding) if f is not None]
+    findings = [f for f in (concentration, hot_finding, persistent_finding) if f is not None]
     return Built(Section("where", "Where", tuple(parts)), findings)
+
+
+_DIGITS = {RATE: 1, "Lower 95%": 1, "Upper 95%": 1, "Expected": 0, "Observed / expected": 1}
+
+
+def _ranked(places: where.HotPlaces, by: str) -> pd.DataFrame:
+    """The top places by ``by`` as the reader sees them: named, with intervals and persistence."""
+    top = places.top(by)
+    window = len(places.window_years)
+    return pd.DataFrame(
+        {
+            "Rank": top["rank"],
+            PLACE: top["place"],
+            "LSOA": top["lsoa_code"],
+            ONS_NAME: top["ons_name"],
+            "Offences": top["count"].astype("int64"),
+            "Expected": top["expected"],
+            "Observed / expected": top["ratio"],
+            RATE: top["rate"],
+            "Lower 95%": top["lower_95"],
+            "Upper 95%": top["upper_95"],
+            "Hot place": np.where(top["classification"] == HOT_PLACE, "yes", "no"),
+            f"Years hot (of {window})": top["years_hot"],
+            f"Years in the top {places.top_n} (of {window})": top["years_top"],
+        }
+    )
+
+
+def _hot_places(ctx: Context, places: where.HotPlaces, boundaries):
+    frame = places.period_frame.set_index("lsoa_code")
+    period = ctx.period.label
+    labels = {HOT_PLACE: f"hot place, {period}", "other": "not significant", "none": "not tested"}
+    gdf = boundaries.copy()
+    classes = gdf["code"].map(frame["classification"])
+    gdf["Hot place"] = np.select(
+        [classes == HOT_PLACE, classes == "not significant"],
+        [labels[HOT_PLACE], labels["other"]],
+        default=labels["none"],
+    )
+    gdf["persistent"] = gdf["code"].map(frame["years_hot"]).fillna(0) >= 2
+    table = _ranked(places, "count")
+    on_map = table[table["LSOA"].isin(set(gdf["code"]))]
+    markers = pd.DataFrame(
+        {
+            "code": on_map["LSOA"],
+            "number": on_map["Rank"],
+            "label": on_map["LSOA"].map(frame["ward24_name"]),
+        }
+    )
+    hot = places.hot
+    info = places.details["period"]
+    window = ", ".join(map(str, places.window_years))
+    if hot.empty:
+        found = (
+            f"The test found no hot place in {ctx.area.name}, {period}: no LSOA had "
+            "significantly more offences than its residents would lead one to expect, once the "
+            "ordinary variation between LSOAs is allowed for."
+        )
+    else:
+        first = hot.head(3)
+        named_first = "; ".join(
+            f"{r.place} ({r.ons_name}, {num(r.count)} offences, {num(r.ratio, 1)} times the "
+            "expected)"
+            for r in first.itertuples()
+        )
+        were = "was a hot place" if len(hot) == 1 else "were hot places"
+        found = (
+            f"{plural(len(hot), 'LSOA')} of {ctx.area.name} {were} "
+            f"in {period} (significantly more offences than their residents would lead one to "
+            f"expect). Those with most offences: {named_first}."
+        )
+    alt_text = (
+        f"{found} The map numbers the {len(table)} LSOAs with most offences, as ranked in the "
+        f"table, and outlines those that were hot places in at least 2 of {window}."
+    )
+    how = (
+        f"Expected offences: {ctx.area.name}'s rate ({num(info['area_rate'] or 0, 1)} per 1,000 "
+        f"residents per year) x each LSOA's residents ({places.denominator}) x the months "
+        "covered. "
+        + (
+            f"The counts vary {num(info['dispersion'], 0)} times more between LSOAs than chance "
+            "alone would make them, so each LSOA's z-score is scaled by that over-dispersion "
+            "(Spiegelhalter 2005) before the one-sided test"
+            if info["overdispersed"]
+            else "Each LSOA is tested with the exact Poisson probability of at least its count"
+        )
+        + f"; Benjamini-Hochberg false discovery rate at {info['alpha']} over the "
+        f"{num(info['tested'])} LSOAs tested. Persistence: in how many of {window} each LSOA "
+        f"was a hot place, and among the {places.top_n} with most offences."
+    )
+    figure = Figure(
+        id=HOTSPOTS,
+        title=f"Hot places: the LSOAs with most violence and sexual offences, {ctx.area.name}, "
+        f"{period}, numbered as in the table",
+        alt=alt_text,
+        table=table,
+        source=source_name(ctx, "police_uk_street") + "; " + places.denominator,
+        chart=maps.hotspot_map(
+            gdf,
+            "Hot place",
+            title=alt_text,
+            persistent="persistent",
+            persistent_label=f"hot place in at least 2 of {window}",
+            legend_title="Hot places",
+            colours=dict(zip(labels.values(), HOT_PLACE_COLOURS, strict=True)),
+            width=maps.LARGE_WIDTH,
+            markers=markers,
+        ),
+        definition_version=ctx.not_applied,
+        synthetic=places.synthetic,
+        notes=(how, where.SNAP_NOTE),
+    )
+    persistent = hot[hot["years_hot"] >= 2]
+    finding = None
+    if not hot.empty:
+        lasting = not persistent.empty
+        chosen = persistent if lasting else hot
+        shown = ", ".join(f"{r.place} ({r.ons_name})" for r in chosen.head(3).itertuples())
+        n = len(chosen)
+        finding = Finding(
+            id="finding-where-hot-places",
+            rule="hotspot-persistence" if lasting else "hot-places",
+            template=(
+                f"{plural(n, 'LSOA')} of {ctx.area.name} "
+                + (
+                    f"{'was a hot place' if n == 1 else 'were hot places'} in at least 2 of "
+                    f"{window}"
+                    if lasting
+                    else f"{'was a hot place' if n == 1 else 'were hot places'} in {period}"
+                )
+                + f", with significantly more violence than their residents would lead one to "
+                f"expect; among them {shown}. {'It' if n == 1 else 'They'} had {{offences}} "
+                f"of the {{placed}} offences placed in an LSOA in {period}."
+            ),
+            counts={
+                "offences": int(chosen["count"].sum()),
+                "placed": int(places.period_frame["count"].sum()),
+            },
+            figure_id=HOTSPOTS,
+            section="where",
+            source_kind=SOURCE_KINDS["police_uk_street"],
+            synthetic=places.synthetic,
+            numbers={"hot_places": n},
+            weight=8.0,
+        )
+    return figure, finding
+
+
+def _top_rate_table(ctx: Context, places: where.HotPlaces) -> Table:
+    frame = _ranked(places, "rate")
+    return Table(
+        TOP_RATE,
+        f"The {len(frame)} LSOAs with the highest rates of violence and sexual offences per "
+        f"1,000 residents, {ctx.area.name}, {ctx.period.label}",
+        frame,
+        source_name(ctx, "police_uk_street") + "; " + places.denominator,
+        ctx.not_applied,
+        synthetic=places.synthetic,
+        notes=(
+            "A high rate per resident in a town centre reflects its visitors more than its "
+            "residents: read it with the counts (the hot places map).",
+            where.UNSTABLE_NOTE,
+        ),
+        digits=_DIGITS,
+    )
 
 
 def _choropleth(ctx: Context, m, rates: where.AreaRates, frame: pd.DataFrame, boundaries):
     table = pd.DataFrame(
         {
             "LSOA": frame["area_code"],
-            "Name": frame["area_name"],
-            "Ward (2019)": frame["ward_name"],
-            "Local authority": frame["la_name"],
+            PLACE: frame["place"],
+            ONS_NAME: frame["area_name"],
             "Offences": frame["count"].astype("int64"),
             f"Residents ({denominator('lsoa').label})": frame["population"],
             RATE: frame["rate"],
@@ -92,9 +279,10 @@ def _choropleth(ctx: Context, m, rates: where.AreaRates, frame: pd.DataFrame, bo
     low, high = rated.iloc[0], rated.iloc[-1]
     alt_text = (
         f"Across the {len(table):,} LSOAs of {ctx.area.name}, rates of violence and sexual "
-        f"offences ranged from {num(low[RATE], 1)} per 1,000 residents per year ({low['Name']}) "
-        f"to {num(high[RATE], 1)} ({high['Name']}). The {top_n} LSOAs with most offences (a "
-        f"tenth) had {pct(top_share)} of the {num(placed)} offences placed in an LSOA. "
+        f"offences ranged from {num(low[RATE], 1)} per 1,000 residents per year ({low[PLACE]}, "
+        f"{low[ONS_NAME]}) to {num(high[RATE], 1)} ({high[PLACE]}, {high[ONS_NAME]}). "
+        f"The {top_n} LSOAs with most offences (a tenth) had {pct(top_share)} of the "
+        f"{num(placed)} offences placed in an LSOA. "
         + (
             f"{num(not_placed)} offences have no location in the area and are not mapped."
             if not_placed
@@ -108,7 +296,7 @@ def _choropleth(ctx: Context, m, rates: where.AreaRates, frame: pd.DataFrame, bo
         alt=alt_text.strip(),
         table=table,
         source=source_name(ctx, m.source) + "; " + rates.denominator,
-        chart=maps.choropleth(gdf, RATE, title=alt_text, legend_title=RATE),
+        chart=maps.choropleth(gdf, RATE, title=alt_text, legend_title=RATE, width=maps.LARGE_WIDTH),
         definition_version=ctx.not_applied,
         synthetic=rates.synthetic,
         notes=(where.SNAP_NOTE, where.UNSTABLE_NOTE),
@@ -172,7 +360,11 @@ def _hotspot_map(ctx: Context, yearly, persistence, boundaries, names: pd.DataFr
         ever |= set(frame.loc[frame["classification"].isin([HOT, COLD]), "lsoa_code"])
     rows = []
     for code in sorted(ever & set(gdf["code"])):
-        row = {"LSOA": code, "Name": names["area_name"].get(code, code)}
+        row = {
+            "LSOA": code,
+            PLACE: names["place"].get(code, code),
+            ONS_NAME: names["area_name"].get(code, code),
+        }
         for year in years:
             label = yearly.by_year[year].set_index("lsoa_code")["classification"].get(code)
             row[str(year)] = label or "not tested"
@@ -182,14 +374,14 @@ def _hotspot_map(ctx: Context, yearly, persistence, boundaries, names: pd.DataFr
         )
         rows.append(row)
     table = pd.DataFrame(
-        rows, columns=["LSOA", "Name", *map(str, years), "Years hot", "Persistent"]
+        rows, columns=["LSOA", PLACE, ONS_NAME, *map(str, years), "Years hot", "Persistent"]
     )
     hot_by_year = {y: int((yearly.by_year[y]["classification"] == HOT).sum()) for y in years}
     n_persistent = int(gdf["persistent"].sum())
     if latest is None:
         alt_text = f"No hotspot analysis could be run for {ctx.area.name}."
     else:
-        counted = "; ".join(f"{plural(n, 'hot LSOA')} in {y}" for y, n in hot_by_year.items())
+        counted = "; ".join(f"{plural(n, 'LSOA')} in {y}" for y, n in hot_by_year.items())
         if persistence is None:
             lasting = "There are no yearly analyses to follow over time."
         elif n_persistent:
@@ -203,16 +395,25 @@ def _hotspot_map(ctx: Context, yearly, persistence, boundaries, names: pd.DataFr
                 f"No LSOA was hot in at least {persistence.min_hot} of the "
                 f"{persistence.window} years {', '.join(map(str, persistence.window_years))}."
             )
-        alt_text = (
-            f"Gi* hotspots of violence and sexual offences in {ctx.area.name}: {counted}. "
-            f"{lasting} The map shows the classes of {latest} and the LSOAs hot in an earlier "
-            "year."
-        )
+        if not any(hot_by_year.values()):
+            alt_text = (
+                f"Gi* found no hot cluster of violence and sexual offences in {ctx.area.name} in "
+                f"any year ({', '.join(map(str, years))}): no group of neighbouring LSOAs stands "
+                "out together. Where the hot places map finds busy LSOAs, they stand alone among "
+                "neighbours with ordinary counts, as town centres in small towns do; Gi* asks "
+                "about the neighbourhood, not the LSOA on its own."
+            )
+        else:
+            alt_text = (
+                f"Gi* hot clusters of violence and sexual offences in {ctx.area.name} (LSOAs "
+                f"whose neighbourhood stands out): {counted}. {lasting} The map shows the "
+                f"classes of {latest} and the LSOAs in a hot cluster in an earlier year."
+            )
     settings = yearly.settings
     figure = Figure(
-        id=HOTSPOTS,
-        title=f"Hotspots of violence and sexual offences (Gi*), {ctx.area.name}, {latest}, "
-        "with persistent hotspots outlined",
+        id=CLUSTERS,
+        title=f"Hot clusters of violence and sexual offences (Gi*), {ctx.area.name}, {latest}, "
+        "with persistent clusters outlined",
         alt=alt_text,
         table=table,
         source=source_name(ctx, "police_uk_street"),
@@ -222,6 +423,7 @@ def _hotspot_map(ctx: Context, yearly, persistence, boundaries, names: pd.DataFr
             title=alt_text,
             persistent="persistent",
             colours=dict(zip(labels.values(), HOTSPOT_COLOURS, strict=True)),
+            width=maps.LARGE_WIDTH,
         ),
         definition_version=ctx.not_applied,
         synthetic=yearly.synthetic,
@@ -237,20 +439,21 @@ def _hotspot_map(ctx: Context, yearly, persistence, boundaries, names: pd.DataFr
         persistent = persistence.persistent()
         offences = int(names.reindex(persistent["lsoa_code"])["count"].fillna(0).sum())
         shown = ", ".join(
-            str(names["area_name"].get(c, c)) for c in persistent["lsoa_code"].head(3)
+            f"{names['place'].get(c, c)} ({names['area_name'].get(c, c)})"
+            for c in persistent["lsoa_code"].head(3)
         )
         finding = Finding(
             id="finding-where-persistent",
-            rule="hotspot-persistence",
+            rule="cluster-persistence",
             template=(
                 f"{plural(n_persistent, 'LSOA')} {'was a' if n_persistent == 1 else 'were'} "
-                f"persistent hotspot{'' if n_persistent == 1 else 's'} of violence (hot in at "
+                f"persistent hot cluster{'' if n_persistent == 1 else 's'} of violence (hot in at "
                 f"least {persistence.min_hot} of {', '.join(map(str, persistence.window_years))}"
                 f"), among them {shown}; {'it' if n_persistent == 1 else 'they'} had {{offences}} "
                 f"offences in {ctx.period.label}."
             ),
             counts={"offences": offences},
-            figure_id=HOTSPOTS,
+            figure_id=CLUSTERS,
             section="where",
             source_kind=SOURCE_KINDS["police_uk_street"],
             synthetic=yearly.synthetic,
@@ -261,7 +464,7 @@ def _hotspot_map(ctx: Context, yearly, persistence, boundaries, names: pd.DataFr
 
 
 def _persistent_table(ctx: Context, persistence, names: pd.DataFrame, yearly) -> Table:
-    columns = ["LSOA", "Name", "Ward (2019)", "Hot years", "Years hot", "Current run",
+    columns = ["LSOA", PLACE, ONS_NAME, "Hot years", "Years hot", "Current run",
                "Offences in the period", RATE]  # fmt: skip
     rows = []
     if persistence is not None:
@@ -270,8 +473,8 @@ def _persistent_table(ctx: Context, persistence, names: pd.DataFrame, yearly) ->
             rows.append(
                 (
                     r.lsoa_code,
-                    info["area_name"] if info is not None else r.lsoa_code,
-                    info["ward_name"] if info is not None else None,
+                    info["place"] if info is not None else r.lsoa_code,
+                    info["area_name"] if info is not None else None,
                     ", ".join(map(str, r.hot_years)),
                     int(r.years_hot),
                     int(r.current_run),
@@ -287,12 +490,14 @@ def _persistent_table(ctx: Context, persistence, names: pd.DataFrame, yearly) ->
     )
     return Table(
         PERSISTENT,
-        f"Persistent hotspots: LSOAs hot in {window}, {ctx.area.name}",
+        f"Persistent hot clusters (Gi*): LSOAs in a hot cluster in {window}, {ctx.area.name}",
         frame,
         source_name(ctx, "police_uk_street"),
         ctx.not_applied,
         synthetic=yearly.synthetic,
-        notes=("None: no LSOA was hot often enough to be persistent.",) if frame.empty else (),
+        notes=("None: no LSOA was in a hot cluster often enough to be persistent.",)
+        if frame.empty
+        else (),
         digits={RATE: 2},
     )
 
