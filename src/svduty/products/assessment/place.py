@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from svduty.analysis import hotplaces
 from svduty.analysis.evidence import where
 from svduty.analysis.hotplaces import HOT_PLACE
 from svduty.analysis.hotspots import COLD, HOT
@@ -141,25 +142,10 @@ def _hot_places(ctx: Context, places: where.HotPlaces, boundaries):
     hot = places.hot
     info = places.details["period"]
     window = ", ".join(map(str, places.window_years))
-    if hot.empty:
-        found = (
-            f"The test found no hot place in {ctx.area.name}, {period}: no LSOA had "
-            "significantly more offences than its residents would lead one to expect, once the "
-            "ordinary variation between LSOAs is allowed for."
-        )
-    else:
-        first = hot.head(3)
-        named_first = "; ".join(
-            f"{r.place} ({r.ons_name}, {num(r.count)} offences, {num(r.ratio, 1)} times the "
-            "expected)"
-            for r in first.itertuples()
-        )
-        were = "was a hot place" if len(hot) == 1 else "were hot places"
-        found = (
-            f"{plural(len(hot), 'LSOA')} of {ctx.area.name} {were} "
-            f"in {period} (significantly more offences than their residents would lead one to "
-            f"expect). Those with most offences: {named_first}."
-        )
+    shown = places.period_frame.assign(
+        label=places.period_frame["place"] + " (" + places.period_frame["ons_name"].fillna("") + ")"
+    )
+    found = hotplaces.describe(shown, ctx.area.name, period, name="label")
     alt_text = (
         f"{found} The map numbers the {len(table)} LSOAs with most offences, as ranked in the "
         f"table, and outlines those that were hot places in at least 2 of {window}."
