@@ -26,9 +26,9 @@ def test_from_env_honours_home_and_warehouse_url(tmp_path: Path):
 
 
 ROOT = DOCS.parents[1]
-# os.environ.get and the portal's typed readers (flag, _positive_int, _hours) of one variable
+# os.environ.get and the portal's typed readers (flag, _positive_int) of one variable
 _READ = re.compile(
-    r"""(?:environ\.get|getenv|env\.get|flag|_positive_int|_hours)\(\s*["'](SVDUTY_[A-Z_]+)["']"""
+    r"""(?:environ\.get|getenv|env\.get|flag|_positive_int)\(\s*["'](SVDUTY_[A-Z_]+)["']"""
 )
 
 

@@ -11,6 +11,7 @@ import secrets
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -232,7 +233,7 @@ def test_the_address_limit_is_per_client_behind_a_trusted_proxy(people, settings
 @pytest.mark.parametrize("value", ["0", "-3", "twenty", "2.5"])
 def test_a_bad_address_limit_stops_the_portal_starting(monkeypatch, value):
     monkeypatch.setenv("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", value)
-    with pytest.raises(RuntimeError, match="SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT"):
+    with pytest.raises(ImproperlyConfigured, match="SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT"):
         portal_settings._positive_int("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", 20)
     monkeypatch.setenv("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", " 50 ")
     assert portal_settings._positive_int("SVDUTY_PORTAL_ADDRESS_FAILURE_LIMIT", 20) == 50

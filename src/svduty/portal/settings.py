@@ -99,8 +99,9 @@ def _trusted_proxies(value: str) -> tuple[str, ...]:
 
 
 def _positive_int(name: str, default: int) -> int:
-    """An environment setting that must be a whole number above zero; anything else stops the
-    portal starting, rather than a typo silently lifting a limit."""
+    """An environment setting that must be a whole number above zero (a limit, minutes, hours);
+    unset or empty, the default; anything else stops the portal starting, as a bad yes/no value
+    does (flag), rather than a typo silently lifting a limit."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default
@@ -109,8 +110,8 @@ def _positive_int(name: str, default: int) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise RuntimeError(
-            f"{name}: {value!r} is not a whole number above zero; give one, e.g. {default} "
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a whole number above zero: give one, e.g. {default} "
             "(docs/settings.md)"
         )
     return number
@@ -249,16 +250,8 @@ STATIC_ROOT = None
 UPLOAD_ROOT = HOME / "uploads"  # partner extracts as received, before ingest
 
 
-def _hours(name: str, default: int) -> int:
-    """A whole number of hours of at least 1 from the environment; a clear error otherwise."""
-    value = os.environ.get(name, "").strip() or str(default)
-    if not value.isdigit() or int(value) < 1:
-        raise RuntimeError(f"{name} must be a whole number of hours, at least 1 (not {value!r})")
-    return int(value)
-
-
 # A checked upload nobody confirms is cancelled (and its file deleted) after this long
-UPLOAD_EXPIRY_HOURS = _hours("SVDUTY_PORTAL_UPLOAD_EXPIRY_HOURS", 72)
+UPLOAD_EXPIRY_HOURS = _positive_int("SVDUTY_PORTAL_UPLOAD_EXPIRY_HOURS", 72)
 PRODUCTS_ROOT = HOME / "portal-products"  # built product versions (drafts and published)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
