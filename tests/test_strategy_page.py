@@ -330,6 +330,7 @@ def test_success_measures_are_named_and_linked(tmp_path, partnership, name):
     for p in raw_strategy(name)["priorities"]:
         section = page.by_id(f"priority-{p['id']}")
         for measure in p["measures"]:
+            measure = measure["id"] if isinstance(measure, dict) else measure
             assert f"#measure-{measure}" in section.hrefs()
             assert page.by_id(f"measure-{measure}").text().startswith(words(titles[measure]))
 

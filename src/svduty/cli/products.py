@@ -27,7 +27,7 @@ from svduty.privacy.disclosure import DisclosureError
 from svduty.products import area as areas
 from svduty.products import strategy as strategies
 from svduty.settings import Config
-from svduty.warehouse import connect
+from svduty.warehouse import WarehouseMissing, connect
 
 if TYPE_CHECKING:
     from svduty.products import sna as assessment
@@ -204,17 +204,97 @@ def strategy_render_command(
     console.print(f"Strategy for {result['area']}{label}: {result['path']}")
 
 
-@strategy_app.command("check")
-def strategy_check_command(file: Path, as_json: JsonFlag = False) -> None:
-    """Check a strategy file: every problem with where it is and how to fix it; the warnings."""
-    chosen = strategies.load(file, measures=measures_catalogue.configured(Config.from_env()))
+def strategy_check(config: Config, file: Path, *, assessment: bool = True) -> dict:
+    """Every problem with a strategy file, each with its place (file, line, field) and a fix,
+    and the warnings; never raises for the file's content.
+
+    Problems: the file's own (dates, measures, ids, targets, a measure that does not fit its
+    priority's focus), an area the partnership does not have, codes not in the ONS geography,
+    and, when the warehouse is there and ``assessment`` is set, a ``finding_ref`` that the
+    area's needs assessment does not have or that shows nothing found. Warnings: the evidence
+    warnings, the sections the guidance expects that are missing, priorities with no focus.
+    """
+    result: dict = {"file": str(file), "ok": False, "problems": [], "warnings": [], "notes": []}
+    try:
+        chosen = strategies.load(file, measures=measures_catalogue.configured(config))
+    except strategies.StrategyError as exc:
+        result["problems"] = exc.problems
+        return result
+    problems = strategies.check_places(chosen)
+    area = None
+    try:
+        p = partnership.load(config.partnership_path)
+    except (InputError, OSError) as exc:
+        result["notes"].append(f"the area was not checked: no partnership configuration ({exc})")
+    else:
+        problems += strategies.check_area(chosen, [a.id for a in areas.areas(p)])
+        if not problems:
+            area = areas.resolve(p, chosen.area)
+    if area is not None and assessment:
+        problems += _check_against_assessment(config, p, area, chosen, result["notes"])
     warned = [{"severity": w.severity, "message": w.message} for w in strategies.warnings(chosen)]
+    warned += [{"severity": "warning", "message": m} for m in strategies.check_sections(chosen)]
+    warned += [
+        {
+            "severity": "info",
+            "message": f"{chosen.file_name}: priorities[{i}]: no focus, so its measures are not "
+            f"checked against its aim; add e.g. `focus: [young_people, public_space]`",
+        }
+        for i, pr in enumerate(chosen.priorities)
+        if not pr.focus
+    ]
+    return result | {"ok": not problems, "problems": problems, "warnings": warned}
+
+
+def _check_against_assessment(config, p, area, chosen, notes: list[str]) -> list[str]:
+    """The strategy's finding_refs against the area's needs assessment, built from the
+    warehouse (svduty.products.sna.build, read through its Assessment model)."""
+    if not any(pr.finding_ref for pr in chosen.priorities):
+        return []
+    from svduty.products import sna as assessment
+
+    try:
+        with closing(connect(config.warehouse_url, read_only=True)) as wh:
+            built = assessment.build(wh, p, area, measures=measures_catalogue.configured(config))
+    except (InputError, WarehouseMissing) as exc:
+        notes.append(f"the findings cited were not checked: no needs assessment ({exc})")
+        return []
+    known, empty = strategies.assessment_refs(built)
+    notes.append(f"findings checked against the needs assessment for {area.name}, {built.period}")
+    return strategies.check_findings(chosen, known, empty=empty)
+
+
+@strategy_app.command("check")
+def strategy_check_command(
+    file: Path,
+    as_json: JsonFlag = False,
+    skip_assessment: Annotated[
+        bool,
+        typer.Option(
+            "--skip-assessment",
+            help="Do not build the area's needs assessment to check the findings cited.",
+        ),
+    ] = False,
+) -> None:
+    """Check a strategy file: every problem with its file, line and field and how to fix it;
+    the findings cited against the needs assessment; the warnings."""
+    result = strategy_check(Config.from_env(), file, assessment=not skip_assessment)
     if as_json:
-        _emit({"file": str(file), "ok": True, "warnings": warned})
+        _emit(result)
+        if not result["ok"]:
+            raise typer.Exit(1)
         return
+    for note in result["notes"]:
+        err.print(f"note: {note}", soft_wrap=True)
+    if not result["ok"]:
+        for problem in result["problems"]:
+            err.print(f"[red]error[/red] {problem}", soft_wrap=True)
+        n = len(result["problems"])
+        err.print(f"{file}: {n} problem{'' if n == 1 else 's'}")
+        raise typer.Exit(1)
     console.print(f"{file}: valid")
-    for w in warned:
-        console.print(f"  {w['severity']}: {w['message']}")
+    for w in result["warnings"]:
+        console.print(f"  {w['severity']}: {w['message']}", soft_wrap=True)
 
 
 # ---- the annual review -----------------------------------------------------------------------
@@ -226,6 +306,8 @@ def review(
     area_id: str,
     out: Path | None = None,
     today: date | None = None,
+    *,
+    outside_period: bool = False,
 ) -> dict:
     p, area = _area(config, area_id)
     catalogue = measures_catalogue.configured(config)
@@ -234,10 +316,23 @@ def review(
         from svduty.products import review as reviewing
 
         built = reviewing.build(
-            wh, p, area, year, strategy=chosen, today=today, catalogue=catalogue
+            wh,
+            p,
+            area,
+            year,
+            strategy=chosen,
+            today=today,
+            catalogue=catalogue,
+            outside_period=outside_period,
         )
     path = reviewing.write(built, _out(config, out, area.id, f"review-{year}"))
-    return {"area": area.id, "year": year, "path": str(path), "strategy": chosen is not None}
+    return {
+        "area": area.id,
+        "year": year,
+        "path": str(path),
+        "strategy": chosen is not None,
+        "warnings": list(built.warnings),
+    }
 
 
 def review_command(
@@ -245,20 +340,30 @@ def review_command(
     area: AreaOption = "avon-and-somerset",
     out: OutOption = None,
     as_json: JsonFlag = False,
+    outside_period: Annotated[
+        bool,
+        typer.Option(
+            "--outside-period",
+            help="Review a year outside the strategy's period anyway, with a warning on the page.",
+        ),
+    ] = False,
 ) -> None:
-    """Write the annual review: measures against baseline, actions, what changed, evaluations of
-    place-based interventions and the questions for the refresh."""
-    result = review(Config.from_env(), year, area, out)
+    """Write the annual review: summary, measures against one baseline year, actions, what
+    changed, evaluations of place-based interventions and the questions for the refresh."""
+    result = review(Config.from_env(), year, area, out, outside_period=outside_period)
     if as_json:
         _emit(result)
         return
+    for w in result["warnings"]:
+        err.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)
     console.print(f"Annual review {result['year']} for {result['area']}: {result['path']}")
 
 
 # ---- all of them, for the demo ---------------------------------------------------------------
 
 DEMO_AREAS = ("avon-and-somerset", "somerset")
-# the latest year the bundled police.uk data cover (January to September)
+# the latest year the bundled police extract covers (January to September). The example
+# strategies run 2024-2027, so the demo's review is outside their period and says so at its top.
 DEMO_REVIEW_YEAR = 2021
 
 
@@ -272,7 +377,7 @@ def products(config: Config, progress=lambda step: None) -> dict:
         progress(f"the strategy for {area_id}")
         page = strategy_render(config, area_id)
         progress(f"the {DEMO_REVIEW_YEAR} review for {area_id}")
-        looked_back = review(config, DEMO_REVIEW_YEAR, area_id)
+        looked_back = review(config, DEMO_REVIEW_YEAR, area_id, outside_period=True)
         made[area_id] = {
             "sna": report["path"],
             "strategy": page["path"],

@@ -419,6 +419,9 @@ def _build_review(version: ProductVersion, p: Partnership, place: areas.Area) ->
             int(version.label),
             strategy=plan if plan.exists() else None,
             catalogue=_measures(),
+            # a year outside the strategy's period is built with the warning at the page's top
+            # (the analyst chose the year; the approvers see the warning before it goes further)
+            outside_period=True,
         )
     reviewing.write(built, folder)
     return {"year": built.year, "with_strategy": plan.exists(), "synthetic": built.synthetic}

@@ -16,15 +16,14 @@ here too, so ``strategy.warnings(s)`` reads as it always has.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from svduty.analysis.measures import catalogue as measures_catalogue
+from svduty.products.strategy_fit import FOCUS, fits, measure_topics
 from svduty.products.toolkit import (
     CATALOGUE_FILE,
     EVIDENCE_STRENGTHS,
@@ -35,17 +34,22 @@ from svduty.products.toolkit import (
     Reader,
     StrategyError,
     load_catalogue,
-    read_yaml,
+    parse_yaml,
+    place,
+    read_yaml_lines,
     suggest,
     warnings,
 )
 
 __all__ = [
     "ACTION_STATUSES",
+    "BASELINE_RULE",
     "CATALOGUE_FILE",
     "EVIDENCE_STRENGTHS",
     "EXAMPLE_NOTE",
+    "FOCUS",
     "IMPACT_BANDS",
+    "SECTIONS",
     "STRATEGY_STATUSES",
     "Action",
     "ActionSummary",
@@ -58,13 +62,18 @@ __all__ = [
     "Priority",
     "Strategy",
     "StrategyError",
+    "Target",
     "action_summary",
+    "assessment_refs",
+    "check_area",
     "check_findings",
     "check_places",
+    "check_sections",
     "examples",
     "load",
     "load_catalogue",
     "loads",
+    "measure_topics",
     "place_lsoas",
     "warnings",
 ]
@@ -76,6 +85,21 @@ ADOPTED_STATUSES = ("approved", "published", "superseded")  # these need an adop
 ACTION_STATUSES = ("not_started", "on_track", "at_risk", "delayed", "complete", "cancelled")
 EXAMPLE_NOTE = (
     "Illustrative example shipped with svduty, not an adopted strategy of the partnership"
+)
+
+# The sections of a strategy the statutory guidance expects besides its priorities (Serious
+# Violence Duty statutory guidance, Home Office, December 2022, chapter 3): how the partnership
+# governs the work, what it puts in, and how it engaged communities and young people.
+SECTIONS = {
+    "governance": "Governance: who leads the strategy, who it reports to and how it is reviewed",
+    "resources": "Resources: the money, staff and services each partner commits",
+    "engagement": "Engagement: how communities, young people and the voluntary sector were "
+    "involved, and will be",
+}
+# One rule for every measure's baseline, stated wherever a baseline is shown (docs/strategy.md)
+BASELINE_RULE = (
+    "Every measure is set against one baseline year: the strategy's baseline_year, or, when it "
+    "gives none, the year before its period starts."
 )
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -125,6 +149,33 @@ class Intervention:
 
 
 @dataclass(frozen=True)
+class Target:
+    """What the partnership aims a measure to reach: a change from the baseline year by a year.
+
+    ``change_pct`` is signed: -10 is a 10% fall in the rate, 0 holds it where it was.
+    """
+
+    measure: str  # a measure id
+    change_pct: float
+    by: int
+    baseline_year: int
+
+    @property
+    def ratio(self) -> float:
+        """The rate ratio (target year over baseline) the target means: 0.9 for a 10% fall."""
+        return 1 + self.change_pct / 100
+
+    def text(self) -> str:
+        """``10% lower than in 2019 by 2027``."""
+        size = f"{abs(self.change_pct):g}%"
+        if self.change_pct < 0:
+            return f"{size} lower than in {self.baseline_year} by {self.by}"
+        if self.change_pct > 0:
+            return f"{size} higher than in {self.baseline_year} by {self.by}"
+        return f"no higher than in {self.baseline_year} by {self.by}"
+
+
+@dataclass(frozen=True)
 class Priority:
     id: str
     title: str
@@ -133,6 +184,11 @@ class Priority:
     objectives: tuple[str, ...]
     measures: tuple[str, ...]  # measure ids of the measures catalogue
     interventions: tuple[Intervention, ...] = ()
+    focus: tuple[str, ...] = ()  # what the priority is about (FOCUS); its measures must fit it
+    targets: tuple[Target, ...] = ()  # at most one per measure
+
+    def target(self, measure_id: str) -> Target | None:
+        return next((t for t in self.targets if t.measure == measure_id), None)
 
 
 @dataclass(frozen=True)
@@ -148,12 +204,37 @@ class Strategy:
     example: bool = False
     example_note: str = ""  # shown wherever an example is shown
     path: str = field(default="", compare=False)
+    baseline_year: int | None = None  # as written; ``baseline`` applies the rule
+    governance: str = ""
+    resources: str = ""
+    engagement: str = ""
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def years(self) -> tuple[int, int]:
         """The first and last year of the period."""
         first, last = self.period.split("-")  # the form is checked on load
         return int(first), int(last)
+
+    @property
+    def baseline(self) -> int:
+        """The baseline year of every measure (BASELINE_RULE)."""
+        return self.baseline_year if self.baseline_year is not None else self.years[0] - 1
+
+    @property
+    def file_name(self) -> str:
+        """The file's name without its folder: what a product may print (never the path of the
+        machine that built it)."""
+        return Path(self.path).name if self.path else ""
+
+    def covers(self, year: int) -> bool:
+        """Whether ``year`` is within the strategy's period."""
+        first, last = self.years
+        return first <= year <= last
+
+    def target(self, measure_id: str) -> Target | None:
+        """The first target set for a measure, in the order the priorities are written."""
+        return next((t for p in self.priorities if (t := p.target(measure_id))), None)
 
     def interventions(self) -> Iterator[tuple[Priority, Intervention]]:
         """Every intervention with its priority, in the order written."""
@@ -189,7 +270,8 @@ def load(
     ``catalogue`` (default: the shipped YEF Toolkit table).
     """
     path = Path(path)
-    return _parse(read_yaml(path), str(path), measures, catalogue)
+    raw, lines = read_yaml_lines(path)
+    return _parse(raw, str(path), measures, catalogue, lines)
 
 
 def loads(
@@ -200,11 +282,8 @@ def loads(
     catalogue: Catalogue | None = None,
 ) -> Strategy:
     """Validate strategy YAML held in memory; ``path`` is what the messages call it."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise StrategyError(path, [f"{path}: not valid YAML: {exc}"]) from None
-    return _parse(raw, str(path), measures, catalogue)
+    raw, lines = parse_yaml(text, path)
+    return _parse(raw, str(path), measures, catalogue, lines)
 
 
 def _parse(
@@ -212,18 +291,20 @@ def _parse(
     path: str,
     measures: measures_catalogue.Catalogue | None,
     catalogue: Catalogue | None,
+    lines: dict[str, int] | None = None,
 ) -> Strategy:
     measures = measures or measures_catalogue.load()
     catalogue = catalogue or load_catalogue()
-    reader = _StrategyReader(path, measures, catalogue)
+    reader = _StrategyReader(path, measures, catalogue, lines or {})
     return reader.strategy(raw)
 
 
 class _StrategyReader(Reader):
     _TOP = ("title", "area", "period", "status", "adopted", "local_definition", "priorities")
-    _TOP_OPTIONAL = ("summary", "example", "example_note")
+    _TOP_OPTIONAL = ("summary", "example", "example_note", "baseline_year", *SECTIONS)
     _PRIORITY = ("id", "title", "finding", "objectives", "measures")
-    _PRIORITY_OPTIONAL = ("finding_ref", "interventions")
+    _PRIORITY_OPTIONAL = ("finding_ref", "interventions", "focus")
+    _TARGET = ("change_pct", "by")
     _INTERVENTION = ("id", "name", "lead_partner", "description")
     _INTERVENTION_OPTIONAL = ("approach", "place_based", "actions")
     _PLACE = ("start",)
@@ -231,8 +312,14 @@ class _StrategyReader(Reader):
     _ACTION = ("id", "description", "owner", "milestone", "status")
     _ACTION_OPTIONAL = ("note",)
 
-    def __init__(self, path: str, measures: measures_catalogue.Catalogue, catalogue: Catalogue):
-        super().__init__(path)
+    def __init__(
+        self,
+        path: str,
+        measures: measures_catalogue.Catalogue,
+        catalogue: Catalogue,
+        lines: dict[str, int],
+    ):
+        super().__init__(path, lines)
         self.measures = measures
         self.catalogue = catalogue
         self.seen: dict[str, dict[str, str]] = {"priority": {}, "intervention": {}, "action": {}}
@@ -242,6 +329,8 @@ class _StrategyReader(Reader):
         if not top:
             raise StrategyError(self.path, self.problems)
         period = self.period(top)
+        self.years = _years(period)
+        baseline = self.baseline(top)
         status = self.choice(top, "status", "", STRATEGY_STATUSES)
         adopted = self.day(top, "adopted", "", nullable=True)
         if status in ADOPTED_STATUSES and adopted is None and "adopted" in top:
@@ -263,6 +352,12 @@ class _StrategyReader(Reader):
                 self.problem(key, f"{values[key]!r} is not an id, e.g. somerset or asvrp-2023")
         if self.problems:
             raise StrategyError(self.path, self.problems)
+        # every target is against the one baseline year (BASELINE_RULE)
+        base = baseline if baseline is not None else self.years[0] - 1
+        priorities = [
+            replace(p, targets=tuple(replace(t, baseline_year=base) for t in p.targets))
+            for p in priorities
+        ]
         return Strategy(
             period=period,
             status=status,
@@ -274,8 +369,27 @@ class _StrategyReader(Reader):
             if example
             else "",
             path=self.path,
+            baseline_year=baseline,
+            lines=self.lines,
+            **{k: self.text(top, k, "", required=False) or "" for k in SECTIONS},
             **values,
         )
+
+    def baseline(self, top: dict) -> int | None:
+        value = top.get("baseline_year")
+        if value is None:
+            return None
+        first = self.years[0] if self.years else None
+        if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
+            self.problem("baseline_year", f"{value!r} is not a year: write it as 2019")
+            return None
+        if first is not None and value > first:
+            self.problem(
+                "baseline_year",
+                f"the baseline {value} is after the period starts ({first}): a baseline is a "
+                f"year before the strategy's work, e.g. {first - 1}",
+            )
+        return value
 
     def period(self, top: dict) -> str | None:
         value = top.get("period")
@@ -294,16 +408,12 @@ class _StrategyReader(Reader):
         for i, objective in enumerate(objectives):
             if not isinstance(objective, str) or not objective.strip():
                 self.problem(f"{where}.objectives[{i}]", "each objective is a line of text")
-        measures = self.items(item, "measures", where, at_least=1)
-        known = [m.id for m in self.measures.measures]
-        for i, measure in enumerate(measures):
-            if measure not in known:
-                self.problem(
-                    f"{where}.measures[{i}]",
-                    f"{measure!r} is not in the measures catalogue ({self.measures.path})"
-                    f"{suggest(str(measure), known)}; use one of {', '.join(known)}, "
-                    "or add the measure to the catalogue (docs/measures.md)",
-                )
+        focus = self.focus(item, where)
+        measures, targets = [], []
+        for i, entry in enumerate(self.items(item, "measures", where, at_least=1)):
+            measure, target = self.measure(entry, f"{where}.measures[{i}]", focus)
+            measures.append(measure)
+            targets += [target] if target is not None else []
         interventions = [
             self.intervention(entry, f"{where}.interventions[{i}]")
             for i, entry in enumerate(self.items(item, "interventions", where))
@@ -316,7 +426,77 @@ class _StrategyReader(Reader):
             objectives=tuple(o.strip() for o in objectives if isinstance(o, str)),
             measures=tuple(measures),
             interventions=tuple(interventions),
+            focus=focus,
+            targets=tuple(targets),
         )
+
+    def focus(self, item: dict, where: str) -> tuple[str, ...]:
+        chosen = []
+        for i, value in enumerate(self.items(item, "focus", where)):
+            if value not in FOCUS:
+                self.problem(
+                    f"{where}.focus[{i}]",
+                    f"{value!r} is not a focus{suggest(str(value), FOCUS)}; use one or more "
+                    f"of {', '.join(FOCUS)}",
+                )
+            else:
+                chosen.append(value)
+        return tuple(chosen)
+
+    def measure(self, raw: Any, where: str, focus: tuple[str, ...]):
+        """A measure id, or ``{id, target: {change_pct, by}}``: the id and its Target."""
+        target = None
+        if isinstance(raw, dict):
+            item = self.fields(raw, where, ("id",), ("target",))
+            measure = item.get("id")
+            if item.get("target") is not None:
+                target = self.target(item["target"], f"{where}.target", measure)
+        else:
+            measure = raw
+        known = [m.id for m in self.measures.measures]
+        if measure not in known:
+            self.problem(
+                where if not isinstance(raw, dict) else f"{where}.id",
+                f"{measure!r} is not in the measures catalogue ({Path(self.measures.path).name})"
+                f"{suggest(str(measure), known)}; use one of {', '.join(known)}, "
+                "or add the measure to the catalogue (docs/measures.md)",
+            )
+        elif focus and not fits(self.measures.get(measure), focus):
+            topics = measure_topics(self.measures.get(measure))
+            self.problem(
+                where,
+                f"{measure!r} measures {', '.join(topics) or 'something unclassified'}, not "
+                f"this priority's focus ({', '.join(focus)}); choose a measure of that, or "
+                "move this one to the priority it serves",
+            )
+        return measure, target
+
+    def target(self, raw: Any, where: str, measure: Any) -> Target | None:
+        item = self.fields(raw, where, self._TARGET)
+        if not item:
+            return None
+        change, by = item.get("change_pct"), item.get("by")
+        ok = True
+        if isinstance(change, bool) or not isinstance(change, int | float) or change < -100:
+            self.problem(
+                f"{where}.change_pct",
+                f"{change!r} is not a percentage change: -10 for a 10% fall, 0 to hold",
+            )
+            ok = False
+        first, last = self.years or (None, None)
+        if isinstance(by, bool) or not isinstance(by, int):
+            self.problem(f"{where}.by", f"{by!r} is not a year: write it as {last or 2027}")
+            ok = False
+        elif first is not None and not first <= by <= last:
+            self.problem(
+                f"{where}.by",
+                f"{by} is outside the strategy's period {first}-{last}: set a target for a "
+                "year of the period",
+            )
+            ok = False
+        if not ok or "change_pct" not in item or "by" not in item:
+            return None
+        return Target(str(measure), float(change), by, 0)  # the baseline year is set on load
 
     def intervention(self, raw: Any, where: str) -> Intervention | None:
         item = self.fields(raw, where, self._INTERVENTION, self._INTERVENTION_OPTIONAL)
@@ -398,24 +578,105 @@ class _StrategyReader(Reader):
         )
 
 
+def _years(period: Any) -> tuple[int, int] | None:
+    match = _PERIOD.match(period) if isinstance(period, str) else None
+    if match is None or int(match[2]) <= int(match[1]):
+        return None
+    return int(match[1]), int(match[2])
+
+
 # ---- checks against other things -----------------------------------------------------------------
 
 
-def check_findings(strategy: Strategy, known_ids: Iterable[str]) -> list[str]:
+def check_findings(
+    strategy: Strategy, known_ids: Iterable[str], *, empty: Mapping[str, str] | None = None
+) -> list[str]:
     """Problems with the priorities' links to the needs assessment (empty when all resolve).
 
-    ``known_ids`` are the ids of the assessment's findings and figures (its HTML anchors).
+    ``known_ids`` are the ids of the assessment's findings and figures (its HTML anchors);
+    ``empty`` (from :func:`assessment_refs`) the ids that exist but show nothing found, each
+    with why: a priority's evidence must be something the assessment found.
     """
-    known = set(known_ids)
+    known, empty = set(known_ids), dict(empty or {})
     out = []
     for i, p in enumerate(strategy.priorities):
-        if p.finding_ref is not None and p.finding_ref not in known:
+        where = f"priorities[{i}].finding_ref"
+        if p.finding_ref is None:
+            continue
+        if p.finding_ref not in known:
             out.append(
-                f"{strategy.path}: priorities[{i}].finding_ref: {p.finding_ref!r} is not a "
-                f"finding of the needs assessment{suggest(p.finding_ref, known)}; use the id of "
-                "one of its findings or figures, or remove finding_ref"
+                place(
+                    strategy.path,
+                    strategy.lines,
+                    where,
+                    f"{p.finding_ref!r} is not a finding of the needs assessment"
+                    f"{suggest(p.finding_ref, known)}; use the id of one of its findings or "
+                    "figures, or remove finding_ref",
+                )
+            )
+        elif p.finding_ref in empty:
+            out.append(
+                place(
+                    strategy.path,
+                    strategy.lines,
+                    where,
+                    f"{p.finding_ref!r} is in the needs assessment but {empty[p.finding_ref]}: "
+                    "a priority's evidence must be something the assessment found; cite one "
+                    "of its findings (finding-...) instead",
+                )
             )
     return out
+
+
+def assessment_refs(assessment: Any) -> tuple[set[str], dict[str, str]]:
+    """What a strategy may cite in a needs assessment: every id it has, and the ids that exist
+    but show nothing found, each with why.
+
+    Read through the assessment's public model (``anchors()``, ``findings`` and ``figures``,
+    svduty.products.assessment.model.Assessment): a finding is there because the data showed
+    it; a figure is evidence only when a finding draws on it and its table has rows, so an
+    empty hotspot map (no neighbourhood significant) cannot stand as a priority's evidence.
+    """
+    known = set(assessment.anchors())
+    cited = {f.figure_id for f in assessment.findings}
+    empty = {}
+    for figure in assessment.figures:
+        if figure.table is None or len(figure.table) == 0:
+            empty[figure.id] = "its figure has no data"
+        elif figure.id not in cited:
+            empty[figure.id] = "none of its findings draws on that figure (it shows nothing found)"
+    return known, empty
+
+
+def check_area(strategy: Strategy, area_ids: Iterable[str]) -> list[str]:
+    """A problem when the strategy's area is not one of the partnership's (``area_ids``)."""
+    ids = list(area_ids)
+    if strategy.area in ids:
+        return []
+    return [
+        place(
+            strategy.path,
+            strategy.lines,
+            "area",
+            f"{strategy.area!r} is not an area of the partnership{suggest(strategy.area, ids)}; "
+            f"use one of {', '.join(ids)} (partnership.yaml names them)",
+        )
+    ]
+
+
+def check_sections(strategy: Strategy) -> list[str]:
+    """The sections the statutory guidance expects that the strategy leaves out (a warning:
+    the file is still valid, the strategy incomplete)."""
+    return [
+        place(
+            strategy.path,
+            strategy.lines,
+            "",
+            f"no {key} section: add `{key}:` with a paragraph. {text}",
+        )
+        for key, text in SECTIONS.items()
+        if not getattr(strategy, key)
+    ]
 
 
 def check_places(
@@ -447,8 +708,13 @@ def check_places(
             for j, code in enumerate(getattr(intervention.place_based, key)):
                 if code not in known[key]:
                     out.append(
-                        f"{strategy.path}: {where}.place_based.{key}[{j}]: {code} is not in the "
-                        f"bundled ONS geography; check the code (docs/reference.md)"
+                        place(
+                            strategy.path,
+                            strategy.lines,
+                            f"{where}.place_based.{key}[{j}]",
+                            f"{code} is not in the bundled ONS geography; check the code "
+                            "(docs/reference.md)",
+                        )
                     )
     return out
 

@@ -111,22 +111,89 @@ class Catalogue:
 def load_catalogue(path: Path | str | None = None) -> Catalogue:
     """Read and check the approaches catalogue (the shipped YEF Toolkit table by default)."""
     path = Path(path) if path is not None else CATALOGUE_FILE
-    return _CatalogueReader(str(path)).catalogue(read_yaml(path))
+    raw, where = read_yaml_lines(path)
+    return _CatalogueReader(str(path), where).catalogue(raw)
 
 
 # ---- reading a YAML document, every problem at once ----------------------------------------------
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that dates stay text: an impossible date (2025-02-30) is
+    then a problem the reader reports with its place, where PyYAML would raise a bare
+    ValueError; :meth:`Reader.day` parses the text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(path: Path) -> Any:
     """The parsed document at ``path``; StrategyError says why it could not be read."""
+    return read_yaml_lines(path)[0]
+
+
+def read_yaml_lines(path: Path) -> tuple[Any, dict[str, int]]:
+    """The parsed document at ``path`` and the line of each of its fields (``lines``)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise StrategyError(path, [f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise StrategyError(path, [f"{path}: cannot be read: {exc}"]) from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path | str) -> tuple[Any, dict[str, int]]:
+    """``text`` parsed, with the line of each field; StrategyError says where it is not YAML."""
+    try:
+        return yaml.load(text, Loader=_Loader), lines(text)  # a SafeLoader
     except yaml.YAMLError as exc:
-        raise StrategyError(path, [f"{path}: not valid YAML: {exc}"]) from None
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}: " if mark is not None else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise StrategyError(
+            path,
+            [f"{path}: {at}not valid YAML ({what}); check the indentation and quotes there"],
+        ) from None
+
+
+def lines(text: str) -> dict[str, int]:
+    """The line (from 1) where each field and list item of a YAML document starts, by its path
+    as problems name it (``priorities[0].measures[1]``); empty for an empty document."""
+    root = yaml.compose(text, Loader=_Loader)
+    out: dict[str, int] = {}
+    if root is None:
+        return out
+    stack: list[tuple[str, yaml.Node]] = [("", root)]
+    out[""] = root.start_mark.line + 1
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                path = join_path(where, str(key.value))
+                out[path] = key.start_mark.line + 1
+                stack.append((path, value))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, value in enumerate(node.value):
+                path = join_path(where, i)
+                out[path] = value.start_mark.line + 1
+                stack.append((path, value))
+    return out
+
+
+def line_of(lines: dict[str, int], where: str) -> int | None:
+    """The line of ``where``, or of the nearest field that holds it (a missing field's
+    mapping), or None when the document has no lines."""
+    while True:
+        if where in lines:
+            return lines[where]
+        if not where:
+            return None
+        cut = max(where.rfind("."), where.rfind("["))
+        where = where[:cut] if cut > 0 else ""
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -142,15 +209,23 @@ def join_path(where: str, key: str | int) -> str:
     return f"{where}.{key}" if where else key
 
 
+def place(path: str, lines: dict[str, int], where: str, text: str) -> str:
+    """A problem as every check reports it: file, line, field, then what is wrong and the fix."""
+    line = line_of(lines, where)
+    at = f"line {line}: " if line is not None else ""
+    return f"{path}: {at}{where or 'top level'}: {text}"
+
+
 class Reader:
     """Collects every problem with a document rather than stopping at the first."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, lines: dict[str, int] | None = None):
         self.path = path
+        self.lines = lines or {}
         self.problems: list[str] = []
 
     def problem(self, where: str, text: str) -> None:
-        self.problems.append(f"{self.path}: {where or 'top level'}: {text}")
+        self.problems.append(place(self.path, self.lines, where, text))
 
     def fields(self, raw: Any, where: str, required: tuple, optional: tuple = ()) -> dict:
         """``raw`` as a mapping, reporting unknown and missing keys (an empty dict if not one)."""
@@ -200,8 +275,12 @@ class Reader:
         if isinstance(value, str) and _DATE.match(value.strip()):
             try:
                 return date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+            except ValueError as exc:  # 2025-02-30: the form is right, the day is not
+                self.problem(
+                    join_path(where, key),
+                    f"{value!r} is not a real date ({exc}); give a day that exists, as YYYY-MM-DD",
+                )
+                return None
         self.problem(join_path(where, key), f"{value!r} is not a date; write it as YYYY-MM-DD")
         return None
 

@@ -22,7 +22,7 @@ from svduty.products.figure import Figure
 from svduty.products.review.actions import ActionRow, action_rows
 from svduty.products.review.hotspot_changes import HotspotChange, hotspot_change
 from svduty.products.review.interventions import InterventionResult, _intervention
-from svduty.products.review.measures import MeasureResult, _measure, _measure_ids
+from svduty.products.review.measures import MeasureResult, _measure, _measure_ids, baseline_year
 from svduty.products.review.questions import Question, _questions
 from svduty.products.review.sources import _coverage, _located_measure
 from svduty.warehouse import Warehouse
@@ -47,6 +47,23 @@ class Review:
     interventions: tuple[InterventionResult, ...]
     questions: tuple[Question, ...]
     seconds: float
+    baseline_year: int = 0  # the one baseline of every measure (measures.baseline_year)
+    warnings: tuple[str, ...] = ()  # shown at the top: a year outside the strategy's period
+
+    @property
+    def baseline_rule(self) -> str:
+        """The baseline rule as the page states it."""
+        if self.strategy is None:
+            return (
+                f"Every measure is compared with {self.baseline_year}, the baseline year of the "
+                "measures catalogue (there is no strategy to set one)."
+            )
+        said = "sets" if self.strategy.baseline_year is not None else "implies"
+        return (
+            f"Every measure is compared with one baseline year, {self.baseline_year}, the year "
+            f"the strategy {said} ({strategies.BASELINE_RULE[0].lower()}"
+            f"{strategies.BASELINE_RULE[1:-1]})."
+        )
 
     @property
     def figures(self) -> list[Figure]:
@@ -79,6 +96,7 @@ def build(
     catalogue: Catalogue | None = None,
     hotspot_measure: str | None = None,
     permutations: int = 9999,
+    outside_period: bool = False,
 ) -> Review:
     """The annual review of ``year`` for ``area`` (an area id such as "somerset", or an Area).
 
@@ -87,7 +105,9 @@ def build(
     date the action statuses are as of (default: the day the review is built, because the
     strategy file records each action's status now, not as it stood at the end of the year).
     ``hotspot_measure``: the measure whose hotspots are compared (default: the strategy's first
-    measure placed in LSOAs, else police.uk violence).
+    measure placed in LSOAs, else police.uk violence). A ``year`` outside the strategy's
+    period is refused (ReviewError) unless ``outside_period`` is set; then the review is built
+    with a warning at its top saying so.
     """
     started = time.perf_counter()
     place = area if isinstance(area, Area) else resolve(partnership, area)
@@ -95,6 +115,8 @@ def build(
     today = today or date.today()
     catalogue = catalogue or measures_catalogue.load()
     plan = _strategy(strategy, place, catalogue)
+    warned = _period_warnings(plan, year, outside_period)
+    base = baseline_year(plan, catalogue)
     ids = _measure_ids(plan, catalogue)
     geo = Geography.load(wh, place.pfa_code, place.police_uk_force)
     rows = pd.DataFrame(compute(wh, catalogue, geo, measure_ids=ids, period_types=_TYPES))
@@ -103,7 +125,15 @@ def build(
             "the warehouse holds no data for any measure: run `svduty demo` or ingest"
         )
     measures = tuple(
-        _measure(catalogue.get(m), rows[rows["measure"] == m], place, geo, year, catalogue)
+        _measure(
+            catalogue.get(m),
+            rows[rows["measure"] == m],
+            place,
+            geo,
+            year,
+            base,
+            plan.target(m) if plan else None,
+        )
         for m in ids
     )
     if not any(m.available for m in measures):
@@ -137,6 +167,28 @@ def build(
         interventions=evaluated,
         questions=questions,
         seconds=time.perf_counter() - started,
+        baseline_year=base,
+        warnings=warned,
+    )
+
+
+def _period_warnings(plan, year: int, outside_period: bool) -> tuple[str, ...]:
+    """A year the strategy does not cover: refused, or (asked for) the warning the page shows."""
+    if plan is None or plan.covers(year):
+        return ()
+    first, last = plan.years
+    when = "before the strategy started" if year < first else "after the strategy ended"
+    if not outside_period:
+        raise ReviewError(
+            f"{year} is {when}: the strategy {plan.file_name or plan.title!r} runs from {first} "
+            f"to {last}. Review a year from {first} to {last}, or pass --outside-period to "
+            "review it anyway with a warning on the page"
+        )
+    return (
+        f"{year} is {when} ({first} to {last}): this review sets the year against a strategy "
+        "that did not cover it, so its actions and targets are not what the partnership was "
+        f"doing in {year}. Read it as an illustration of the method, not as a review of the "
+        "strategy.",
     )
 
 

@@ -57,6 +57,29 @@ class MeasureResult:
     figure: Figure
     synthetic: bool
     definition_version: str | None
+    target: strategies.Target | None = None
+
+    @property
+    def target_reached(self) -> bool | None:
+        """Whether the year's change from the baseline meets the strategy's target; None when
+        there is no target or the change cannot be told."""
+        t, b = self.target, self.baseline
+        if t is None or b.ratio is None or not b.against.startswith(str(t.baseline_year)):
+            return None
+        # a fall is reached at or below the target ratio, a rise at or above it
+        return b.ratio >= t.ratio if t.change_pct > 0 else b.ratio <= t.ratio
+
+    @property
+    def target_met(self) -> str:
+        """Where the year stands against the strategy's target for the measure, in words."""
+        if self.target is None:
+            return ""
+        said = f"Target: {self.target.text()} (a rate ratio of {self.target.ratio:.2f})"
+        if self.target_reached is None:
+            return f"{said}: cannot tell against it this year."
+        verdict = "at or past that level" if self.target_reached else "not reached"
+        firm = "" if self.baseline.significant else ", though the change is not significant"
+        return f"{said}: {verdict} this year (rate ratio {self.baseline.ratio:.2f}{firm})."
 
 
 def _measure_ids(plan: strategies.Strategy | None, catalogue: Catalogue) -> list[str]:
@@ -66,10 +89,22 @@ def _measure_ids(plan: strategies.Strategy | None, catalogue: Catalogue) -> list
     return [m.id for m in catalogue.measures if m.home_office]
 
 
+def baseline_year(plan: strategies.Strategy | None, cat: Catalogue) -> int:
+    """The one baseline year of every measure reviewed: the strategy's (its baseline_year, else
+    the year before its period), or without a strategy the measures catalogue's. A measure's
+    own baseline_year in the catalogue is not used here: one year for all, stated on the page."""
+    return plan.baseline if plan is not None else cat.baseline_year
+
+
 def _measure(
-    m: Measure, rows: pd.DataFrame, place: Area, geo: Geography, year: int, cat: Catalogue
+    m: Measure,
+    rows: pd.DataFrame,
+    place: Area,
+    geo: Geography,
+    year: int,
+    base_year: int,
+    target: strategies.Target | None = None,
 ) -> MeasureResult:
-    base_year = m.baseline_year or cat.baseline_year
     mine = rows[rows["area_code"] == place.code] if len(rows) else rows
     unit = f"per {m.multiplier:,} {'residents aged under 25' if m.under_25 else 'residents'}"
     if m.source in where.RECORD_SOURCES:
@@ -78,7 +113,9 @@ def _measure(
         got = _aggregate_measure(m, mine, place, year, base_year)
     got["trend"] = _trend(mine, got["label"])
     synthetic = bool(rows["synthetic"].any()) if len(rows) else False
-    definition = next((d for d in rows.get("definition", []) if d), None) if len(rows) else None
+    # a measure outside the local definition has no version: NaN in the rows, never "nan" on
+    # the page
+    definition = next((d for d in rows.get("definition", []) if _text(d)), None)
     sentence = _sentence(m, place, got, unit)
     figure = _measure_figure(m, place, got, unit, sentence, synthetic, definition, rows)
     return MeasureResult(
@@ -98,7 +135,12 @@ def _measure(
         figure=figure,
         synthetic=synthetic,
         definition_version=definition,
+        target=target,
     )
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and value.strip().lower() != "nan"
 
 
 def _record_measure(m, rows, mine, place, geo, year, base_year) -> dict:
@@ -296,7 +338,11 @@ def _measure_figure(m, place, got, unit, sentence, synthetic, definition, rows) 
             f"Years the source covers only in part (months covered: {listed}) are rates per year "
             f"of the months covered; years with fewer than {MIN_MONTHS_DRAWN} months are not drawn."
         )
-    caveats = next((c for c in rows.get("caveats", []) if c), []) if len(rows) else []
+    caveats = (
+        next((c for c in rows.get("caveats", []) if not isinstance(c, float) and len(c)), [])
+        if len(rows)
+        else []
+    )
     notes += [c for c in caveats if c not in notes]
     return Figure(
         id="measure-" + _slug(m.id),

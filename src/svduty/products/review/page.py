@@ -12,6 +12,7 @@ from svduty.products import strategy as strategies
 from svduty.products.review.assemble import Review
 from svduty.products.review.comparison import BASELINE, Change
 from svduty.products.review.hotspot_changes import CHANGE_CLASSES
+from svduty.products.review.summary import summary
 from svduty.products.review.words import _lower, _month_text
 from svduty.reference.population import denominator
 
@@ -25,6 +26,7 @@ def write(review: Review, out_dir: Path | str) -> Path:
         "index.html",
         "review.html",
         r=review,
+        summary=summary(review),
         title=f"Annual review {review.year}: {review.area.name}",
         body_name=review.area.body,
         synthetic=review.synthetic,
