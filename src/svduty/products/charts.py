@@ -145,6 +145,21 @@ def _lines_and_points(base: alt.Chart, x_enc, y_enc, styles: dict) -> list[alt.C
     ]
 
 
+# The width a character of an axis label takes (Vega's default 10px sans-serif), and the gap
+# between two labels, for judging whether level labels fit under the plot.
+_LABEL_CHAR_PX = 6.5
+_LABEL_GAP_PX = 12
+
+
+def _labels_fit(labels: pd.Series) -> bool:
+    """Whether the distinct labels fit level, side by side, across the plot's width."""
+    texts = [str(v) for v in dict.fromkeys(labels.tolist())]
+    if not texts:
+        return True
+    widest = max(len(t) for t in texts) * _LABEL_CHAR_PX + _LABEL_GAP_PX
+    return widest * len(texts) <= _PLOT_WIDTH
+
+
 def trend(
     frame: pd.DataFrame,
     x: str,
@@ -175,6 +190,10 @@ def trend(
         raise ChartError(f"trend: interval must be 'auto', 'band' or 'bars', not {interval!r}")
     kind = _x_type(frame[x])
     x_axis = alt.Axis(title=x_title, labelAngle=0)
+    if kind == "ordinal" and not _labels_fit(frame[x]):
+        # financial years side by side ("2010/11", "2011/12", ...) run into each other when
+        # level: slant them, and drop a label rather than print two over each other
+        x_axis = alt.Axis(title=x_title, labelAngle=-45, labelOverlap="greedy")
     if kind == "quantitative":
         x_axis = alt.Axis(title=x_title, format="d", tickMinStep=1, labelAngle=0)
     x_sort = list(dict.fromkeys(frame[x].tolist())) if kind == "ordinal" else None

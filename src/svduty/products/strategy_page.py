@@ -85,6 +85,12 @@ STRENGTH_TAGS = {
     "unknown": ("Not recorded", "tag-grey"),
 }
 LOCAL_APPROACH_TAG = ("Local approach, not in the Toolkit", "tag-grey")
+# The sections the guidance expects besides the priorities (strategy.SECTIONS), as headed here
+SECTION_HEADINGS = (
+    ("governance", "How the partnership governs this strategy"),
+    ("resources", "Resources"),
+    ("engagement", "How we engaged communities and young people"),
+)
 
 
 class StrategyPageError(StrategyError):
@@ -154,6 +160,8 @@ class StrategyPage:
     measures: tuple[tuple[measures_catalogue.Measure, str], ...]  # each used, with its anchor
     bands: tuple[tuple[str, str], ...]  # (band label, meaning) in the catalogue's order
     contents: tuple[tuple[str, str], ...]
+    sections: tuple[tuple[str, str], ...] = SECTION_HEADINGS  # (field, heading)
+    baseline_rule: str = ""
 
 
 def long_date(day: date) -> str:
@@ -225,6 +233,14 @@ def view(
         measures=used,
         bands=tuple((BAND_TAGS[b][0], meaning) for b, meaning in catalogue.impact_bands.items()),
         contents=_contents(strategy, priorities),
+        baseline_rule=(
+            f"Every measure's baseline is {strategy.baseline}"
+            + (
+                " (the year the strategy sets)."
+                if strategy.baseline_year is not None
+                else " (the year before the strategy's period starts)."
+            )
+        ),
     )
 
 
@@ -291,6 +307,7 @@ def _facts(
         ("Area", area.name),
         ("Owned by", area.body),
         ("Period", f"{first} to {last}"),
+        ("Baseline year", str(strategy.baseline)),
         ("Status", STRATEGY_STATUS_LABELS.get(strategy.status, strategy.status)),
         ("Adopted", long_date(strategy.adopted) if strategy.adopted else "Not adopted yet"),
         ("Local definition", f"{definition['id']}, version {definition['version']}"),
@@ -304,6 +321,7 @@ def _contents(
     items = [("Summary", "summary")] if strategy.summary else []
     items.append(("Our definition of serious violence", "local-definition"))
     items += [(f"Priority {p.number}: {p.priority.title}", p.anchor) for p in priorities]
+    items += [(heading, key) for key, heading in SECTION_HEADINGS]
     items += [
         ("How we will measure success", "success-measures"),
         ("About the evidence ratings", "evidence-ratings"),

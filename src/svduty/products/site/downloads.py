@@ -64,6 +64,8 @@ COLUMNS = {
     "rate_per": "The rate is per this many residents",
     "compared_with": "The area the rate is compared with",
     "comparison": "Higher, Lower or Similar (95% interval against the comparator's rate)",
+    "published_rate": "Official statistics only: the rate as the publisher gives it (ONS, on "
+    "mid-year population estimates), where it publishes one; blank otherwise",
 }
 
 
@@ -105,6 +107,7 @@ def records(tables: Iterable[GatedTable]) -> list[dict]:
                     "rate_per": t.measure.multiplier if t.rate_unit else None,
                     "compared_with": t.comparator if r.compared else None,
                     "comparison": r.compared,
+                    "published_rate": r.published_rate,
                 }
             )
     return out

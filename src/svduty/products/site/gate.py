@@ -99,6 +99,9 @@ class RowSpec:
     key: Key
     denominator: float | None = None
     versus: tuple[Key, float | None] | None = None
+    # the publisher's own rate of an official statistic, shown beside svduty's (Census 2021)
+    # rate; the gate refuses it for any other source
+    published_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class GatedRow:
     lower_95: float | None
     upper_95: float | None
     compared: str | None  # against the comparator area's released rate, when asked
+    published_rate: float | None = None  # an official statistic's rate as published
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,6 +160,8 @@ class GatedTable:
                 rec |= {"rate": r.rate, "lower_95": r.lower_95, "upper_95": r.upper_95}
             if self.comparator:
                 rec["compared"] = r.compared or ""
+            if self.has_published_rate:
+                rec["published_rate"] = r.published_rate
             records.append(rec)
         return pd.DataFrame.from_records(records, columns=list(self.columns()))
 
@@ -171,7 +177,13 @@ class GatedTable:
             }
         if self.comparator:
             out["compared"] = f"Compared with {self.comparator}"
+        if self.has_published_rate:
+            out["published_rate"] = f"Rate as published {self.rate_unit}"
         return out
+
+    @property
+    def has_published_rate(self) -> bool:
+        return any(r.published_rate is not None for r in self.rows)
 
 
 class Gate:
@@ -310,6 +322,11 @@ class Gate:
                 rate, lower, upper = self._rate(
                     spec.key, spec.denominator, measure.multiplier, rate_digits
                 )
+            if spec.published_rate is not None and source != Source.OFFICIAL_STATISTIC:
+                raise DisclosureError(
+                    f"{spec.key}: a published rate is shown only for official statistics, "
+                    f"not for {source.name} figures, whose rates come from released counts"
+                )
             compared = None
             if spec.versus is not None and rate_unit:
                 bench = self._rate(*spec.versus, measure.multiplier, rate_digits)[0]
@@ -318,7 +335,7 @@ class Gate:
             out.append(
                 GatedRow(
                     dict(spec.labels), spec.key, count, spec.denominator, rate, lower, upper,
-                    compared,
+                    compared, _published(spec.published_rate),
                 )
             )  # fmt: skip
         return GatedTable(
@@ -361,6 +378,10 @@ def _count_limits(count: int) -> tuple[float, float]:
     """95% limits of a count: exact Poisson below 10 events, Byar's from 10."""
     lower, upper, _ = poisson_count_limits(count, 0.95)
     return lower, upper
+
+
+def _published(value) -> float | None:
+    return float(value) if _positive(value) else None
 
 
 def _positive(x) -> bool:

@@ -263,6 +263,8 @@ class Pages:
         return [self.pfa], None, note
 
     def _name(self, s: Series, code: str) -> str:
+        if code == ENGLAND_AND_WALES:  # ONS tables spell it in capitals
+            return "England and Wales"
         for r in s.rows:
             if r["area_code"] == code and r.get("area_name"):
                 return r["area_name"]
@@ -282,7 +284,14 @@ class Pages:
                     versus = (count_key(m.id, comparator, period), c["denominator"])
                 labels = {"area_code": code, "area": self._name(s, code), "period": period}
                 specs.append(
-                    RowSpec(labels, count_key(m.id, code, period), r["denominator"], versus)
+                    RowSpec(
+                        labels,
+                        count_key(m.id, code, period),
+                        r["denominator"],
+                        versus,
+                        # ONS's own rate of an official statistic, as the caveat promises
+                        r.get("published_rate") if m.source == "published" else None,
+                    )
                 )
         if not specs:
             return None

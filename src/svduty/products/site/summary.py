@@ -5,9 +5,12 @@ own periods and places (pooled years, calendar years, wards), tables the site's 
 whose differences with the site's annual tables could give small counts away. So the public
 summary (a summary is all the Duty asks to be published) is made of two things only:
 
-- the assessment's findings and recommendations that quote no numbers at all: no counts, no
-  rates or shares (a rate times a published population gives back its count), and no figure
-  in the words other than a year;
+- the assessment's findings in words (:func:`in_words`): a finding whose text quotes figures
+  is published as its plain-English statement without them (its lead clause, "Violence peaks
+  in summer"), or, for a change, its direction and years ("rose between 2018 and 2020"); data
+  caveats are not findings and stay in the assessment; and recommendations that quote no
+  numbers at all: no counts, no rates or shares (a rate times a published population gives
+  back its count), and no figure in the words other than a year;
 - headline sentences written here from the site's gated tables, so every figure in them is one
   the gate released.
 """
@@ -21,7 +24,17 @@ from dataclasses import dataclass
 from svduty.products.site.figures import rate_text
 from svduty.products.site.gate import GatedTable
 
-__all__ = ["PublicSummary", "headline_sentences", "quotes_no_numbers", "summarise"]
+__all__ = ["PublicSummary", "headline_sentences", "in_words", "quotes_no_numbers", "summarise"]
+
+# Rules whose findings are caveats about the data, not about violence: the public summary leaves
+# them to the assessment (a missing month, special cause variation, data that cannot be placed)
+CAVEAT_RULES = frozenset(
+    {"data-gap-missing-month", "data-gap-ed-location", "monthly-special-cause", "ed-police-gap"}
+)
+_CHANGE = re.compile(
+    r"^(?P<what>.+?) (?P<dir>rose|fell) by [^ ]+ between (?P<a>\d{4}(?:/\d{2})?) and "
+    r"(?P<b>\d{4}(?:/\d{2})?) in (?P<area>[^(;:]+?)(?: \(|[;:.]|$)"
+)
 
 # A year (2019), a financial year (2019/20) or a year range (2018-2021, 2018 to 2020) is not a
 # figure; any other run of digits is.
@@ -58,10 +71,11 @@ def summarise(assessment, headline_tables: Iterable[tuple[GatedTable, str]]) -> 
         period = assessment.period.describe()
         synthetic = bool(assessment.synthetic)
         for f in assessment.findings:
-            if not f.counts and not f.numbers and quotes_no_numbers(f.text):
-                findings.append(f.text)
-            else:
+            words = in_words(f)
+            if words is None:
                 left_out += 1
+            else:
+                findings.append(words + (" (from synthetic data)" if f.synthetic else ""))
         for r in assessment.recommendations:
             if quotes_no_numbers(r.text):
                 recommendations.append(r.text)
@@ -76,6 +90,31 @@ def summarise(assessment, headline_tables: Iterable[tuple[GatedTable, str]]) -> 
         period=period,
         synthetic=synthetic or any(t.synthetic for t, _ in tables),
     )
+
+
+def in_words(finding) -> str | None:
+    """A finding as the public may read it: plain English with no figure but years, or None
+    (a caveat about the data, or a finding that cannot be said without its figures)."""
+    if finding.rule in CAVEAT_RULES:
+        return None
+    text = " ".join(finding.text.split())
+    if not finding.counts and not finding.numbers and quotes_no_numbers(text):
+        return text
+    if (change := _CHANGE.match(text)) is not None:
+        said = (
+            f"{change['what']} {change['dir']} between {change['a']} and {change['b']} in "
+            f"{change['area'].strip()}"
+        )
+        return _sentence(said) if quotes_no_numbers(said) else None
+    lead = text.split(":", 1)[0] if ":" in text else ""
+    if len(lead.split()) >= 3 and quotes_no_numbers(lead):
+        return _sentence(lead)
+    return None
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] + "."
 
 
 def headline_sentences(tables: Iterable[tuple[GatedTable, str]]) -> list[str]:
