@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import vl_convert
 
 from svduty import partnership, reference
 from svduty.analysis.stats import funnel as funnel_stats
@@ -653,3 +654,18 @@ def test_reader_facing_column_names_are_drawn_not_parsed(name):
     assert svg.count('aria-roledescription="errorbar"') == 3
     svg = svg_of(charts.trend(frame, "year", name, series="Area.name", y_title="v", x_title="y"))
     assert svg.count('aria-roledescription="point"') == 3
+
+
+@pytest.mark.parametrize(("years", "slanted"), [(4, False), (15, True)])
+def test_financial_year_labels_never_print_over_each_other(years, slanted):
+    """Fifteen financial years level under a chart ran together ("2010/112011/12", issue 12):
+    labels that do not fit level are slanted, and those that still collide are dropped."""
+    labels = [f"{y}/{str(y + 1)[2:]}" for y in range(2010, 2010 + years)]
+    frame = pd.DataFrame({"period": labels, "rate": range(years)})
+    chart = charts.trend(frame, "period", "rate", y_title="Rate", x_title="Financial year")
+    axis = chart.to_dict()["layer"][-1]["encoding"]["x"]["axis"]
+    assert (axis.get("labelAngle") != 0) is slanted
+    if slanted:
+        assert axis.get("labelOverlap") == "greedy"
+        svg = vl_convert.vegalite_to_svg(chart.to_dict())
+        assert "rotate(315)" in svg  # -45 degrees, as Vega writes it

@@ -93,7 +93,9 @@ def test_the_assessment_review_and_site_count_and_name_the_partnerships_own_meas
     report, built = products_cli.sna_built(config, "somerset", out=tmp_path / "sna")
     assert OUR_TITLE in Path(report["path"]).read_text(encoding="utf-8")
 
-    review = products_cli.review(config, DEMO_REVIEW_YEAR, "somerset", out=tmp_path / "review")
+    review = products_cli.review(
+        config, DEMO_REVIEW_YEAR, "somerset", out=tmp_path / "review", outside_period=True
+    )
     assert review["strategy"]
     assert OUR_TITLE in Path(review["path"]).read_text(encoding="utf-8")
 

@@ -27,13 +27,20 @@ from svduty.products import area as areas
 from svduty.products.assessment.model import Finding, Recommendation
 from svduty.products.site import SiteError, manifest_path, publish
 from svduty.products.site.series import parts_of
-from svduty.products.site.summary import quotes_no_numbers, summarise
+from svduty.products.site.summary import in_words, quotes_no_numbers, summarise
 from svduty.reference.population import denominator
 from svduty.warehouse import connect
 from test_public_site_gate import public_site  # noqa: F401  (the shared site build)
 
 AREAS = ("avon-and-somerset", "somerset")
-PAGES = ("index.html", "measures.html", "map.html", "strategy.html", "assessment.html")
+PAGES = (
+    "index.html",
+    "measures.html",
+    "map.html",
+    "strategy.html",
+    "assessment.html",
+    "review.html",
+)
 SOMERSET_EMAIL = "CommunitySafetyTeam@somerset.gov.uk"
 
 
@@ -383,3 +390,98 @@ def test_the_summary_counts_what_the_site_holds(public_site):  # noqa: F811
     assert summary["downloads"] == len([p for p in site.rglob("*") if p.parent.name == "data"])
     assert summary["counts_withheld"] > 0 and summary["counts_shown"] > summary["counts_withheld"]
     assert "secondary" not in json.dumps(summary)  # no status leaves the manifest
+
+
+# ---- issue 12: findings in words, published_rate, the review's public page ----------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "public"),
+    [
+        (
+            "measure-change",
+            "Violence and sexual offences (police.uk open data) rose by 11.5% between 2018 and "
+            "2020 in Somerset (12,554 to 13,998; 95% interval 8.8% to 14.2%).",
+            "Violence and sexual offences (police.uk open data) rose between 2018 and 2020 in "
+            "Somerset.",
+        ),
+        (
+            "seasonal-peak",
+            "Violence peaks in summer: 1,228 offences a month on average in Somerset, 19% more.",
+            "Violence peaks in summer.",
+        ),
+        ("under-25-share", "33% of the victims were under 25 (9,166 of 27,675).", None),
+        ("data-gap-missing-month", "police.uk has no data for 2019-07: figures differ.", None),
+        ("monthly-special-cause", "Violence shows special cause variation: worth a look.", None),
+    ],
+)
+def test_a_finding_is_published_in_words_without_its_figures(rule, text, public):
+    finding = SimpleNamespace(rule=rule, text=text, counts={"n": 1}, numbers={})
+    assert in_words(finding) == public
+    if public is not None:
+        assert quotes_no_numbers(public)
+
+
+def test_the_assessment_summary_shows_findings_in_words(demo_config):
+    """The demo's site, built with its assessments (svduty demo), gives their findings in words."""
+    site = demo_config.home / "site"
+    page = _squash((site / "somerset" / "assessment.html").read_text(encoding="utf-8"))
+    found = page.split('id="findings"', 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", found)
+    assert items, "the public summary shows no finding"
+    assert all(quotes_no_numbers(i) for i in items)
+    assert "all quote figures" not in page
+
+
+def test_the_downloads_carry_the_published_rate_the_page_promises(site):
+    rows = [r for r in _csv(site / "avon-and-somerset" / "data" / "measures.csv")]
+    official = [r for r in rows if r["measure"] == "knife-police-published"]
+    given = {r["period"]: r["published_rate"] for r in official if r["published_rate"]}
+    assert set(given) >= {"2023", "2024"}  # ONS publishes its own rate for these years
+    assert all(float(v) > 0 for v in given.values())
+    assert not any(r["published_rate"] for r in rows if r["source_kind"] != "official statistic")
+    page = (site / "avon-and-somerset" / "measures.html").read_text(encoding="utf-8")
+    assert "published_rate" in page and "Rate as published per 100,000 residents" in page
+
+
+@pytest.mark.parametrize("area_id", AREAS)
+def test_the_review_has_a_public_page_of_gated_figures(site, area_id):
+    page = _squash((site / area_id / "review.html").read_text(encoding="utf-8"))
+    assert "Annual review" in page and "baseline" in page
+    assert 'href="review.html"' in _squash((site / area_id / "index.html").read_text("utf-8"))
+    # a table of the baseline and the latest year, compared, with counts the gate released
+    assert "Compared with 2018/19" in page
+    assert 'data-kind="count"' in page
+    assert "outside the strategy's period" in page  # the demo's latest year is before 2024
+
+
+def _squash(text: str) -> str:
+    return " ".join(html.unescape(text).split())
+
+
+def test_the_gate_refuses_a_published_rate_for_anything_but_an_official_statistic():
+    from svduty.privacy.disclosure import DisclosureError
+    from svduty.products.site.gate import Gate, RowSpec, count_key
+
+    cat = load()
+    gate = Gate()
+    records = count_key("knife-police", "E06000066", "2020/21")
+    official = count_key("knife-police-published", "E23000036", "2023")
+    gate.add(records, 50, Source.RECORD_LEVEL)
+    gate.add(official, 1486, Source.OFFICIAL_STATISTIC)
+    gate.protect()
+
+    def table(measure_id, key):
+        return gate.table(
+            id=measure_id,
+            title="t",
+            measure=cat.get(measure_id),
+            label_columns=(("period", "Period"),),
+            rows=[RowSpec({"period": key[-1]}, key, 100_000.0, None, 84.17336)],
+            synthetic=False,
+            rate_unit="per 100,000 residents",
+        )
+
+    assert table("knife-police-published", official).rows[0].published_rate == 84.2
+    with pytest.raises(DisclosureError, match="only for official statistics"):
+        table("knife-police", records)

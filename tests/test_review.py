@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
@@ -37,7 +38,10 @@ def built(demo_wh, demo_partnership, tmp_path_factory):
     out = {}
     for area in AREAS:
         plan = strategy.load(strategy.examples()[area])
-        r = review.build(demo_wh, demo_partnership, area, YEAR, strategy=plan, today=TODAY)
+        # the examples run 2024-2027 and the demo's data stop in 2021: reviewed with the warning
+        r = review.build(
+            demo_wh, demo_partnership, area, YEAR, strategy=plan, today=TODAY, outside_period=True
+        )
         path = review.write(r, tmp_path_factory.mktemp(f"review-{area}"))
         out[area] = (r, path.read_text(encoding="utf-8"), path)
     return out
@@ -397,3 +401,43 @@ def test_the_page_is_accessible_in_a_browser(built, page):
     _, _, path = built["avon-and-somerset"]
     with serve_dir(path.parent) as base:
         assert_clean(check_page(page, base + "index.html"))
+
+
+# ---- the strategy's period, one baseline, the summary, what the page prints ---------------------
+
+
+def test_a_year_outside_the_strategy_is_refused_unless_asked_and_then_warned(
+    demo_wh, demo_partnership, built
+):
+    plan = strategy.load(strategy.examples()["somerset"])  # 2024-2027; the data stop in 2021
+    with pytest.raises(review.ReviewError, match=r"2021 is before the strategy started"):
+        review.build(demo_wh, demo_partnership, "somerset", YEAR, strategy=plan, permutations=99)
+    r, page, _ = built["somerset"]
+    assert r.warnings and "2021 is before the strategy started" in _squash(page)
+    assert _squash(page).index("before the strategy started") < _squash(page).index('id="coverage"')
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_every_measure_has_the_one_baseline_year_the_page_states(built, area):
+    r, page, _ = built[area]
+    assert r.baseline_year == r.strategy.baseline == 2018  # the examples' baseline_year
+    assert {m.baseline.against[:4] for m in r.measures} == {"2018"}
+    assert f"one baseline year, {r.baseline_year}" in _squash(page)
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_the_page_prints_no_nan_none_or_machine_path(built, area):
+    _, page, _ = built[area]
+    text = _squash(page)
+    assert not re.search(r"\b(nan|None)\b", text), re.search(r".{60}\b(nan|None)\b.{20}", text)
+    assert str(strategy.EXAMPLES_DIR) not in page and "/tmp/" not in page
+    assert f"the strategy file {area}.yaml" in text
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_the_review_opens_with_a_summary(built, area):
+    r, page, _ = built[area]
+    text = _squash(page)
+    assert text.index(">Summary</h2>") < text.index(">Data coverage</h2>")
+    assert f"{len(r.measures)} measures reviewed against the baseline year 2018" in text
+    assert f"{len(r.actions)} actions in the strategy" in text

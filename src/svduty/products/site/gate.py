@@ -335,7 +335,7 @@ class Gate:
             out.append(
                 GatedRow(
                     dict(spec.labels), spec.key, count, spec.denominator, rate, lower, upper,
-                    compared, _published(spec.published_rate),
+                    compared, _published(spec.published_rate, rate_digits),
                 )
             )  # fmt: skip
         return GatedTable(
@@ -380,8 +380,8 @@ def _count_limits(count: int) -> tuple[float, float]:
     return lower, upper
 
 
-def _published(value) -> float | None:
-    return float(value) if _positive(value) else None
+def _published(value, digits: int) -> float | None:
+    return round(float(value), digits) if _positive(value) else None
 
 
 def _positive(x) -> bool:

@@ -7,6 +7,7 @@ file holds for the manifest.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from svduty.products import area as areas_mod
 from svduty.products import html, maps, strategy_page
 from svduty.products import strategy as strategies
 from svduty.products.area import Area
-from svduty.products.site import downloads, figures, summary
+from svduty.products.site import downloads, figures, review, summary
 from svduty.products.site.gate import Gate, GatedTable, RowSpec, count_key
 from svduty.products.site.msoa import POPULATION_SOURCE, MsoaCounts
 from svduty.products.site.series import ENGLAND_AND_WALES, Series
@@ -38,6 +39,7 @@ _AREA_PAGES = (
     ("Maps", "map.html"),
     ("Strategy", "strategy.html"),
     ("Needs assessment summary", "assessment.html"),
+    ("Annual review", "review.html"),
 )
 
 
@@ -62,6 +64,21 @@ def _unit(series: Series) -> str | None:
         if denominator == "population_under_25"
         else (f"{per} residents")
     )
+
+
+def _period_change(periods) -> list[str]:
+    """A note where a series changes from financial to calendar years (or back), so a reader
+    sees the period type change rather than reading one series across it."""
+    out = []
+    for before, after in itertools.pairwise(periods):
+        if ("/" in before) != ("/" in after):
+            kinds = ("financial years", "calendar years")
+            was, now = kinds if "/" in before else kinds[::-1]
+            out.append(
+                f"The periods change from {was} ({before}) to {now} ({after}) as the publisher "
+                "changed them: the two are not the same twelve months."
+            )
+    return out
 
 
 def _digits(series: Series) -> int:
@@ -232,7 +249,8 @@ class Pages:
             msoa_population=POPULATION_SOURCE,
             **common,
         )
-        self._strategy(a, common, sections)
+        plan = self._strategy(a, common, sections)
+        self._review(a, plan, common)
         public = summary.summarise(
             self.assessments.get(a.id), [(h["table"], h["area"]) for h in headlines]
         )
@@ -322,7 +340,7 @@ class Pages:
             "table": table,
             "breakdown": None,
             "breakdown_period": None,
-            "caveats": [" ".join(c.split()) for c in s.caveats],
+            "caveats": [" ".join(c.split()) for c in s.caveats] + _period_change(s.periods),
             "tables": [table],
         }
         if a.is_force_area:
@@ -450,7 +468,7 @@ class Pages:
 
     # ---- strategy and downloads -----------------------------------------------------------
 
-    def _strategy(self, a: Area, common: dict, sections: list[dict]) -> None:
+    def _strategy(self, a: Area, common: dict, sections: list[dict]) -> strategies.Strategy | None:
         chosen = strategies.examples() if self.strategy_paths is None else self.strategy_paths
         path = chosen.get(a.id)
         plan = strategies.load(path, measures=self.catalogue) if path is not None else None
@@ -478,6 +496,35 @@ class Pages:
             strategy_page=page,
             example=plan.example_note if plan is not None and plan.example else None,
             synthetic=False,
+            **common,
+        )
+        return plan
+
+    def _review(self, a: Area, plan: strategies.Strategy | None, common: dict) -> None:
+        """The annual review's public page: progress against the strategy, gated figures only."""
+        shown = (
+            review.progress(
+                self.gate,
+                plan,
+                self.series,
+                a,
+                pfa_code=self.pfa,
+                unit=_unit,
+                digits=_digits,
+                period_words=_PERIOD_WORDS[self.period_type][0],
+            )
+            if plan is not None
+            else None
+        )
+        tables = shown.tables if shown is not None else []
+        self._write(
+            f"{a.id}/review.html",
+            "site/review.html",
+            title=f"Annual review: {a.name}",
+            tables=tables,
+            progress=shown,
+            example=plan.example_note if plan is not None and plan.example else None,
+            period_words=_PERIOD_WORDS[self.period_type][0],
             **common,
         )
 
