@@ -1,5 +1,6 @@
 """What `svduty demo` builds, opened in Debian's chromium: the needs assessment, the strategy and
-the annual review of Avon and Somerset and of Somerset, and the public site.
+the annual review of Avon and Somerset and of Somerset, and the public site (with the annual
+review's public page).
 
 Every page renders (HTTP 200, no script errors), every link lands (including the strategy's links
 to the findings of the assessment), axe-core finds no serious or critical WCAG 2.2 AA violation,
@@ -53,7 +54,7 @@ def test_the_public_site_is_clean_on_every_page(demo_config, module_page):
     assert_clean(reports)
     visited = {r.url.removeprefix(base) for r in reports}
     for area in DEMO_AREAS:  # each published area's pages were reached by links from the home
-        for page in ("index.html", "measures.html", "map.html", "strategy.html"):
+        for page in ("index.html", "measures.html", "map.html", "strategy.html", "review.html"):
             assert f"{area}/{page}" in visited
     # the checks above covered charts: make sure there were charts to check
     measures = (demo_config.home / "site" / DEMO_AREAS[1] / "measures.html").read_text()
