@@ -485,3 +485,16 @@ def test_the_gate_refuses_a_published_rate_for_anything_but_an_official_statisti
     assert table("knife-police-published", official).rows[0].published_rate == 84.2
     with pytest.raises(DisclosureError, match="only for official statistics"):
         table("knife-police", records)
+
+
+@pytest.mark.parametrize("area_id", AREAS)
+def test_no_page_prints_nan_or_none(site, area_id):
+    """A withheld rate read back from a table frame is NaN: it reads "withheld", never "nan"
+    (the by-local-authority chart's text alternative once said "Bristol, City of: nan")."""
+    for name in PAGES:
+        text = re.sub(r"<svg.*?</svg>", "", (site / area_id / name).read_text("utf-8"), flags=re.S)
+        words = _squash(re.sub(r"<[^>]+>", " ", text))
+        assert not re.search(r"\b(nan|NaN|None)\b", words), (
+            name,
+            re.findall(r".{40}\bnan\b", words),
+        )

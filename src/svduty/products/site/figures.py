@@ -7,6 +7,8 @@ says no more than the table under it.
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import pandas as pd
 
@@ -25,7 +27,10 @@ def _require_gated(table) -> None:
 
 
 def rate_text(value: float | None, digits: int) -> str:
-    return "withheld" if value is None else f"{value:,.{digits}f}"
+    # a withheld rate is None in a gated row and NaN once it is in a frame: never print "nan"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "withheld"
+    return f"{value:,.{digits}f}"
 
 
 def _rated(table: GatedTable) -> pd.DataFrame:
