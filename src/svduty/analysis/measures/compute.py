@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -69,20 +70,37 @@ class Geography:
         )
 
     def population(self, code: str, under_25: bool) -> float | None:
-        d = denominator_of("pfa" if code == self.pfa_code or code in self.national else "la")
-        column = d.under_25_column if under_25 else d.column
         if code in self.national and code != self.pfa_code:
             return float(self.national[code][1 if under_25 else 0])
-        if code == self.pfa_code:
-            return float(self.las[column].sum())
-        row = self.las[self.las["la_code"] == code]
-        return float(row[column].iloc[0]) if len(row) else None
+        return self._populations[under_25].get(code)
 
     def name(self, code: str) -> str:
         if code == self.pfa_code:
             return self.pfa_name
-        row = self.las[self.las["la_code"] == code]
-        return str(row["la_name"].iloc[0]) if len(row) else code
+        return self._names.get(code, code)
+
+    # Looked up once per result row (thousands of rows in a run): dicts, read once from ``las``,
+    # not a filter of the frame per row, which was most of the time `svduty measures` took.
+    @cached_property
+    def _populations(self) -> dict[bool, dict[str, float]]:
+        out = {}
+        for under_25 in (False, True):
+            pfa, la = denominator_of("pfa"), denominator_of("la")
+            pfa_column = pfa.under_25_column if under_25 else pfa.column
+            la_column = la.under_25_column if under_25 else la.column
+            # the first row of a code wins, as the frame filter's iloc[0] did
+            by_la = {}
+            for code, value in zip(self.las["la_code"], self.las[la_column], strict=True):
+                by_la.setdefault(code, float(value))
+            out[under_25] = by_la | {self.pfa_code: float(self.las[pfa_column].sum())}
+        return out
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for code, name in zip(self.las["la_code"], self.las["la_name"], strict=True):
+            out.setdefault(code, str(name))
+        return out
 
 
 def denominator_note(measure: Measure) -> str | None:
@@ -160,6 +178,7 @@ def measure_rows(
 # ---- areas and periods ------------------------------------------------------------------------
 
 
+@cache
 def _periods(month: str) -> dict[str, tuple[str, date, date]]:
     """label, start and end of each period type containing a month 'YYYY-MM'."""
     y, m = int(month[:4]), int(month[5:])
@@ -178,7 +197,14 @@ def _month_end(y: int, m: int) -> date:
 
 
 def _months_in(start: date, end: date) -> list[str]:
-    return list(pd.period_range(start, end, freq="M").strftime("%Y-%m"))
+    return list(_months_between(start, end))
+
+
+@cache
+def _months_between(start: date, end: date) -> tuple[str, ...]:
+    """The months 'YYYY-MM' from ``start`` to ``end``: asked for the same few periods on every
+    row of every measure, so computed once each."""
+    return tuple(pd.period_range(start, end, freq="M").strftime("%Y-%m"))
 
 
 def _record_areas(
@@ -192,20 +218,46 @@ def _record_areas(
     frame = frame.copy()
     frame["la_code"] = frame["lsoa"].map(geo.lsoa_la)
     periods = {m: _periods(m) for m in sorted(covered | set(frame["month"]))}
-    records = []
-    for month, by_month in frame.groupby("month"):
-        total = int(by_month["count"].sum())
-        placed = by_month.dropna(subset=["la_code"]).groupby("la_code")["count"].sum()
-        for ptype in period_types:
-            label, start, end = periods[month][ptype]
-            records.append((geo.pfa_code, ptype, label, start, end, total, total - placed.sum()))
-            for la, n in placed.items():
-                records.append((la, ptype, label, start, end, int(n), 0))
-    out = pd.DataFrame(
-        records,
-        columns=["area_code", "period_type", "period_label", "period_start", "period_end",
-                 "count", "not_placed"],
-    )  # fmt: skip
+    # Each month once (the force area: every row; each local authority: the rows placed in
+    # it), then each month's counts into every period type that contains it.
+    total = frame.groupby("month")["count"].sum()
+    placed = frame.dropna(subset=["la_code"]).groupby(["month", "la_code"])["count"].sum()
+    placed_total = placed.groupby(level="month").sum().reindex(total.index, fill_value=0)
+    monthly = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "area_code": geo.pfa_code,
+                    "month": total.index,
+                    "count": total.to_numpy(),
+                    "not_placed": (total - placed_total).to_numpy(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "area_code": placed.index.get_level_values("la_code"),
+                    "month": placed.index.get_level_values("month"),
+                    "count": placed.to_numpy(),
+                    "not_placed": 0,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    parts = []
+    for ptype in period_types:
+        spans = {m: periods[m][ptype] for m in total.index}
+        part = monthly.copy()
+        part["period_type"] = ptype
+        for i, column in enumerate(("period_label", "period_start", "period_end")):
+            part[column] = part["month"].map({m: span[i] for m, span in spans.items()})
+        parts.append(part)
+    columns = ["area_code", "period_type", "period_label", "period_start", "period_end"]
+    out = (
+        pd.concat(parts, ignore_index=True)[[*columns, "count", "not_placed"]]
+        if parts
+        else pd.DataFrame(columns=[*columns, "count", "not_placed"])
+    )
     # Areas with no events in a covered period count zero, not missing.
     keys = {(ptype, *periods[m][ptype]) for m in covered for ptype in period_types}
     areas = [geo.pfa_code, *geo.las["la_code"]]
@@ -215,13 +267,10 @@ def _record_areas(
     )
     out = out.groupby(list(grid.columns), as_index=False)[["count", "not_placed"]].sum()
     out = grid.merge(out, how="left", on=list(grid.columns)).fillna({"count": 0, "not_placed": 0})
-    out["months_covered"] = [
-        sum(m in covered for m in _months_in(s, e))
-        for s, e in zip(out["period_start"], out["period_end"], strict=True)
-    ]
-    out["months_in_period"] = [
-        len(_months_in(s, e)) for s, e in zip(out["period_start"], out["period_end"], strict=True)
-    ]
+    spans = list(zip(out["period_start"], out["period_end"], strict=True))
+    have = {span: sum(m in covered for m in _months_between(*span)) for span in set(spans)}
+    out["months_covered"] = [have[span] for span in spans]
+    out["months_in_period"] = [len(_months_between(*span)) for span in spans]
     out["complete"] = out["months_covered"] == out["months_in_period"]
     out["suppressed"] = False
     return _ordered(out, geo)
@@ -358,48 +407,68 @@ def _baseline_label(ptype: str, year: int) -> str | None:
 
 def _with_changes(frame: pd.DataFrame, measure: Measure, baseline_year: int) -> pd.DataFrame:
     frame = frame.copy()
-    for col in ("baseline", "change_pct", "change_lower", "change_upper"):
-        frame[col] = None
-    for (_area, ptype), part in frame.groupby(["area_code", "period_type"]):
-        label = _baseline_label(ptype, baseline_year)
-        base = part[(part["period_label"] == label) & part["complete"]]
-        if label is None or base.empty:
+    rows = list(
+        zip(
+            frame["area_code"],
+            frame["period_type"],
+            frame["period_label"],
+            frame["complete"],
+            frame["count"],
+            frame["denominator"],
+            strict=True,
+        )
+    )
+    # The baseline of each area and period type: its first complete row labelled as the
+    # baseline period, in the frame's order.
+    bases: dict[tuple, tuple] = {}
+    for area, ptype, label, complete, count, denominator in rows:
+        if complete and label == _baseline_label(ptype, baseline_year):
+            bases.setdefault((area, ptype), (label, count, denominator))
+    changes: list[tuple] = []
+    for area, ptype, label, complete, count, denominator in rows:
+        base = bases.get((area, ptype))
+        if (
+            base is None
+            or not (base[1] > 0 and base[2] > 0)
+            or label == base[0]  # the baseline itself
+            or not complete
+            or pd.isna(count)
+            or not denominator > 0
+        ):
+            changes.append((None, None, None, None))
             continue
-        b = base.iloc[0]
-        if not (b["count"] > 0 and b["denominator"] > 0):
-            continue
-        for idx, r in part.iterrows():
-            if r["period_label"] == label:
-                continue  # the baseline itself
-            if not r["complete"] or pd.isna(r["count"]) or not r["denominator"] > 0:
-                continue
-            change = percentage_change(r["count"], r["denominator"], b["count"], b["denominator"])
-            frame.loc[idx, ["baseline", "change_pct", "change_lower", "change_upper"]] = [
-                label, change.value, change.lower, change.upper,
-            ]  # fmt: skip
+        change = percentage_change(count, denominator, base[1], base[2])
+        changes.append((base[0], change.value, change.lower, change.upper))
+    for i, col in enumerate(("baseline", "change_pct", "change_lower", "change_upper")):
+        frame[col] = pd.Series([c[i] for c in changes], index=frame.index, dtype=object)
     return frame
 
 
 def _with_trends(frame: pd.DataFrame, measure: Measure) -> pd.DataFrame:
     """The recent trend of each annual series, given on every row of that series up to it."""
     frame = frame.copy()
-    frame["trend"] = None
     polarity = None if measure.polarity == "none" else measure.polarity
     annual = frame[frame["period_type"].isin([*ANNUAL, "year"]) & frame["complete"]]
+    trends = {}
     for _, part in annual.groupby(["area_code", "period_type"]):
         part = part.sort_values("period_start")
-        for i in range(len(part)):
-            upto = part.iloc[: i + 1].tail(5)
-            if len(upto) < 5 or upto["rate"].isna().any():
+        years = np.array([s.year for s in part["period_start"]])
+        rate, lower, upper = (part[c].to_numpy(float) for c in ("rate", "lower_95", "upper_95"))
+        for i in range(4, len(part)):
+            window = slice(i - 4, i + 1)
+            if np.isnan(rate[window]).any():
                 continue
             result = recent_trend(
-                [s.year for s in upto["period_start"]],
-                values=upto["rate"].to_numpy(),
-                lower=upto["lower_95"].to_numpy(),
-                upper=upto["upper_95"].to_numpy(),
+                years[window],
+                values=rate[window],
+                lower=lower[window],
+                upper=upper[window],
                 polarity=polarity,
             )
-            frame.loc[part.index[i], "trend"] = result.label
+            trends[part.index[i]] = result.label
+    # object, not pandas' inferred str: rows with no trend hold None, as the results say
+    trend = [trends.get(i) for i in frame.index]
+    frame["trend"] = pd.Series(trend, index=frame.index, dtype=object)
     return frame
 
 
@@ -407,16 +476,21 @@ def _with_comparison(frame: pd.DataFrame, measure: Measure, geo: Geography) -> p
     """Each area against the force area (for published figures: against England and Wales)."""
     frame = frame.copy()
     benchmark_code = "K04000001" if measure.source == "published" else geo.pfa_code
-    bench = frame[frame["area_code"] == benchmark_code].set_index(["period_type", "period_label"])
+    bench = frame[frame["area_code"] == benchmark_code]
+    # the benchmark's rate in each period (the first row of a period, as .loc's iloc[0] read)
+    rates: dict[tuple, float] = {}
+    for key, value in zip(
+        zip(bench["period_type"], bench["period_label"], strict=True), bench["rate"], strict=True
+    ):
+        rates.setdefault(key, value)
     polarity = None if measure.polarity == "none" else measure.polarity
     results = []
     for r in frame.itertuples(index=False):
         key = (r.period_type, r.period_label)
-        if r.area_code == benchmark_code or key not in bench.index:
+        if r.area_code == benchmark_code or key not in rates:
             results.append(None)
             continue
-        value = bench.loc[key, "rate"]
-        value = value.iloc[0] if isinstance(value, pd.Series) else value
+        value = rates[key]
         if _missing(r.lower_95) or _missing(value):
             results.append("Not compared")
             continue
