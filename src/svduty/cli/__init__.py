@@ -2,25 +2,25 @@
 
 `main` only parses; each command is a plain function of its Config, so tests call the same code.
 Exit codes: 0 ok, 1 bad input, 2 usage, 3 a defect in svduty (reported with its traceback).
+
+Start-up: the warehouse (DuckDB, Ibis, Arrow), pandas, scipy and the product builders take
+seconds to import, so this package imports them only inside the commands that use them:
+`svduty --help`, and any command's --help, start without them (tests/test_cli_imports.py).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import traceback
 from contextlib import closing
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
 from typer.core import TyperGroup
 
 import svduty
-from svduty import partnership
-from svduty.analysis.police_summary import violence_summary
 from svduty.cli import backup as backup_cli
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
@@ -32,18 +32,20 @@ from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
 from svduty.errors import InputError
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
 from svduty.settings import Config
-from svduty.sources.feeds import FEEDS
-from svduty.warehouse import WarehouseBusy, WarehouseMissing, connect
-from svduty.warehouse.feed_ingest import ingest_feed
-from svduty.warehouse.ingest import FileResult, ingest_police_uk
-from svduty.warehouse.reference_load import load_reference
-from svduty.warehouse.status import (
-    coverage,
-    partner_loads,
-    quarantine_by_reason,
-    quarantined_rows,
-    refusals,
-)
+
+if TYPE_CHECKING:
+    from svduty.warehouse.loads import FileResult
+
+
+def _input_problem(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of svduty's input problems. The warehouse's own (none yet, busy
+    with another writer) can only have been raised once its module was imported, so it is
+    looked for only then: a command that never opened the warehouse does not import it here."""
+    kinds: tuple[type[BaseException], ...] = (InputError, KeyProblem)
+    connection = sys.modules.get("svduty.warehouse.connection")
+    if connection is not None:
+        kinds += (connection.WarehouseMissing, connection.WarehouseBusy)
+    return isinstance(exc, kinds)
 
 
 class _Commands(TyperGroup):
@@ -57,9 +59,37 @@ class _Commands(TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (InputError, WarehouseMissing, WarehouseBusy, KeyProblem) as problem:
+        except Exception as problem:
+            if not _input_problem(problem):
+                raise
             err.print(f"[red]error[/red] {problem}", soft_wrap=True)  # a path must not be split
             raise typer.Exit(1) from None
+
+
+class _IngestCommands(TyperGroup):
+    """`svduty ingest`: police-uk, ons-prc, and one command per partner feed. The feeds'
+    commands are made from their definitions (svduty.sources.feeds, which imports DuckDB and
+    Arrow) when `ingest` is first asked for its commands, not when svduty starts."""
+
+    def _with_feeds(self) -> None:
+        if getattr(self, "_feeds_added", False):
+            return
+        self._feeds_added = True
+        from svduty.sources.feeds import FEEDS
+
+        feeds = typer.Typer()
+        for source in FEEDS:
+            feeds.command(source)(_feed_command(source))
+        for name, command in typer.main.get_group(feeds).commands.items():
+            self.add_command(command, name)
+
+    def list_commands(self, ctx):
+        self._with_feeds()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        self._with_feeds()
+        return super().get_command(ctx, cmd_name)
 
 
 app = typer.Typer(
@@ -72,7 +102,9 @@ app = typer.Typer(
     "environment (SVDUTY_HOME, SVDUTY_WAREHOUSE_URL; see docs/settings.md). "
     "Exit codes: 0 ok, 1 bad input, 2 usage, 3 a defect in svduty (please report it).",
 )
-ingest_app = typer.Typer(no_args_is_help=True, help="Load partner and open data files.")
+ingest_app = typer.Typer(
+    cls=_IngestCommands, no_args_is_help=True, help="Load partner and open data files."
+)
 app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
 app.add_typer(definition_cli.app, name="definition")
@@ -97,6 +129,8 @@ def _version(value: bool) -> None:
 
 
 def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("svduty")
     except PackageNotFoundError:  # run from a source tree that was never installed
@@ -127,6 +161,10 @@ def _emit(document: dict) -> None:
 
 
 def init(config: Config, *, overwrite: bool = False) -> dict:
+    from svduty import partnership
+    from svduty.warehouse import connect
+    from svduty.warehouse.reference_load import load_reference
+
     config.home.mkdir(parents=True, exist_ok=True)
     written = False
     if overwrite or not config.partnership_path.exists():
@@ -179,6 +217,9 @@ def init_command(
 
 
 def ingest(config: Config, paths: list[Path], progress=lambda r: None) -> list[FileResult]:
+    from svduty.warehouse import connect
+    from svduty.warehouse.ingest import ingest_police_uk
+
     with closing(connect(config.warehouse_url)) as warehouse:
         return ingest_police_uk(
             warehouse,
@@ -195,6 +236,8 @@ def ingest_police_uk_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Load data.police.uk street-level crime files; a folder is searched for street files."""
+    from rich.progress import Progress
+
     config = Config.from_env()
     if as_json:
         results = ingest(config, paths)
@@ -209,6 +252,9 @@ def ingest_feed_files(
     config: Config, source: str, paths: list[Path], progress=lambda r: None
 ) -> list[FileResult]:
     """Load partner files of one feed; their identifiers are tokenised under the partnership key."""
+    from svduty.warehouse import connect
+    from svduty.warehouse.feed_ingest import ingest_feed
+
     pseudonymiser = load_key_file(config.key_file)
     with closing(connect(config.warehouse_url)) as warehouse:
         return ingest_feed(
@@ -223,12 +269,16 @@ def ingest_feed_files(
 
 
 def _feed_command(source: str):
+    from svduty.sources.feeds import FEEDS
+
     feed = FEEDS[source]
 
     def command(
         paths: Annotated[list[Path], typer.Argument(help="Files (.csv or .csv.gz) or folders.")],
         as_json: JsonFlag = False,
     ) -> None:
+        from rich.progress import Progress
+
         config = Config.from_env()
         try:
             if as_json:
@@ -248,10 +298,6 @@ def _feed_command(source: str):
     return command
 
 
-for _source in FEEDS:
-    ingest_app.command(_source)(_feed_command(_source))
-
-
 def _report_ingest(results: list[FileResult], title: str, as_json: bool) -> None:
     totals = {
         k: sum(getattr(r, k) for r in results if r.status != "unchanged")
@@ -266,6 +312,8 @@ def _report_ingest(results: list[FileResult], title: str, as_json: bool) -> None
 
 
 def _print_ingest(results: list[FileResult], totals: dict, title: str) -> None:
+    from rich.table import Table
+
     table = Table(title=title)
     for col in ("file", "status", "read", "loaded", "quarantined"):
         table.add_column(
@@ -290,6 +338,9 @@ def _print_ingest(results: list[FileResult], totals: dict, title: str) -> None:
 
 
 def status(config: Config) -> dict:
+    from svduty.warehouse import connect
+    from svduty.warehouse.status import coverage, partner_loads, quarantine_by_reason, refusals
+
     with closing(connect(config.warehouse_url, read_only=True)) as warehouse:
         return {
             "coverage": coverage(warehouse),
@@ -302,6 +353,8 @@ def status(config: Config) -> dict:
 @app.command("status")
 def status_command(as_json: JsonFlag = False) -> None:
     """Coverage by force and month, gaps, quarantined rows by reason, refused files."""
+    from rich.table import Table
+
     result = status(Config.from_env())
     if as_json:
         _emit(result)
@@ -359,6 +412,11 @@ def quarantine_command(
     as_json: JsonFlag = False,
 ) -> None:
     """The quarantined rows: file, line, field, and what would fix each one."""
+    from rich.table import Table
+
+    from svduty.warehouse import connect
+    from svduty.warehouse.status import quarantined_rows
+
     with closing(connect(Config.from_env().warehouse_url, read_only=True)) as warehouse:
         rows = quarantined_rows(warehouse, source=source, load_id=load, limit=limit)
     if as_json:
@@ -385,6 +443,12 @@ HEADLINE = ("knife-police-published", "knife-police", "hospital-sharp-object", "
 
 def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) -> dict:
     """Load the real open data (and, unless told not to, synthetic partner extracts); summarise."""
+    from svduty import partnership
+    from svduty.analysis.police_summary import violence_summary
+    from svduty.sources.feeds import FEEDS
+    from svduty.warehouse import connect
+    from svduty.warehouse.status import coverage, partner_loads
+
     setup = init(config)
     progress("police.uk street files (real)")
     results = ingest(config, [DEMO_POLICE_UK / "avon-and-somerset"])
@@ -492,6 +556,8 @@ def _print_products(made: dict) -> None:
 
 
 def _print_summary(rows: list[dict]) -> None:
+    from rich.table import Table
+
     table = Table(
         title="Police recorded crime (police.uk) by local authority and year: count and rate "
         "per 1,000 residents (Census 2021)",

@@ -24,12 +24,11 @@ import typer
 from rich.console import Console
 
 from svduty import __version__
-from svduty.portal import backup_copy as portal_snapshot
 from svduty.privacy.pseudonymise import KeyProblem, load_key_file
 from svduty.settings import Config
-from svduty.warehouse import backup_copy as warehouse_snapshot
-from svduty.warehouse import snapshots
-from svduty.warehouse.backup_copy import SnapshotProblem
+
+# The snapshot modules import DuckDB: each function that uses them imports them, so `svduty`
+# starts without DuckDB (svduty.cli's docstring).
 
 FORMAT = "svduty-backup"
 VERSION = 1
@@ -52,6 +51,10 @@ def backup(
     environ=os.environ,
 ) -> dict:
     """Write the archive to `out` (atomically: a failed backup leaves no archive)."""
+    from svduty.portal import backup_copy as portal_snapshot
+    from svduty.warehouse import backup_copy as warehouse_snapshot
+    from svduty.warehouse.backup_copy import SnapshotProblem
+
     out = out.expanduser().absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():
@@ -109,6 +112,8 @@ def backup(
 
 
 def _check_key_target(config: Config, out: Path, key_to: Path) -> Path:
+    from svduty.warehouse.backup_copy import SnapshotProblem
+
     if key_to == out or key_to.parent == out.parent or key_to.is_relative_to(config.home):
         raise SnapshotProblem(
             f"--key-to {key_to} is beside the backup or in the data directory (the next backup "
@@ -132,6 +137,10 @@ def _copy_private(source: Path, target: Path) -> None:
 def _database_files(config: Config, portal_url: str) -> set[Path]:
     """The live database files (and a DuckDB warehouse's published read snapshots), which the
     backup copies consistently instead, or leaves out."""
+    from svduty.portal import backup_copy as portal_snapshot
+    from svduty.warehouse import backup_copy as warehouse_snapshot
+    from svduty.warehouse import snapshots
+
     live = set()
     if warehouse_snapshot.kind(config.warehouse_url) == "duckdb":
         path = warehouse_snapshot.duckdb_path(config.warehouse_url)
@@ -170,6 +179,8 @@ def _digest(path: Path) -> dict:
 
 def _fingerprints(url: str, staged: Path) -> list[str]:
     """The key fingerprints of the current loads: which key this backup needs to be useful."""
+    from svduty.warehouse import backup_copy as warehouse_snapshot
+
     sql = (
         "SELECT DISTINCT key_fingerprint FROM loads WHERE superseded_by_load_id IS NULL "
         "AND status <> 'refused' AND key_fingerprint IS NOT NULL ORDER BY 1"
@@ -203,6 +214,10 @@ def restore(
     environ=os.environ,
 ) -> dict:
     """Check the archive whole, then put the data directory back from it."""
+    from svduty.portal import backup_copy as portal_snapshot
+    from svduty.warehouse import backup_copy as warehouse_snapshot
+    from svduty.warehouse.backup_copy import SnapshotProblem
+
     if _has_data(config.home) and not overwrite:
         raise SnapshotProblem(
             f"the data directory {config.home} is not empty; restore into a new one (set "
@@ -246,6 +261,8 @@ def _has_data(home: Path) -> bool:
 
 def unpack(archive: Path, stage: Path) -> dict:
     """Extract the archive into `stage` after checking its format, names and every checksum."""
+    from svduty.warehouse.backup_copy import SnapshotProblem
+
     where = f"{archive}"
     try:
         tar = tarfile.open(archive, "r:gz")  # noqa: SIM115 (closed by the `with` below)
@@ -299,6 +316,8 @@ def _safe(name: str) -> bool:
 
 
 def _check_key_source(config: Config, source: Path) -> None:
+    from svduty.warehouse.backup_copy import SnapshotProblem
+
     try:
         load_key_file(source)
     except KeyProblem as problem:
@@ -337,6 +356,8 @@ def backup_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Back up the warehouse, the portal database and the data directory (never the key)."""
+    from svduty.warehouse.backup_copy import SnapshotProblem
+
     try:
         result = backup(Config.from_env(), out, key_to=key_to, wait_seconds=wait)
     except SnapshotProblem as problem:
@@ -363,6 +384,8 @@ def restore_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Restore a backup into the data directory, after checking every file's SHA-256."""
+    from svduty.warehouse.backup_copy import SnapshotProblem
+
     try:
         result = restore(Config.from_env(), archive, overwrite=overwrite, key_from=key_from)
     except SnapshotProblem as problem:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from contextlib import closing
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -18,17 +18,13 @@ from rich.table import Table
 
 from svduty import partnership
 from svduty.cli import output
-from svduty.definition import (
-    DefinitionError,
-    compile_all,
-    diff,
-    load,
-    problems,
-    scope_counts,
-    shipped,
-)
 from svduty.settings import Config
-from svduty.warehouse import Warehouse, WarehouseMissing, connect
+
+if TYPE_CHECKING:
+    from svduty.warehouse import Warehouse
+
+# svduty.definition compiles rules to Ibis and reads the feeds' definitions (pandas, DuckDB):
+# each function imports what it uses, so `svduty` starts without them (svduty.cli's docstring).
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -47,6 +43,8 @@ def _emit(document: dict) -> None:
 
 
 def _fail(exc: Exception, as_json: bool) -> typer.Exit:
+    from svduty.definition import DefinitionError
+
     lines = exc.problems if isinstance(exc, DefinitionError) else [str(exc)]
     if as_json:
         _emit({"ok": False, "problems": lines})
@@ -67,6 +65,8 @@ def _reading(config: Config) -> Warehouse:
     """The warehouse, read only; before anything is loaded, an empty one in memory, so a
     definition can be shown and compared (how each rule is evaluated, nothing in scope) on a
     fresh installation without making a file."""
+    from svduty.warehouse import WarehouseMissing, connect
+
     try:
         return connect(config.warehouse_url, read_only=True)
     except WarehouseMissing:
@@ -78,6 +78,8 @@ def _reading(config: Config) -> Warehouse:
 
 def show(config: Config, name_or_file: str | None = None) -> dict:
     """The definition, and per warehouse table how each rule is evaluated and what it takes."""
+    from svduty.definition import load, scope_counts
+
     definition = load(name_or_file or default_definition(config))
     with closing(_reading(config)) as warehouse:
         counts = scope_counts(definition, warehouse)
@@ -97,6 +99,8 @@ def show_command(
     as_json: JsonFlag = False,
 ) -> None:
     """The definition's wording, strands and rules, and the rows each rule takes per source."""
+    from svduty.definition import DefinitionError
+
     try:
         result = show(Config.from_env(), name_or_file)
     except (DefinitionError, FileNotFoundError, partnership.PartnershipConfigError) as exc:
@@ -173,6 +177,8 @@ def _summary(criteria: dict) -> str:
 
 def check(path: str | Path) -> dict:
     """Every problem with a definition file; when it has none, how each source evaluates it."""
+    from svduty.definition import compile_all, load, problems
+
     found = problems(path)
     if found:
         return {"file": str(path), "ok": False, "problems": found}
@@ -227,6 +233,8 @@ def check_command(
 
 def compare(config: Config, a: str, b: str) -> dict:
     """Rules changed from A to B, and per warehouse table the rows entering and leaving scope."""
+    from svduty.definition import diff, load
+
     first, second = load(a), load(b)
     with closing(_reading(config)) as warehouse:
         return diff(first, second, warehouse)
@@ -239,6 +247,8 @@ def diff_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Rows entering and leaving scope going from definition A to B, per source and per rule."""
+    from svduty.definition import DefinitionError, shipped
+
     try:
         result = compare(Config.from_env(), a, b)
     except (DefinitionError, FileNotFoundError) as exc:

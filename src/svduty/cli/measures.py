@@ -9,16 +9,11 @@ from contextlib import closing
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from svduty import partnership
-from svduty.analysis import measures as catalogue_module
-from svduty.analysis.measures import Geography, compute
-from svduty.analysis.measures.compute import PERIOD_TYPES
+from svduty.analysis.measures import catalogue as catalogue_module
+from svduty.analysis.measures.periods import PERIOD_TYPES
 from svduty.cli import output
-from svduty.products.area import resolve
 from svduty.settings import Config
-from svduty.warehouse import connect
 
 console = output.console()
 err = output.console(stderr=True)
@@ -40,6 +35,11 @@ def measures(
     period_types: tuple[str, ...] = PERIOD_TYPES,
 ) -> list[dict]:
     """The results, of only the ``areas`` named (by id, ONS code or name) if any are."""
+    from svduty import partnership
+    from svduty.analysis.measures.compute import Geography, compute
+    from svduty.products.area import resolve
+    from svduty.warehouse import connect
+
     catalogue = catalogue_module.configured(config)
     area = partnership.load(config.partnership_path)
     # resolved before the warehouse is read: an unknown area is refused at once, not found empty
@@ -106,6 +106,8 @@ def to_csv(rows: list[dict]) -> str:
 
 
 def _list(catalogue, as_json: bool) -> None:
+    from rich.table import Table
+
     if as_json:
         print(json.dumps({"measures": [m.__dict__ for m in catalogue.measures]}, default=str))
         return
@@ -122,6 +124,8 @@ def _fmt(value, digits=2) -> str:
 
 
 def print_rows(rows: list[dict]) -> None:
+    from rich.table import Table
+
     if not rows:
         console.print("No measure has data yet: load some files first (`svduty ingest ...`).")
         return

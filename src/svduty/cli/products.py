@@ -23,18 +23,16 @@ from svduty import partnership
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.cli import output
 from svduty.errors import InputError
-from svduty.privacy.disclosure import DisclosureError
 from svduty.products import area as areas
 from svduty.products import strategy as strategies
 from svduty.settings import Config
-from svduty.warehouse import WarehouseMissing, connect
 
 if TYPE_CHECKING:
     from svduty.products import sna as assessment
 
 # The document builders (sna, review, publish, strategy_page) pull in Altair, vl-convert and
-# geopandas, about a second at start-up: they are imported by the commands that use them, so
-# every other `svduty` command starts without them.
+# geopandas, about a second at start-up, and the warehouse DuckDB and Ibis: they are imported by
+# the commands that use them, so every other `svduty` command starts without them.
 
 console = output.console()
 err = output.console(stderr=True)
@@ -109,6 +107,7 @@ def sna_built(
 ) -> tuple[dict, assessment.Assessment]:
     """Build and write the needs assessment; the report and the assessment itself."""
     from svduty.products import sna as assessment
+    from svduty.warehouse import connect
 
     p, area = _area(config, area_id)
     chosen = assessment.Period.parse(period) if period else None
@@ -252,6 +251,7 @@ def _check_against_assessment(config, p, area, chosen, notes: list[str]) -> list
     if not any(pr.finding_ref for pr in chosen.priorities):
         return []
     from svduty.products import sna as assessment
+    from svduty.warehouse import WarehouseMissing, connect
 
     try:
         with closing(connect(config.warehouse_url, read_only=True)) as wh:
@@ -312,6 +312,8 @@ def review(
     p, area = _area(config, area_id)
     catalogue = measures_catalogue.configured(config)
     chosen = _strategy(config, area.id, catalogue)
+    from svduty.warehouse import connect
+
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
         from svduty.products import review as reviewing
 
@@ -415,6 +417,7 @@ def publish(
     }
     from svduty.products import publish as publishing
     from svduty.products import sna as assessment
+    from svduty.warehouse import connect
 
     catalogue = measures_catalogue.configured(config)
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
@@ -448,6 +451,8 @@ def publish_command(
 ) -> None:
     """Build the public site: strategy, assessment summary, measures, maps and open data, every
     figure through the disclosure gate."""
+    from svduty.privacy.disclosure import DisclosureError
+
     try:
         result = publish(Config.from_env(), out, area)
     except DisclosureError as exc:  # a figure the gate cannot protect: nothing is published

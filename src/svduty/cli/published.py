@@ -11,18 +11,16 @@ import json
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress
-from rich.table import Table
 
 from svduty.cli import output
 from svduty.settings import Config
-from svduty.warehouse import connect
-from svduty.warehouse.loads import FileResult
-from svduty.warehouse.published_ingest import ingest_ons_prc
+
+if TYPE_CHECKING:
+    from svduty.warehouse.loads import FileResult
 
 console = output.console()
 err = output.console(stderr=True)
@@ -34,6 +32,9 @@ def ingest_ons_prc_files(
     config: Config, paths: list[Path], progress: Callable[[FileResult], None] = lambda r: None
 ) -> list[FileResult]:
     """Load ONS police force area workbooks (.xlsx, or folders holding them)."""
+    from svduty.warehouse import connect
+    from svduty.warehouse.published_ingest import ingest_ons_prc
+
     with closing(connect(config.warehouse_url)) as warehouse:
         return ingest_ons_prc(
             warehouse,
@@ -53,6 +54,8 @@ def ingest_ons_prc_command(
     """ONS 'Police force area data tables' (.xlsx): recorded crime by force and community
     safety partnership, knife and sharp instrument offences since 2010/11, firearms, fraud.
     A newer edition replaces the older. Columns and caveats: docs/feeds/ons-prc.md."""
+    from rich.progress import Progress
+
     config = Config.from_env()
     if as_json:
         results = ingest_ons_prc_files(config, paths)
@@ -76,6 +79,8 @@ def report(results: list[FileResult], as_json: bool) -> None:
             )
         )
     else:
+        from rich.table import Table
+
         table = Table(title=TITLE, caption="rows = number cells of the workbook's tables")
         for col in ("file", "status", "read", "loaded", "quarantined"):
             table.add_column(col, justify="left" if col in ("file", "status") else "right")

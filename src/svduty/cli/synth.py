@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from svduty.cli import output
 from svduty.settings import Config
-from svduty.synth import FEEDS, generate
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 console = output.console()
@@ -28,6 +26,8 @@ console = output.console()
 def synth(config: Config, seed: int, out: Path | None = None) -> dict:
     """Generate every synthetic feed under `out` (default: the data directory's `synthetic`
     folder) and return the manifest as a dict (with the time taken and a load command per feed)."""
+    from svduty.synth import FEEDS, generate  # pandas and DuckDB: only when generating
+
     folder = Path(out) if out is not None else config.home / "synthetic"
     manifest = generate(seed, folder)
     result = manifest.as_dict()
@@ -64,6 +64,10 @@ def synth_command(
     """Write realistic SYNTHETIC partner extracts for Avon and Somerset, one folder per feed
     (police-crime, ed-assaults, hospital-admissions, youth-justice, probation, fire,
     education), calibrated to published figures (docs/synthetic.md)."""
+    from rich.table import Table
+
+    from svduty.synth import FEEDS
+
     config = Config.from_env()
     if as_json:
         with _stdout_to_stderr():

@@ -21,12 +21,11 @@ import pandas as pd
 
 from svduty.analysis.measures import counts as counting
 from svduty.analysis.measures.catalogue import Catalogue, Measure
+from svduty.analysis.measures.periods import ANNUAL, PERIOD_TYPES
 from svduty.analysis.stats import compare_to_benchmark, crude_rates, percentage_change, recent_trend
 from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
-PERIOD_TYPES = ("month", "quarter", "calendar_year", "financial_year")
-ANNUAL = ("calendar_year", "financial_year")
 SYNTHETIC_NOTE = "SYNTHETIC DATA: made by `svduty synth`, not real records."
 
 
