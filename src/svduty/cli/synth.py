@@ -23,10 +23,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True)
 console = output.console()
 
 
+def generate(*args, **kwargs):
+    """:func:`svduty.synth.generate`, imported when first called: the generator takes pandas
+    and DuckDB, which `svduty` does not import until a command needs them."""
+    from svduty.synth import generate as generating
+
+    return generating(*args, **kwargs)
+
+
 def synth(config: Config, seed: int, out: Path | None = None) -> dict:
     """Generate every synthetic feed under `out` (default: the data directory's `synthetic`
     folder) and return the manifest as a dict (with the time taken and a load command per feed)."""
-    from svduty.synth import FEEDS, generate  # pandas and DuckDB: only when generating
+    from svduty.synth import FEEDS
 
     folder = Path(out) if out is not None else config.home / "synthetic"
     manifest = generate(seed, folder)

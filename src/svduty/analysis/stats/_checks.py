@@ -5,12 +5,17 @@ Every check raises ``ValueError`` with a sentence saying what is wrong, so a cal
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+# scipy.special, not scipy.stats: the quantiles here are the special functions scipy.stats
+# computes them with (norm.ppf is ndtri), and scipy.stats takes about a second to import, which
+# every `svduty measures` paid.
+from scipy.special import ndtri
 
 #: The confidence levels the Fingertips / PHEindicatormethods conventions use.
 CONFIDENCE_LEVELS = (0.95, 0.998)
@@ -31,10 +36,12 @@ def confidence_level(confidence: float) -> float:
     raise ValueError(f"confidence must be 0.95 or 0.998 (or 95 / 99.8), not {confidence!r}")
 
 
+@functools.cache
 def z_value(confidence: float) -> float:
-    """The two-sided standard normal quantile for a checked confidence level."""
+    """The two-sided standard normal quantile for a checked confidence level (the value of
+    scipy.stats.norm.ppf, which is ndtri; asked for thousands of times a run, so kept)."""
     level = confidence_level(confidence)
-    return float(stats.norm.ppf(level + (1 - level) / 2))
+    return float(ndtri(level + (1 - level) / 2))
 
 
 def as_array(values, name: str) -> np.ndarray:
