@@ -14,9 +14,11 @@ tests against the expected values published with UKHSA's PHEindicatormethods (R 
 * ``spc``: XmR charts with the NHS Making Data Count special-cause rules;
 * ``inequality``: slope and relative index of inequality.
 
-The names are imported from their modules when first used (PEP 562), not with the package: the
-funnel plots and the slope index take scipy.stats, about a second to import, which the measures
-(rates, trends, comparisons) do not need.
+The funnel plots and the slope index need scipy.stats, about a second to import, which the
+measures (rates, trends, comparisons) do not: their names are imported from their modules when
+first used (PEP 562); the other modules, which need only numpy and scipy.special, are imported
+with the package. (Lazily importing a module that shares a name with one of its functions, such
+as ``dsr`` or ``proportions``, would leave the module, not the function, under that name.)
 """
 
 from __future__ import annotations
@@ -24,14 +26,43 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from svduty.analysis.stats.dsr import (
+    ESP2013,
+    ESP2013_AGE_BANDS,
+    DsrResult,
+    dsr,
+    dsr_non_independent,
+)
+from svduty.analysis.stats.intervals import (
+    byars_lower,
+    byars_upper,
+    exact_poisson_lower,
+    exact_poisson_upper,
+    poisson_count_limits,
+    wilson_lower,
+    wilson_upper,
+)
+from svduty.analysis.stats.proportions import ProportionResult, proportion, proportions
+from svduty.analysis.stats.rates import (
+    Comparison,
+    RateResult,
+    crude_rate,
+    crude_rates,
+    percentage_change,
+    rate_difference,
+    rate_ratio,
+)
+from svduty.analysis.stats.spc import XmrChart, xmr_chart
+from svduty.analysis.stats.trend import (
+    BenchmarkResult,
+    TrendResult,
+    compare_to_benchmark,
+    recent_trend,
+    trend_chi_squared_proportion,
+    trend_chi_squared_weighted,
+)
+
 if TYPE_CHECKING:
-    from svduty.analysis.stats.dsr import (
-        ESP2013,
-        ESP2013_AGE_BANDS,
-        DsrResult,
-        dsr,
-        dsr_non_independent,
-    )
     from svduty.analysis.stats.funnel import (
         poisson_funnel_expected,
         proportion_control_limits,
@@ -42,41 +73,8 @@ if TYPE_CHECKING:
         rate_funnel_significance,
     )
     from svduty.analysis.stats.inequality import SiiResult, slope_index_of_inequality
-    from svduty.analysis.stats.intervals import (
-        byars_lower,
-        byars_upper,
-        exact_poisson_lower,
-        exact_poisson_upper,
-        poisson_count_limits,
-        wilson_lower,
-        wilson_upper,
-    )
-    from svduty.analysis.stats.proportions import ProportionResult, proportion, proportions
-    from svduty.analysis.stats.rates import (
-        Comparison,
-        RateResult,
-        crude_rate,
-        crude_rates,
-        percentage_change,
-        rate_difference,
-        rate_ratio,
-    )
-    from svduty.analysis.stats.spc import XmrChart, xmr_chart
-    from svduty.analysis.stats.trend import (
-        BenchmarkResult,
-        TrendResult,
-        compare_to_benchmark,
-        recent_trend,
-        trend_chi_squared_proportion,
-        trend_chi_squared_weighted,
-    )
 
 _WHERE = {
-    "ESP2013": "dsr",
-    "ESP2013_AGE_BANDS": "dsr",
-    "DsrResult": "dsr",
-    "dsr": "dsr",
-    "dsr_non_independent": "dsr",
     "poisson_funnel_expected": "funnel",
     "proportion_control_limits": "funnel",
     "proportion_funnel_limits": "funnel",
@@ -86,31 +84,6 @@ _WHERE = {
     "rate_funnel_significance": "funnel",
     "SiiResult": "inequality",
     "slope_index_of_inequality": "inequality",
-    "byars_lower": "intervals",
-    "byars_upper": "intervals",
-    "exact_poisson_lower": "intervals",
-    "exact_poisson_upper": "intervals",
-    "poisson_count_limits": "intervals",
-    "wilson_lower": "intervals",
-    "wilson_upper": "intervals",
-    "ProportionResult": "proportions",
-    "proportion": "proportions",
-    "proportions": "proportions",
-    "Comparison": "rates",
-    "RateResult": "rates",
-    "crude_rate": "rates",
-    "crude_rates": "rates",
-    "percentage_change": "rates",
-    "rate_difference": "rates",
-    "rate_ratio": "rates",
-    "XmrChart": "spc",
-    "xmr_chart": "spc",
-    "BenchmarkResult": "trend",
-    "TrendResult": "trend",
-    "compare_to_benchmark": "trend",
-    "recent_trend": "trend",
-    "trend_chi_squared_proportion": "trend",
-    "trend_chi_squared_weighted": "trend",
 }
 
 __all__ = [
