@@ -59,13 +59,16 @@ test-fast: install-test
 docs: install
 	$(BIN)/python -m svduty.docs
 
-# ingest (about a minute), the evidence base for Avon and Somerset (about two minutes) and Gi*
-# over a national-scale H3 grid (about ten minutes); figures and machine in docs/benchmarks.md
+# ingest (about a minute), the evidence base for Avon and Somerset (about two minutes), Gi*
+# over a national-scale H3 grid (about ten minutes) and the command line on the demo warehouse
+# (`--help`, `measures`, `sna --area somerset`: about five minutes with the demo build);
+# figures and machine in docs/benchmarks.md
 bench: install-test
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_hotspots.py
 	$(BIN)/python benchmarks/bench_upload_check.py
+	$(BIN)/python benchmarks/bench_products.py
 
 # twenty people on `svduty serve` for ten minutes (about fifteen with the demo build); figures
 # and machine in docs/reliability.md
