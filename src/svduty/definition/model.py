@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -219,11 +220,19 @@ def load(name_or_file: str | Path) -> Definition:
 
 def loads(text: str, path: Path | str = "<text>") -> Definition:
     """Validate definition YAML held in memory; `path` is what the messages call it."""
+    return _parsed(text, str(path))
+
+
+# Every measure with a local definition loads it, twice (its notes, its rows): parsing the YAML
+# was a tenth of `svduty measures`. The same text gives the same (frozen) Definition, so it is
+# kept by its text: a file changed on disk is read and parsed afresh.
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, path: str) -> Definition:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise DefinitionError(path, [f"{path}: not valid YAML: {exc}"]) from None
-    return _Validator(str(path)).definition(raw)
+    return _Validator(path).definition(raw)
 
 
 def problems(name_or_file: str | Path) -> list[str]:

@@ -125,15 +125,26 @@ def compute(
     """Every result row of the chosen measures (all of the catalogue's by default)."""
     chosen = [catalogue.get(m) for m in measure_ids] if measure_ids else catalogue.measures
     rows: list[dict] = []
+    # read once per source, not once per measure: whether it has rows, the months it covers
+    available: dict[str, bool] = {}
+    coverage: dict[str, frozenset[str]] = {}
     for measure in chosen:
-        if not _available(wh, measure):
+        table = _table(measure)
+        if table not in available:
+            available[table] = _available(wh, table)
+        if not available[table]:
             continue
-        rows += measure_rows(wh, measure, geography, catalogue.baseline_year, period_types)
+        rows += measure_rows(
+            wh, measure, geography, catalogue.baseline_year, period_types, coverage=coverage
+        )
     return rows
 
 
-def _available(wh: Warehouse, measure: Measure) -> bool:
-    table = "published_statistic" if measure.source == "published" else measure.source
+def _table(measure: Measure) -> str:
+    return "published_statistic" if measure.source == "published" else measure.source
+
+
+def _available(wh: Warehouse, table: str) -> bool:
     if not wh.has_table(table):
         return False
     t = wh.table(table)
@@ -146,7 +157,11 @@ def measure_rows(
     geo: Geography,
     baseline_year: int,
     period_types: tuple[str, ...] = PERIOD_TYPES,
+    *,
+    coverage: dict[str, frozenset[str]] | None = None,
 ) -> list[dict]:
+    """The result rows of one measure. ``coverage``: the months each record-level source
+    covers, shared by the caller across measures (see :func:`counting.record_counts`)."""
     if measure.source == "published":
         got = counting.published_counts(wh, measure)
         frame = _published_areas(got.frame, geo)
@@ -154,7 +169,9 @@ def measure_rows(
         got = counting.aggregate_counts(wh, measure)
         frame = _aggregate_areas(got.frame, geo)
     else:
-        got = counting.record_counts(wh, measure, police_uk_force=geo.police_uk_force)
+        got = counting.record_counts(
+            wh, measure, police_uk_force=geo.police_uk_force, coverage=coverage
+        )
         frame = _record_areas(got.frame, got.months_covered, geo, measure, period_types)
     if frame.empty:
         return []

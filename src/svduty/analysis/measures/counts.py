@@ -53,11 +53,21 @@ class Counts:
     synthetic: bool
 
 
-def record_counts(wh: Warehouse, measure: Measure, *, police_uk_force: str) -> Counts:
-    """Counts by month and LSOA for a record-level measure (lsoa_code null: no location)."""
+def record_counts(
+    wh: Warehouse,
+    measure: Measure,
+    *,
+    police_uk_force: str,
+    coverage: dict[str, frozenset[str]] | None = None,
+) -> Counts:
+    """Counts by month and LSOA for a record-level measure (lsoa_code null: no location).
+
+    ``coverage``: the months each source covers, kept by the caller across the measures of one
+    run (every measure of a source shares them), read here when it lacks the source."""
     source = source_rows(wh, measure.source, police_uk_force=police_uk_force)
-    date = source[EVENT_DATE[measure.source]].cast("date")
-    months_all = source.select(month=date.truncate("M")).distinct().execute()["month"]
+    coverage = {} if coverage is None else coverage
+    if measure.source not in coverage:
+        coverage[measure.source] = _months_covered(source, measure.source)
     notes: tuple[str, ...] = ()
     version = None
     if measure.definition:
@@ -76,11 +86,18 @@ def record_counts(wh: Warehouse, measure: Measure, *, police_uk_force: str) -> C
     frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
     return Counts(
         frame=frame,
-        months_covered=frozenset(pd.to_datetime(months_all).dt.strftime("%Y-%m")),
+        months_covered=coverage[measure.source],
         notes=notes,
         definition_version=version,
         synthetic=bool(frame["synthetic"].any()) if len(frame) else False,
     )
+
+
+def _months_covered(source, name: str) -> frozenset[str]:
+    """The months 'YYYY-MM' a record-level source holds rows for."""
+    date = source[EVENT_DATE[name]].cast("date")
+    months = source.select(month=date.truncate("M")).distinct().execute()["month"]
+    return frozenset(pd.to_datetime(months).dt.strftime("%Y-%m"))
 
 
 def aggregate_counts(wh: Warehouse, measure: Measure) -> Counts:

@@ -193,6 +193,8 @@ class Context:
                 self.geography,
                 self.measures.baseline_year,
                 ("calendar_year", "financial_year"),
+                # the months each source covers: read once for all the measures
+                coverage=self.__dict__.setdefault("_coverage", {}),
             )
             cache[m.id] = pd.DataFrame(got)
         return cache[m.id]
