@@ -11,8 +11,9 @@ The demo warehouse is SVDUTY_HOME (default: a fresh `svduty demo` build in a tem
 about two minutes). It is only read: `measures` reads it, and `sna` writes its document to a
 temporary folder (--out), not under SVDUTY_HOME.
 
-Run with `.venv/bin/python benchmarks/bench_products.py [--runs N] [--only NAME]`. Not part of the
-tests.
+Run with `.venv/bin/python benchmarks/bench_products.py [--runs N] [--only NAME] [--src PATH]`
+(--src: time another checkout's `src`, e.g. the code before a change; the results then go to
+products-<name of the checkout>.json). Not part of the tests.
 """
 
 from __future__ import annotations
@@ -111,7 +112,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", action="append", help="Only this command (repeatable).")
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="svduty's src folder.")
     args = parser.parse_args()
+    src = args.src.resolve()
+    results_file = (
+        RESULTS if src == ROOT / "src" else RESULTS.with_name(f"products-{src.parent.name}.json")
+    )
+    print(f"svduty from {src}")
     about = machine()
     print(
         f"machine: {about['cpu']}, nproc {about['nproc']}, {about['memory_gib']} GiB, "
@@ -123,7 +130,7 @@ def main() -> None:
         home = Path(os.environ["SVDUTY_HOME"]) if "SVDUTY_HOME" in os.environ else None
         home = home or demo_home(Path(tmp))
         # this checkout's svduty, whatever the venv has installed
-        env = dict(os.environ, SVDUTY_HOME=str(home), PYTHONPATH=str(ROOT / "src"))
+        env = dict(os.environ, SVDUTY_HOME=str(home), PYTHONPATH=str(src))
         results = {}
         for name, cmd in commands(Path(tmp) / "sna").items():
             if args.only and name not in args.only:
@@ -149,17 +156,18 @@ def main() -> None:
             )
     load_after = os.getloadavg()
     print(f"load average after: {' '.join(f'{x:.2f}' for x in load_after)}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    results_file.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "src": str(src),
         "machine": about,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "runs": args.runs,
         "results": results,
     }
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"written: {RESULTS.relative_to(ROOT)}")
+    results_file.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"written: {results_file.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
