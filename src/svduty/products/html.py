@@ -20,7 +20,15 @@ import pandas as pd
 
 from svduty.products.figure import SOFTWARE
 
-__all__ = ["SHORTHAND", "environment", "fmt_number", "render", "write_page"]
+__all__ = [
+    "LEAFLET",
+    "SHORTHAND",
+    "copy_map_assets",
+    "environment",
+    "fmt_number",
+    "render",
+    "write_page",
+]
 
 # GSS shorthand for cells without a figure (Government Analysis Function guidance on symbols)
 SHORTHAND = {
@@ -30,6 +38,11 @@ SHORTHAND = {
     "[u]": "low reliability: fewer than 10 events",
 }
 STYLESHEET = "svduty.css"
+# The interactive map: Leaflet vendored from the npm registry (static/vendor/leaflet/README.md
+# says how to update it), the site's script that draws the published GeoJSON with it, and its
+# styles. Kept apart from STYLESHEET so pages without a map load none of it.
+LEAFLET = "vendor/leaflet/1.9.4"
+MAP_ASSETS = ("svduty-map.js", "svduty-map.css")
 
 
 def fmt_number(value, digits: int = 0) -> str:
@@ -67,6 +80,7 @@ def environment() -> jinja2.Environment:
     env.filters["pct"] = fmt_pct
     env.globals["software"] = SOFTWARE
     env.globals["shorthand"] = SHORTHAND
+    env.globals["leaflet"] = LEAFLET
     return env
 
 
@@ -100,3 +114,15 @@ def copy_assets(out: Path) -> None:
     source = resources.files("svduty.products") / "static" / STYLESHEET
     with resources.as_file(source) as css:
         shutil.copyfile(css, target / STYLESHEET)
+
+
+def copy_map_assets(out: Path) -> None:
+    """The interactive map's files into ``out/assets``: the vendored Leaflet and the site's own
+    script and styles (nothing is fetched from elsewhere: the site works offline)."""
+    target = Path(out) / "assets"
+    static = resources.files("svduty.products") / "static"
+    with resources.as_file(static / LEAFLET) as leaflet:
+        shutil.copytree(leaflet, target / LEAFLET, dirs_exist_ok=True)
+    for name in MAP_ASSETS:
+        with resources.as_file(static / name) as path:
+            shutil.copyfile(path, target / name)

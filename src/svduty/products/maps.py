@@ -50,6 +50,7 @@ __all__ = [
     "MapError",
     "boundaries",
     "choropleth",
+    "class_key",
     "geojson",
     "hotspot_map",
     "quantile_classes",
@@ -281,6 +282,15 @@ def _class_colours(scheme: str, n: int) -> list[str]:
     if n + 1 in palettes:
         return list(palettes[n + 1][1:])
     return list(palettes[max(n, min(palettes))][-n:])
+
+
+def class_key(
+    values, *, scheme: str = "blues", bins: int = 5, missing_label: str, digits: int | None = None
+) -> tuple[Classes, list[str], str]:
+    """The classes :func:`choropleth` shades ``values`` by, their colours and the missing fill:
+    what an interactive map needs to colour areas exactly as the static one does."""
+    classes = quantile_classes(values, bins, missing_label=missing_label, digits=digits)
+    return classes, _class_colours(scheme, len(classes.labels)), _MISSING_FILL
 
 
 def _label_digits(edges: np.ndarray) -> int:

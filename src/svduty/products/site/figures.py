@@ -16,7 +16,7 @@ from svduty.products import charts, maps
 from svduty.products.figure import Figure
 from svduty.products.site.gate import GatedTable
 
-__all__ = ["breakdown_figure", "map_figure", "rate_text", "trend_figure"]
+__all__ = ["breakdown_figure", "map_classes", "map_figure", "rate_text", "trend_figure"]
 
 WITHHELD = "withheld [c]"
 
@@ -137,14 +137,46 @@ def breakdown_figure(
     )
 
 
-def map_figure(table: GatedTable, boundaries: gpd.GeoDataFrame, *, id: str, source: str) -> Figure:
-    """A choropleth of the table's MSOA rates (quantile classes); withheld MSOAs hatched grey."""
-    _require_gated(table)
-    frame = table.frame()
+def _map_values(frame: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     values = boundaries.merge(
         frame[["msoa_code", "rate"]].rename(columns={"msoa_code": "code"}), on="code", how="inner"
     )
     values["rate"] = pd.to_numeric(values["rate"], errors="coerce")
+    return values
+
+
+def map_classes(table: GatedTable, boundaries: gpd.GeoDataFrame) -> dict:
+    """The key of the interactive map: the static map's classes (labels, colours, and the class
+    of each MSOA by code), so the two colour every MSOA alike. Only released rates are classed;
+    the values a reader sees come from the published GeoJSON, not from here."""
+    _require_gated(table)
+    values = _map_values(table.frame(), boundaries)
+    classes, colours, missing = maps.class_key(
+        values["rate"], missing_label=WITHHELD, digits=table.rate_digits
+    )
+    index = {label: i for i, label in enumerate(classes.labels)}
+    return {
+        "classes": [
+            {"label": label, "colour": colour}
+            for label, colour in zip(classes.labels, colours, strict=True)
+        ],
+        "missing": {"label": WITHHELD, "colour": missing},
+        "class_of": {
+            code: index[label]
+            for code, label in zip(values["code"], classes.assigned, strict=True)
+            if label in index
+        },
+        "legend_title": f"Rate {table.rate_unit}",
+        "digits": table.rate_digits,
+        "unit": table.rate_unit,
+    }
+
+
+def map_figure(table: GatedTable, boundaries: gpd.GeoDataFrame, *, id: str, source: str) -> Figure:
+    """A choropleth of the table's MSOA rates (quantile classes); withheld MSOAs hatched grey."""
+    _require_gated(table)
+    frame = table.frame()
+    values = _map_values(frame, boundaries)
     chart = maps.choropleth(
         values,
         "rate",

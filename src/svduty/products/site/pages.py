@@ -133,6 +133,8 @@ class Pages:
         self._accessibility()
         for a in self.areas:
             self._area(a)
+        if self.mapped:
+            html.copy_map_assets(self.out)
         return {k: tuple(dict.fromkeys(v)) for k, v in self.files.items()}, dict(self.tables)
 
     def _record(self, name: str, tables) -> None:
@@ -464,6 +466,8 @@ class Pages:
             "boundaries": bounds,
             "geojson": f"data/msoa-{m.id}.geojson",
             "csv": f"data/msoa-{m.id}.csv",
+            # the interactive map draws the GeoJSON above, coloured as the static map
+            "key": figures.map_classes(table, bounds),
         }
 
     # ---- strategy and downloads -----------------------------------------------------------
