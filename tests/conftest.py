@@ -41,11 +41,16 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test that needs the demo warehouse `demo`, whichever fixture brings it in,
-    so `make test-fast` can leave them out (-m "not demo") without a list to keep up to date."""
+    """Mark every test that needs the demo warehouse `demo`, and every test that needs the
+    PostgreSQL server `postgres`, whichever fixture brings it in, so `make test-fast` can leave
+    them out (-m "not demo and not postgres") without a list to keep up to date. (A pg_url test
+    without its decorator once ran pg_dump and a PostgreSQL restore in every `make test-fast`.)"""
     for item in items:
-        if "demo_config" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "demo_config" in names:
             item.add_marker(pytest.mark.demo)
+        if "pg_url" in names and item.get_closest_marker("postgres") is None:
+            item.add_marker(pytest.mark.postgres)
 
 
 STREET = Path(__file__).resolve().parent.parent / "src/svduty/data/police_uk/street"

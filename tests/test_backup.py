@@ -60,14 +60,21 @@ def home(tmp_path_factory) -> Path:
     for name, rows in EXTRACTS.items():
         (extracts / name).write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     ingest_feed_files(config, "police-crime", [extracts])
-    for command in ("migrate", "seed_demo"):
-        subprocess.run(
-            [sys.executable, "-m", "svduty.portal", command],
-            env=_subprocess_env(home),
-            check=True,
-            capture_output=True,
-        )
+    # the portal's own SQLite database under home (not the session's test database): a process
+    # of its own, one for both commands (Django and the portal imported once, not twice)
+    subprocess.run(
+        [sys.executable, "-c", PORTAL_SETUP],
+        env=_subprocess_env(home),
+        check=True,
+        capture_output=True,
+    )
     return home
+
+
+PORTAL_SETUP = (
+    "import django; django.setup(); from django.core.management import call_command; "
+    "call_command('migrate', verbosity=0); call_command('seed_demo')"
+)
 
 
 def warehouse_tables(url: str) -> dict[str, str]:

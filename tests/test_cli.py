@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import AS_STREET, held_by_another_process, street_text
@@ -49,6 +50,7 @@ def test_status_json_reports_gaps(tmp_path):
     assert cov["gaps"] == ["2019-07"]
 
 
+@pytest.mark.slow  # loads every bundled police.uk month (the whole archive): a minute or more
 def test_demo_summary_accounts_for_every_violence_robbery_and_weapons_row(tmp_path):
     from svduty.analysis.police_summary import CRIME_TYPES, NO_LOCATION, OUTSIDE
     from svduty.cli import demo
