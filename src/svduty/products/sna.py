@@ -5,9 +5,9 @@ analysis layer's results for one area of the partnership (the whole force area, 
 authority) over one period; :func:`write` renders it as two accessible HTML pages (printing them
 gives the PDF): the board version (``index.html``: the executive summary, the recommendations
 and the figures behind the top findings, at most 12 printed A4 pages) and the technical annex
-(``annex.html``: everything). Every section, figure, finding and recommendation is plain data, so the public
-summary can be made from the same assessment through the disclosure gate. docs/sna.md says what
-each section shows and the rules for findings and recommendations.
+(``annex.html``: everything). Every section, figure, finding and recommendation is plain data,
+so the public summary can be made from the same assessment through the disclosure gate.
+docs/sna.md says what each section shows and the rules for findings and recommendations.
 """
 
 from __future__ import annotations
