@@ -37,7 +37,7 @@ from svduty.products.assessment import (
     volumes,
     why,
 )
-from svduty.products.assessment.common import Built
+from svduty.products.assessment.common import Built, table_digits
 from svduty.products.assessment.model import Assessment, FigurePart, Finding, Section, Table
 from svduty.products.assessment.period import Period, PeriodError, default_period, parse_period
 from svduty.products.assessment.recommend import recommendations
@@ -147,7 +147,8 @@ def _ranked(findings: list[Finding], months_in_period: int) -> list[Finding]:
 
 
 def _numbered(sections: list[Section]) -> list[Section]:
-    """Figures titled 'Figure N: ...' in reading order; tables' missing values made blank."""
+    """Figures titled 'Figure N: ...' in reading order; tables' missing values made blank and
+    their numbers rounded by the one rule (common.ROUNDING_RULE), whatever a section asked."""
     n = 0
     out = []
     for s in sections:
@@ -155,12 +156,14 @@ def _numbered(sections: list[Section]) -> list[Section]:
         for p in s.parts:
             if isinstance(p, FigurePart):
                 n += 1
+                table = _blank(p.figure.table)
                 figure = dataclasses.replace(
-                    p.figure, title=f"Figure {n}: {p.figure.title}", table=_blank(p.figure.table)
+                    p.figure, title=f"Figure {n}: {p.figure.title}", table=table
                 )
-                p = dataclasses.replace(p, figure=figure)
+                p = dataclasses.replace(p, figure=figure, digits=table_digits(table))
             elif isinstance(p, Table):
-                p = dataclasses.replace(p, frame=_blank(p.frame))
+                frame = _blank(p.frame)
+                p = dataclasses.replace(p, frame=frame, digits=table_digits(frame))
             parts.append(p)
         out.append(dataclasses.replace(s, parts=tuple(parts)))
     return out

@@ -3,7 +3,7 @@ recommendations and a note on how the assessment was made."""
 
 from __future__ import annotations
 
-from svduty.products.assessment.common import Built
+from svduty.products.assessment.common import ROUNDING_RULE, Built
 from svduty.products.assessment.model import (
     CAVEAT,
     DATA_ACTION,
@@ -132,6 +132,19 @@ def about_section(ctx: Context) -> Section:
             "Rates",
             "Per 1,000 (or 100,000) residents per year; 95% limits by the exact Poisson "
             "method below 10 events and Byar's method from 10 (PHEindicatormethods)",
+        ),
+        ("Ranking of findings", RULE_TEXT),
+        ("Rounding", ROUNDING_RULE),
+        (
+            "Deciles",
+            "Deprivation deciles are England's (IMD 2019 national deciles of LSOAs), not the "
+            "area's own: an area may have few LSOAs in England's most deprived tenth.",
+        ),
+        (
+            "Missing is not zero",
+            "A measure whose source has no record that can be placed in the area says it cannot "
+            "be measured here, and is not compared; a comparison is made only between figures "
+            "that both exist.",
         ),
         (
             "Comparator",
