@@ -119,9 +119,7 @@ def test_a_missing_month_lowers_certainty():
 
 
 def test_the_board_shows_at_most_seven_findings_and_not_the_headline():
-    many = [HEADLINE] + [
-        _finding("knife-share", numbers={"share": i / 100}) for i in range(1, 11)
-    ]
+    many = [HEADLINE] + [_finding("knife-share", numbers={"share": i / 100}) for i in range(1, 11)]
     many = [Finding(**{**f.__dict__, "id": f"finding-{i}"}) for i, f in enumerate(many)]
     summary = tuple(rank.ranked(many, 36))
     key = rank.key_findings(summary)
@@ -304,7 +302,7 @@ def test_recommendations_have_an_owner_timescale_priority_and_data_actions_apart
     assert actions[0] == ["Recommendation", "Owner", "Timescale", "Priority", "Answers"]
     authorities = [b["name"] for b in demo_partnership.specified_authorities]
     for row in actions[1:] + data[1:]:
-        text, owner, timescale, priority, answers = row
+        _, owner, timescale, _, answers = row
         assert any(name in owner for name in authorities), owner
         assert timescale and answers
     assert {r[3] for r in actions[1:]} <= {"High", "Medium", "Low"}
@@ -313,3 +311,490 @@ def test_recommendations_have_an_owner_timescale_priority_and_data_actions_apart
     assert not any("missing month" in r[0] for r in actions[1:])
     if area == "somerset":
         assert {r[1] for r in actions[1:]} <= set(authorities)  # one named authority each
+
+
+# ---- every number of the executive summary, recomputed from the raw rows -----------------------
+#
+# By SQL on the warehouse's record tables (police.uk, the force's records, the ONS tables) and the
+# reference tables, with the statistics written out here (log rate ratios, Wilson and Byar's
+# intervals): nothing is read from svduty's analysis, measures or products. The period is the
+# default one the pages state, 2018 to 2020.
+
+FIRST, LAST = "2018-01-01", "2020-12-31"
+Z = 1.959963984540054
+PUBLIC_SPACE = ("street", "open_space", "transport", "licensed_premises", "retail", "education")
+# The partnership's local definition (asvrp-2023), written out as SQL from its rules: a crime is
+# in scope when any rule takes it.
+IN_SCOPE = f"""(
+    (victim_age <= 24 and location_type in {PUBLIC_SPACE} and (
+        offence_code in ('1/1', '1/2', '4/1', '4/2', '2', '34A', '34B', '5D', '5E')
+        or offence_code_recorded = '8F'
+        or (offence_group in ('violence with injury', 'violence without injury', 'robbery')
+            and (knife_flag or firearm_flag))
+        or (offence_group in ('violence with injury', 'violence without injury')
+            and (alcohol_flag or drugs_flag))))
+    or (suspect_age <= 24 and location_type in {PUBLIC_SPACE}
+        and offence_code in ('10A', '10B', '10C', '10D', '81', '90'))
+    or (exploitation_flag and (victim_age <= 24 or suspect_age <= 24))
+    or (offence_code = '106' and victim_age <= 24)
+    or domestic_abuse_flag
+    or offence_code in ('19C', '19D', '19E', '19F', '19G', '19H', '17A', '17B', '20A', '20B',
+                        '21', '22A', '22B', '71', '72', '88A')
+    or (victim_sex = 'Female' and offence_group in ('homicide', 'violence with injury',
+        'violence without injury', 'stalking and harassment', 'rape', 'other sexual offences'))
+) is true"""
+# The Home Office knife measure: the special collection's selected offences with the knife flag
+# (homicides are counted as homicides)
+KNIFE = """(knife_flag and offence_code in ('2', '5D', '5E', '8N', '34A', '34B', '3B', '19C', '19D',
+    '19E', '19F', '19G', '19H', '17A', '17B', '20A', '20B')) is true"""
+
+
+def _one(wh, sql: str, params=()):
+    return wh._raw.execute(sql, list(params)).fetchone()
+
+
+def _where(area: str) -> str:
+    """The rows of the area: Somerset's LSOAs, or every row of the force."""
+    if area == "somerset":
+        return f"lsoa_code in (select lsoa_code from ref_lsoa where la_code = '{SOMERSET}')"
+    return "true"
+
+
+def _street(area: str) -> str:
+    return (
+        f"from police_uk_street where force = 'avon-and-somerset' and crime_type = '{VIOLENCE}'"
+        f" and month between date '{FIRST}' and date '{LAST}' and {_where(area)}"
+    )
+
+
+def _records(area: str, first=FIRST, last=LAST) -> str:
+    return (
+        f"from police_crime where month between date '{first}' and date '{last}' and {_where(area)}"
+    )
+
+
+def _ratio_interval(a: float, b: float, ratio: float) -> tuple[float, float]:
+    """95% interval of a ratio of two Poisson counts a and b (on the log scale)."""
+    se = math.sqrt(1 / a + 1 / b)
+    return ratio * math.exp(-Z * se), ratio * math.exp(Z * se)
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    p = k / n
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return centre - half, centre + half
+
+
+def _byar(o: int) -> tuple[float, float]:
+    lower = o * (1 - 1 / (9 * o) - Z / (3 * math.sqrt(o))) ** 3
+    upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + Z / (3 * math.sqrt(o + 1))) ** 3
+    return lower, upper
+
+
+def _n(value) -> str:
+    return f"{value:,}"
+
+
+def _d(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def recompute(wh, area: str) -> dict[str, list[str]]:
+    """Every number the executive summary quotes, by finding id (and 'scale'), as it reads."""
+    out: dict[str, list[str]] = {}
+    total = _one(wh, f"select count(*) {_street(area)}")[0]
+    covered = _one(
+        wh,
+        "select count(distinct month) from police_uk_street where force = 'avon-and-somerset' "
+        f"and month between date '{FIRST}' and date '{LAST}'",
+    )[0]
+    out["scale"] = [_n(total)] + ([_n(covered), "36"] if covered < 36 else [])
+
+    # the change in police.uk violence, 2018 to 2020 (the same residents both years)
+    before, after = (
+        _one(wh, f"select count(*) {_street(area)} and year(month) = {y}")[0] for y in (2018, 2020)
+    )
+    ratio = after / before
+    lower, upper = _ratio_interval(after, before, ratio)
+    out["finding-change-police-uk-violence"] = [
+        _d(abs(100 * (ratio - 1))), _n(before), _n(after),
+        _d(100 * (lower - 1)), _d(100 * (upper - 1)),
+    ]  # fmt: skip
+
+    # deprivation: England's IMD 2019 deciles of the 2011 LSOAs, mid-2018 residents
+    level = "la_code" if area == "somerset" else "pfa_code"
+    code = SOMERSET if area == "somerset" else "E23000036"
+    by_decile = {}
+    for decile in (1, 10):
+        lsoas = (
+            f"select i.lsoa11_code from ref_imd2019 i join ref_lsoa l on l.lsoa_code = "
+            f"i.lsoa11_code where l.{level} = '{code}' and i.imd_decile = {decile}"
+        )
+        count = _one(wh, f"select count(*) {_street(area)} and lsoa_code in ({lsoas})")[0]
+        people = _one(
+            wh,
+            "select sum(population_mid2018) from ref_population_lsoa11 "
+            f"where lsoa11_code in ({lsoas})",
+        )[0]
+        by_decile[decile] = (count, people)
+    (c1, p1), (c10, p10) = by_decile[1], by_decile[10]
+    rr = (c1 / p1) / (c10 / p10)
+    lower, upper = _ratio_interval(c1, c10, rr)
+    out["finding-why-deprivation"] = [_d(rr), _d(lower), _d(upper), _n(c1), _n(c10)]
+
+    # concentration: the tenth of the area's LSOAs with most offences
+    n_lsoas = _one(wh, f"select count(*) from ref_lsoa where {level} = '{code}' and in_2011")[0]
+    top_n = math.ceil(n_lsoas / 10)
+    per_lsoa = wh._raw.execute(
+        f"select count(*) as n {_street(area)} and lsoa_code in (select lsoa_code from "
+        f"ref_lsoa where {level} = '{code}') group by lsoa_code order by n desc"
+    ).fetchall()
+    placed = sum(n for (n,) in per_lsoa)
+    top = sum(n for (n,) in per_lsoa[:top_n])
+    out["finding-where-concentration"] = [_n(top_n), _d(100 * top / placed), _n(top), _n(placed)]
+
+    # the seasons (meteorological): a season's offences over its months with data
+    monthly = wh._raw.execute(
+        f"select month(month), count(*), count(distinct month) {_street(area)} group by 1"
+    ).fetchall()
+    seasons = {
+        "winter": (12, 1, 2),
+        "spring": (3, 4, 5),
+        "summer": (6, 7, 8),
+        "autumn": (9, 10, 11),
+    }
+    means = {
+        s: sum(n for m, n, _ in monthly if m in ms) / sum(k for m, _, k in monthly if m in ms)
+        for s, ms in seasons.items()
+    }
+    peak, low = max(means, key=means.get), min(means, key=means.get)
+    out["finding-when-season"] = [_n(round(means[peak])), _d(100 * (means[peak] / means[low] - 1))]
+
+    # the local definition's crimes: domestic abuse and the victims' ages
+    known, flagged = _one(
+        wh,
+        f"select count(domestic_abuse_flag), count(*) filter (where domestic_abuse_flag) "
+        f"{_records(area)} and {IN_SCOPE}",
+    )
+    out["finding-what-domestic-abuse"] = [_d(100 * flagged / known), _n(flagged), _n(known)]
+    aged, young = _one(
+        wh,
+        f"select count(victim_age), count(*) filter (where victim_age <= 24) "
+        f"{_records(area)} and {IN_SCOPE}",
+    )
+    lower, upper = _wilson(young, aged)
+    out["finding-who-under-25"] = [
+        _d(100 * young / aged), _n(young), _n(aged), _d(100 * lower), _d(100 * upper)
+    ]  # fmt: skip
+
+    # knife crime against the comparator, per 100,000 Census 2021 residents
+    if area == "somerset":
+        count = _one(wh, f"select count(*) {_records(area, '2020-01-01')} and {KNIFE}")[0]
+        force = _one(wh, f"select count(*) {_records('force', '2020-01-01')} and {KNIFE}")[0]
+        people = _one(
+            wh, f"select population_2021 from ref_local_authority where la_code = '{SOMERSET}'"
+        )[0]
+        everyone = _one(
+            wh, "select sum(population_2021) from ref_local_authority where pfa_code = 'E23000036'"
+        )[0]
+        lower, upper = (1e5 * x / people for x in _byar(count))
+        assert upper < 1e5 * force / everyone  # "lower than in Avon and Somerset"
+        out["finding-compare-knife-police"] = [
+            _n(count), _d(1e5 * count / people), _d(lower), _d(upper)
+        ]  # fmt: skip
+    else:
+        published = (
+            "select sum(value) from published_statistic where sheet = 'Table P6' and measure = "
+            "'knife_selected_offences' and period_label = 'Apr 2019 to Mar 2020' and area_code = ?"
+        )
+        count = int(_one(wh, published, ["E23000036"])[0])
+        england_and_wales = _one(wh, published, ["K04000001"])[0]
+        people = _one(
+            wh, "select sum(population_2021) from ref_local_authority where pfa_code = 'E23000036'"
+        )[0]
+        residents = _one(wh, "select sum(population_2021) from ref_local_authority")[0]
+        lower, upper = (1e5 * x / people for x in _byar(count))
+        assert upper < 1e5 * england_and_wales / residents  # "lower than in England and Wales"
+        out["finding-compare-knife-police-published"] = [
+            _n(count), _d(1e5 * count / people), _d(lower), _d(upper)
+        ]  # fmt: skip
+    return out
+
+
+# labels, not figures: years, the 95% of an interval, "under 25", a decile's number, a rate's unit
+_LABELS = re.compile(
+    r"\b(?:19|20)\d\d(?:/\d\d)?\b|95% interval|under[- ]25s?|decile \d+|IMD 2019|"
+    r"per [\d,]+ residents"
+)
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def _numbers(text: str) -> list[str]:
+    """The figures a sentence quotes, labels left out, as written ("12,554", "-0.7")."""
+    return sorted(_NUMBER.findall(_LABELS.sub(" ", text)))
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_every_number_in_the_executive_summary_is_recomputed_from_the_raw_rows(
+    pages, demo_wh, area
+):
+    board = pages[area]["board"]
+    assert "(January 2018 to December 2020)" in html.unescape(board)
+    expected = recompute(demo_wh, area)
+    scale = re.search(r"The scale:</strong>(.*?)</p>", board, re.S).group(1)
+    shown = {"scale": " ".join(html.unescape(re.sub(r"<[^>]+>", " ", scale)).split())}
+    for f in pages[area]["parsed"].findings:
+        shown[f["id"]] = " ".join(html.unescape(f["text"]).split())
+    assert set(shown) <= set(expected), f"no recomputation for {set(shown) - set(expected)}"
+    for finding_id, text in shown.items():
+        assert _numbers(text) == sorted(expected[finding_id]), (finding_id, text)
+
+
+# ---- correct statements -------------------------------------------------------------------------
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<(svg|style|script)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _table_rows(page: str, caption: str) -> list[list[str]]:
+    found = re.search(rf"<caption[^>]*>{re.escape(caption)}</caption>(.*?)</table>", page, re.S)
+    assert found, f"no table {caption!r}"
+    rows = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", found.group(1), re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, re.S)
+        rows.append([" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells])
+    return rows
+
+
+def test_missing_is_never_zero_a_measure_with_no_placeable_records_is_not_compared(pages):
+    """In the demo no emergency department attendance can be placed in Somerset: its ED
+    measures cannot be measured there, and are neither shown as 0 nor called Better."""
+    annex = pages["somerset"]["annex"]
+    rows = _table_rows(annex, "Success measures, Somerset")
+    head = rows[0]
+    ed = [dict(zip(head, r, strict=True)) for r in rows[1:] if "(ISTV)" in r[0]]
+    assert ed
+    for row in ed:
+        assert row["Figures for"].startswith("Avon and Somerset (cannot be measured in Somerset")
+        assert row["Compared with"] == "not compared"
+    # no row compares a zero
+    for r in rows[1:]:
+        row = dict(zip(head, r, strict=True))
+        if row["Count"] == "0":
+            assert row["Compared with"] in ("not compared", ""), row
+    text = _text(annex)
+    assert "0 against" not in text
+    assert "cannot be measured in Somerset" in _text(pages["somerset"]["board"])
+    # the triangulation figure shows no ED count and no ratio for Somerset
+    fig = re.search(r'id="fig-triangulation-volumes".*?</figure>', annex, re.S).group(0)
+    table = _table_rows(fig, re.search(r"<caption[^>]*>(.*?)</caption>", fig, re.S).group(1))
+    ed_column = table[0].index("ED assault attendances")
+    assert {r[ed_column] for r in table[1:]} == {"[x]"}
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_deciles_say_whose_they_are(pages, area):
+    for part in ("board", "annex"):
+        text = _text(pages[area][part])
+        for sentence in re.split(r"(?<=\.)\s", text):
+            # a deprivation tenth or decile: England's, or the area's own, said each time
+            if re.search(r"deprived tenth|\bdecile\b|\bquintile\b", sentence):
+                assert re.search(r"England|own|IMD 2019", sentence), sentence
+        assert not re.search(r"most deprived tenth of (?!England)", text)
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_one_rounding_rule_in_text_and_tables(pages, area):
+    annex = pages[area]["annex"]
+    fig = re.search(r'id="fig-volume-annual".*?</figure>', annex, re.S).group(0)
+    caption = re.search(r"<caption[^>]*>(.*?)</caption>", fig, re.S).group(1)
+    rows = _table_rows(fig, caption)
+    head = rows[0]
+    rate = next(c for c in head if c.startswith("Rate per"))
+    name = "Somerset" if area == "somerset" else "Avon and Somerset"
+    latest = next(dict(zip(head, r, strict=True)) for r in rows if r[:2] == ["2020", name])
+    alt = _text(re.search(r'<p class="chart-alt"[^>]*>(.*?)</p>', fig, re.S).group(1))
+    assert re.fullmatch(r"\d+\.\d", latest[rate]), latest
+    assert f"in 2020 ({latest[rate]})" in alt  # the text quotes the table's figure as shown
+    # every rate, interval and percentage in every table of the annex: one decimal place
+    for table in re.findall(r"<table.*?</table>", annex, re.S):
+        caption = re.search(r"<caption[^>]*>(.*?)</caption>", table, re.S).group(1)
+        rows = _table_rows(table, caption)
+        for i, column in enumerate(rows[0]):
+            if re.search(r"^Rate|95%|\(%\)", column) and "rho" not in column:
+                for r in rows[1:]:
+                    # every figure of the cell, years aside ("+8.8% from 2019 (+3.5% to ...)")
+                    figures = _NUMBER.findall(re.sub(r"\b(19|20)\d\d(/\d\d)?\b", " ", r[i]))
+                    assert all(re.fullmatch(r"-?[\d,]+\.\d", n) for n in figures), (
+                        caption,
+                        column,
+                        r[i],
+                    )
+
+
+BASELINE = re.compile(
+    r"(19|20)\d\d(/\d\d)? \((the partnership's baseline year|this measure's own baseline)"
+)
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_each_measure_names_its_baseline(pages, area):
+    name = "Somerset" if area == "somerset" else "Avon and Somerset"
+    rows = _table_rows(pages[area]["annex"], f"Success measures, {name}")
+    head = rows[0]
+    assert "Baseline" in head
+    for r in rows[1:]:
+        assert BASELINE.match(r[head.index("Baseline")]), r
+
+
+# ---- every built page, scanned -----------------------------------------------------------------
+
+# A machine's folders (the build machine's home, temporary or working directory)
+_PATH = re.compile(
+    r"(?<![\w.:/])/(?:tmp|home|root|work|usr|var|srv|opt|Users)/[\w.-]+|[A-Z]:\\\\?\w"
+)
+# a source whose rows the demo makes with `svduty synth`
+_SYNTHETIC_SOURCE = re.compile(
+    r"crime records extract|record-level extract|emergency department|\bISTV\b|"
+    r"hospital admissions|partner aggregate",
+    re.I,
+)
+
+
+class _Texts(HTMLParser):
+    """Each text node of a page (not scripts or styles), and its figures."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.texts: list[str] = []
+        self._skip = 0
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "svg"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "svg"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+def _leaks(text: str) -> list[str]:
+    found = []
+    if re.search(r"\bnan\b|\bNaN\b|Traceback \(most recent call last\)|\bTraceback\b", text):
+        found.append(text)
+    # "None" only as English, opening a sentence ("None: no LSOA was hot ..."); alone or inside
+    # a sentence it is Python's None leaking
+    for m in re.finditer(r"\bNone\b", text):
+        opens = m.start() == 0 or text[: m.start()].rstrip().endswith((".", ":", "!", "?"))
+        if not (opens and re.match(r"None(:| of)\s+\w", text[m.start() :])):
+            found.append(text)
+    if _PATH.search(text):
+        found.append(text)
+    return found
+
+
+def _built_files(home: Path) -> list[Path]:
+    files = []
+    for folder in ("products", "site"):
+        for path in sorted((home / folder).rglob("*")):
+            if path.suffix in (".html", ".csv", ".json", ".geojson") and path.is_file():
+                files.append(path)
+    return files
+
+
+def test_no_built_page_has_nan_none_a_machine_path_a_traceback_or_an_unlabelled_synthetic_figure(
+    demo_config,
+):
+    files = _built_files(demo_config.home)
+    assert len([f for f in files if f.suffix == ".html"]) >= 20
+    assert any(f.name == "annex.html" for f in files)
+    problems = []
+    for path in files:
+        raw = path.read_text(encoding="utf-8")
+        where = path.relative_to(demo_config.home)
+        texts = _Texts(raw).texts if path.suffix == ".html" else raw.splitlines()
+        if path.suffix in (".csv", ".json", ".geojson"):
+            # data files: a cell or value, not prose
+            texts = [t for line in texts for t in re.split(r"[,\"]", line)]
+            problems += [f"{where}: {t!r}" for t in texts if t.strip() in ("nan", "NaN", "None")]
+            problems += [f"{where}: {t!r}" for t in texts if _PATH.search(t)]
+            continue
+        problems += [f"{where}: {t!r}" for t in texts for _ in _leaks(t)]
+        for figure in re.findall(r"<figure\b.*?</figure>", raw, re.S):
+            caption = re.search(r"<figcaption.*?</figcaption>", figure, re.S)
+            provenance = " ".join(re.findall(r'<p class="provenance">(.*?)</p>', figure, re.S))
+            synthetic = _SYNTHETIC_SOURCE.search(html.unescape(provenance))
+            if synthetic and not (caption and "tag-synthetic" in caption.group(0)):
+                problems.append(f"{where}: an unlabelled synthetic figure: {provenance[:120]}")
+        if _SYNTHETIC_SOURCE.search(raw) and "tag-synthetic" in raw:
+            assert 'class="tag tag-synthetic">Synthetic data' in raw, f"{where}: no banner"
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_the_scan_finds_each_leak():
+    """The scanner itself: each leak on a made-up page is found; English "None" is not."""
+    for bad in ("Local definition: nan.", "Compared with None", "None", "Source: /tmp/x/s.yaml.",
+                "Traceback (most recent call last):", "rate NaN"):  # fmt: skip
+        assert _leaks(bad), bad
+    for good in ("None: no LSOA was hot often enough to be persistent.", "None of the areas.",
+                 "Avon and Somerset Constabulary", "1,234 offences (12.3%)"):  # fmt: skip
+        assert not _leaks(good), good
+
+
+# ---- in a browser ------------------------------------------------------------------------------
+
+A4_CONTENT = {"width": 680, "height": 1009}  # A4 less 15 mm margins, in CSS pixels (96 per inch)
+MAX_BOARD_PAGES = 12
+
+
+@pytest.fixture(scope="module")
+def module_page(browser):
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("area", AREAS)
+def test_both_parts_are_accessible_in_a_browser(pages, module_page, area):
+    from browser import assert_clean, check_page, serve_dir
+
+    with serve_dir(pages[area]["folder"]) as base:
+        for name in ("index.html", "annex.html"):
+            report = check_page(module_page, base + name)
+            assert_clean(report)
+            assert report.status == 200
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("area", AREAS)
+def test_the_board_version_prints_to_at_most_12_a4_pages_with_a_one_page_summary(
+    pages, module_page, area
+):
+    from browser import serve_dir
+
+    with serve_dir(pages[area]["folder"]) as base:
+        module_page.goto(base + "index.html")
+        pdf = module_page.pdf(format="A4")
+        # each page of the PDF is one /Type /Page object (the tree's root is /Pages)
+        printed = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+        assert 1 < printed <= MAX_BOARD_PAGES
+        # the executive summary, laid out for print at A4's width, fits one page's height
+        module_page.set_viewport_size(A4_CONTENT)
+        module_page.emulate_media(media="print")
+        bottom = module_page.evaluate(
+            "document.getElementById('summary').getBoundingClientRect().bottom + window.scrollY"
+        )
+        module_page.emulate_media(media="screen")
+        assert bottom <= A4_CONTENT["height"], f"the summary runs to {bottom:.0f} px"
+    annex = re.findall(r'<figure class="chart"', pages[area]["annex"])
+    board = re.findall(r'<figure class="chart"', pages[area]["board"])
+    assert len(board) < len(annex)  # the board shows the figures of its findings only

@@ -240,6 +240,7 @@ def write(assessment: Assessment, out_dir: Path | str) -> Path:
         body_class="board",
         key=key,
         figures=figures,
+        figure_digits={f.id: table_digits(f.table) for f in figures},
         rule_text=rank.RULE_TEXT,
         finding_href=lambda i: f"#{i}" if i in on_board else f"{ANNEX_PAGE}#{i}",
         finding_label=lambda i: numbered.get(i, "a finding of the annex"),

@@ -65,21 +65,27 @@ ROUNDING_RULE = (
 )
 #: the columns that keep two decimal places (statistics of a test, ratios per record)
 _TWO_DIGITS = ("rho", "p-value", "per police record")
+#: columns of rates, percentages, ratios, intervals and means: one decimal place even when their
+#: values happen to be whole (a share of 100%, a rate of 0)
+_ONE_DIGIT = ("rate", "%", "95%", "ratio", "change", "mean", "share", "value", "lift")
 
 
 def table_digits(frame) -> dict[str, int]:
-    """The decimal places of each numeric column of a table, by ROUNDING_RULE: 0 for counts
-    (integers, or floats that are all whole numbers), 2 for test statistics and ratios per
-    record, 1 for everything else."""
+    """The decimal places of each numeric column of a table, by ROUNDING_RULE: 2 for test
+    statistics and ratios per record; 1 for rates, percentages, ratios, intervals and means;
+    0 for counts (integers, or other columns whose values are all whole); else 1."""
     out = {}
     for column in frame.columns:
         values = frame[column]
         if values.dtype.kind not in "iuf":
             continue
-        if values.dtype.kind in "iu":
-            out[column] = 0
-        elif any(t in str(column).lower() for t in _TWO_DIGITS):
+        name = str(column).lower()
+        if any(t in name for t in _TWO_DIGITS):
             out[column] = 2
+        elif any(t in name for t in _ONE_DIGIT):
+            out[column] = 1
+        elif values.dtype.kind in "iu":
+            out[column] = 0
         else:
             finite = values.dropna()
             out[column] = 0 if len(finite) and (finite == finite.round()).all() else 1
