@@ -86,7 +86,8 @@ class Finding:
     docs/sna.md); ``figure_id`` the figure it rests on. ``counts`` are the counts the sentence
     quotes, by name, and ``template`` the sentence with ``{name}`` where each appears;
     ``numbers`` are the other figures it quotes (rates, shares, ratios), already in its words.
-    ``weight`` orders findings within the annex's sections. ``kind`` is FINDING or CAVEAT;
+    ``weight`` is the section's own sense of importance (no longer the order: the ranking
+    rule of svduty.products.assessment.rank orders the findings). ``kind`` is FINDING or CAVEAT;
     ``so_what`` is what it means for the partnership, in plain English; ``rank`` its scores on
     the ranking rule (set by svduty.products.assessment.rank, None for caveats).
     """

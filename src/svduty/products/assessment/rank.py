@@ -21,6 +21,7 @@ their own. docs/sna.md states the rule as the document does (:data:`RULE_TEXT`).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 from svduty.products.assessment.model import CAVEAT, FINDING, Finding, Rank
@@ -179,7 +180,9 @@ def _certainty(f: Finding, months_missing: int) -> tuple[int, str]:
 
 
 def _measure_so_what(f: Finding) -> str:
-    subject = f.subject[:1].lower() + f.subject[1:] if f.subject else "it"
+    # "Violence and sexual offences (police.uk open data)" -> "violence and sexual offences"
+    subject = re.sub(r"\s*\([^)]*\)$", "", f.subject) if f.subject else "it"
+    subject = subject[:1].lower() + subject[1:]
     if f.rule == "measure-comparison":
         if " higher than " in f.template:
             return (
