@@ -114,9 +114,18 @@ _ALL = (1.0, "about all recorded violence")
 _SIZES: dict[str, Callable[[Finding, float], tuple[float, str]]] = {
     "headline": lambda f, total: _ALL,
     "concentration": lambda f, total: (f.numbers["top_share"], "the offences in the top places"),
+    # the hot places' offences, of those placed in an LSOA (else of the headline's)
     "hotspot-persistence": lambda f, total: (
+        _share(f.counts["offences"], f.counts.get("placed", total)),
+        "the offences in the persistent hot places",
+    ),
+    "hot-places": lambda f, total: (
+        _share(f.counts["offences"], f.counts.get("placed", total)),
+        "the offences in the hot places",
+    ),
+    "cluster-persistence": lambda f, total: (
         _share(f.counts["offences"], total),
-        "the offences in the persistent hotspots",
+        "the offences in the persistent hot clusters",
     ),
     "deprivation-gradient": lambda f, total: _ALL,
     "under-25-share": lambda f, total: (f.numbers["share"], "the share it reports"),
@@ -154,9 +163,12 @@ def _change(f: Finding) -> tuple[int, str]:
         return 0, "no clear change"
     if f.rule in ("measure-comparison", "measure-trend", "deprivation-gradient"):
         return 2, tested
+    if f.rule in ("hotspot-persistence", "hot-places", "cluster-persistence"):
+        # more than expected by a test with a false discovery rate: significant, as an
+        # interval leaving out none would be
+        return 2, "more than expected, significant after the false discovery rate"
     if f.rule in (
         "concentration",
-        "hotspot-persistence",
         "seasonal-peak",
         "weekend-nights",
         "ed-police-gap",
@@ -209,6 +221,14 @@ SO_WHAT: dict[str, str | Callable[[Finding], str]] = {
     "hotspot-persistence": (
         "The same places stay violent year after year: each needs a standing problem-solving "
         "plan, not one-off patrols."
+    ),
+    "hot-places": (
+        "These places have more violence than their residents explain: start problem-solving "
+        "there, and watch whether they stay hot."
+    ),
+    "cluster-persistence": (
+        "Neighbouring places stay violent together year after year: plan for the area, not "
+        "one street."
     ),
     "deprivation-gradient": (
         "Prevention aimed at the most deprived neighbourhoods reaches those most at risk; the "

@@ -160,6 +160,7 @@ def _measure(f: Finding) -> tuple[str, tuple[str, ...]] | None:
 
 RULES: dict[str, Callable[[Finding], tuple[str, tuple[str, ...]] | None]] = {
     "hotspot-persistence": _place,
+    "hot-places": _place,
     "concentration": _concentration,
     "deprivation-gradient": _deprivation,
     "under-25-share": _young,
@@ -176,7 +177,7 @@ RULES: dict[str, Callable[[Finding], tuple[str, tuple[str, ...]] | None]] = {
     "measure-change": _measure,
 }
 #: place-based findings: with persistent hotspots, the concentration finding adds nothing new
-_SUBSUMED = {"concentration": "hotspot-persistence"}
+_SUBSUMED = {"concentration": ("hotspot-persistence", "hot-places")}
 #: a share below this does not make a priority of its own
 MIN_SHARE = {"under-25-share": 0.2, "domestic-abuse-share": 0.2}
 
@@ -185,6 +186,7 @@ MIN_SHARE = {"under-25-share": 0.2, "domestic-abuse-share": 0.2}
 #: kinds); measures' recommendations follow their subject (:func:`_owner_kind`)
 OWNER_KIND = {
     "hotspot-persistence": "police",
+    "hot-places": "police",
     "concentration": "police",
     "deprivation-gradient": "local_authority",
     "under-25-share": "youth_offending",
@@ -258,7 +260,7 @@ def recommendations(findings: list[Finding], p: Partnership, area: Area) -> list
     out: list[Recommendation] = []
     for f in findings:
         rule = RULES.get(f.rule)
-        if rule is None or _SUBSUMED.get(f.rule) in rules_made:
+        if rule is None or any(r in rules_made for r in _SUBSUMED.get(f.rule, ())):
             continue
         if f.rule in MIN_SHARE and f.numbers.get("share", 0) < MIN_SHARE[f.rule]:
             continue
