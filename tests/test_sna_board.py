@@ -22,6 +22,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from svduty import partnership as partnership_config
@@ -488,6 +489,12 @@ def recompute(wh, area: str) -> dict[str, list[str]]:
         _d(100 * young / aged), _n(young), _n(aged), _d(100 * lower), _d(100 * upper)
     ]  # fmt: skip
 
+    # hot places: the expected-count test of docs/sna.md ("Where"), written out with scipy
+    out["finding-where-hot-places"] = _hot_places(wh, area, level, code)
+    # hot clusters (Gi*, 9,999 permutations): which LSOAs are persistent is read from the
+    # annex's table (test_hotspots tests Gi* itself); their count and offences are recounted
+    out["finding-where-persistent"] = "clusters"
+
     # knife crime against the comparator, per 100,000 Census 2021 residents
     if area == "somerset":
         count = _one(wh, f"select count(*) {_records(area, '2020-01-01')} and {KNIFE}")[0]
@@ -522,11 +529,97 @@ def recompute(wh, area: str) -> dict[str, list[str]]:
     return out
 
 
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values."""
+    order = np.argsort(p)
+    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
+    q = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty_like(p)
+    out[order] = np.minimum(q, 1.0)
+    return out
+
+
+def _hot(counts: np.ndarray, person_years: np.ndarray) -> np.ndarray:
+    """Which areas are hot places: more events than the area's rate x their person-years,
+    significantly after over-dispersion (Spiegelhalter 2005, z winsorised at 10% and 90%) and
+    the Benjamini-Hochberg false discovery rate at 0.05."""
+    from scipy import stats
+
+    e = counts.sum() / person_years.sum() * person_years
+    half = 0.5 * stats.poisson.pmf(counts, e)
+    upper = stats.poisson.sf(counts, e) + half
+    lower = stats.poisson.cdf(counts - 1, e) + half
+    z = np.where(
+        upper < 0.5,
+        stats.norm.isf(np.maximum(upper, 1e-300)),
+        -stats.norm.isf(np.maximum(lower, 1e-300)),
+    )
+    low, high = np.quantile(z, [0.1, 0.9])
+    c = stats.norm.ppf(0.9)  # E[z^2] of a normal winsorised at 10%: 2(F(c) - 1/2 - c f(c)) + 0.2c^2
+    unbiased = 2 * ((stats.norm.cdf(c) - 0.5) - c * stats.norm.pdf(c)) + 0.2 * c**2
+    phi = np.mean(np.clip(z, low, high) ** 2) / unbiased
+    k = len(counts)
+    if k * phi > stats.chi2.ppf(0.95, k - 1):
+        p = stats.norm.sf(z / np.sqrt(phi))
+    else:
+        p = stats.poisson.sf(counts - 1, e)
+    return (_bh(p) <= 0.05) & (counts > e)
+
+
+def _hot_places(wh, area: str, level: str, code: str) -> list[str]:
+    study = wh._raw.execute(
+        "select l.lsoa_code, p.population_mid2018 from ref_lsoa l join ref_population_lsoa11 p "
+        f"on p.lsoa11_code = l.lsoa_code where l.{level} = '{code}' and l.in_2011 "
+        "and p.population_mid2018 > 0 order by 1"
+    ).fetchall()
+    codes = [c for c, _ in study]
+    people = np.array([float(n) for _, n in study])
+    rows = wh._raw.execute(
+        f"select year(month), lsoa_code, count(*) {_street(area)} group by all"
+    ).fetchall()
+    months = dict(
+        wh._raw.execute(
+            "select year(month), count(distinct month) from police_uk_street where force = "
+            f"'avon-and-somerset' and month between date '{FIRST}' and date '{LAST}' group by 1"
+        ).fetchall()
+    )
+    by_year = {y: dict.fromkeys(codes, 0) for y in months}
+    for year, lsoa, n in rows:
+        if lsoa in by_year[year]:
+            by_year[year][lsoa] = n
+    hot_years = dict.fromkeys(codes, 0)
+    for year, counted in by_year.items():
+        hot = _hot(np.array([counted[c] for c in codes], float), people * months[year] / 12)
+        for c, h in zip(codes, hot, strict=True):
+            hot_years[c] += int(h)
+    period = np.array([sum(by_year[y][c] for y in by_year) for c in codes], float)
+    chosen = [c for c in codes if hot_years[c] >= 2]
+    if not chosen:  # none in 2 of the 3 years: the hot places of the period
+        hot = _hot(period, people * sum(months.values()) / 12)
+        chosen = [c for c, h in zip(codes, hot, strict=True) if h]
+    offences = sum(int(period[codes.index(c)]) for c in chosen)
+    return [_n(len(chosen)), _n(offences), _n(int(period.sum()))]
+
+
+def _clusters(wh, area: str, annex: str) -> list[str]:
+    """The persistent hot clusters of the annex's table: how many, and their offences over
+    the period recounted from the raw rows."""
+    fig = re.search(r'id="fig-where-clusters".*?</figure>', annex, re.S).group(0)
+    rows = [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+        for r in re.findall(r"<tr>(.*?)</tr>", fig, re.S)
+    ]
+    persistent = [r[0] for r in rows if r and r[-1] == "yes"]
+    marks = ", ".join(f"'{c}'" for c in persistent)
+    offences = _one(wh, f"select count(*) {_street(area)} and lsoa_code in ({marks})")[0]
+    return [_n(len(persistent)), _n(offences)]
+
+
 # labels, not figures: years, the 95% of an interval, "under 25", a decile's number, a rate's unit
 _LABELS = re.compile(
     r"\b(?:19|20)\d\d(?:/\d\d)?\b|95% interval|under[- ]25s?|decile \d+|IMD 2019|"
-    r"per [\d,]+ residents"
-)
+    r"per [\d,]+ residents|at least \d+ of|\([^()]*\b\d{3}[A-Z]\)"  # the rule's 2 of 3 years;
+)  # an LSOA's ONS name ("(South Somerset 015B)")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
@@ -546,6 +639,8 @@ def test_every_number_in_the_executive_summary_is_recomputed_from_the_raw_rows(
     shown = {"scale": " ".join(html.unescape(re.sub(r"<[^>]+>", " ", scale)).split())}
     for f in pages[area]["parsed"].findings:
         shown[f["id"]] = " ".join(html.unescape(f["text"]).split())
+    if "finding-where-persistent" in shown:
+        expected["finding-where-persistent"] = _clusters(demo_wh, area, pages[area]["annex"])
     assert set(shown) <= set(expected), f"no recomputation for {set(shown) - set(expected)}"
     for finding_id, text in shown.items():
         assert _numbers(text) == sorted(expected[finding_id]), (finding_id, text)
