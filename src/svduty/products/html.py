@@ -78,8 +78,6 @@ def environment() -> jinja2.Environment:
     )
     env.filters["num"] = fmt_number
     env.filters["pct"] = fmt_pct
-    # a file's name without the build machine's folders: no product prints a machine path
-    env.filters["basename"] = lambda path: Path(str(path)).name
     env.globals["software"] = SOFTWARE
     env.globals["shorthand"] = SHORTHAND
     env.globals["leaflet"] = LEAFLET
