@@ -41,8 +41,8 @@ def test_the_strategy_links_to_figures_the_assessment_has(demo_config):
     """A priority's finding points at a figure of the assessment: the link must land."""
     for area in DEMO_AREAS:
         strategy = (demo_config.home / "products" / area / "strategy" / "index.html").read_text()
-        sna = (demo_config.home / "products" / area / "sna" / "index.html").read_text()
-        refs = re.findall(r'href="\.\./sna/index\.html#([^"]+)"', strategy)
+        sna = (demo_config.home / "products" / area / "sna" / "annex.html").read_text()
+        refs = re.findall(r'href="\.\./sna/annex\.html#([^"]+)"', strategy)
         assert refs, f"{area}: the strategy links to no finding of the assessment"
         ids = set(re.findall(r'id="([^"]+)"', sna))
         assert set(refs) <= ids, f"{area}: links to missing figures {set(refs) - ids}"

@@ -91,7 +91,7 @@ def test_the_assessment_review_and_site_count_and_name_the_partnerships_own_meas
     config = dataclasses.replace(demo_config, home=home, measures_path=write_measures(tmp_path))
 
     report, built = products_cli.sna_built(config, "somerset", out=tmp_path / "sna")
-    assert OUR_TITLE in Path(report["path"]).read_text(encoding="utf-8")
+    assert OUR_TITLE in Path(report["annex"]).read_text(encoding="utf-8")  # the success measures
 
     review = products_cli.review(
         config, DEMO_REVIEW_YEAR, "somerset", out=tmp_path / "review", outside_period=True

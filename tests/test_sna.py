@@ -135,11 +135,13 @@ def test_the_default_period_ends_with_the_latest_complete_year():
 
 @pytest.fixture(scope="module")
 def built(demo_wh, demo_partnership, tmp_path_factory):
-    """Each area's assessment over the default period, and its page."""
+    """Each area's assessment over the default period, and its technical annex (the page with
+    every section; the board version beside it is tested in test_sna_board)."""
     out = {}
     for area_id in AREAS:
         a = sna.build(demo_wh, demo_partnership, resolve(demo_partnership, area_id))
-        path = sna.write(a, tmp_path_factory.mktemp(f"sna-{area_id}"))
+        board = sna.write(a, tmp_path_factory.mktemp(f"sna-{area_id}"))
+        path = board.parent / sna.ANNEX_PAGE
         out[area_id] = (a, path.read_text(encoding="utf-8"), path)
     return out
 
@@ -428,3 +430,4 @@ def test_the_page_is_accessible_in_a_browser(built, page):
     _, _, path = built["somerset"]
     with serve_dir(path.parent) as base:
         assert_clean(check_page(page, base + "index.html"))
+        assert_clean(check_page(page, base + "annex.html"))

@@ -307,7 +307,7 @@ def test_a_strategy_that_is_not_an_example_has_no_example_label(tmp_path, partne
 def test_findings_link_to_the_assessment_by_their_finding_ref(tmp_path, partnership, name):
     doc = raw_strategy(name)
     for href, expected_base in (
-        (strategy_page.ASSESSMENT_HREF, "../sna/index.html"),
+        (strategy_page.ASSESSMENT_HREF, "../sna/annex.html"),
         ("assessment/2025.html", "assessment/2025.html"),
     ):
         _, page = render(
@@ -466,7 +466,7 @@ def test_a_harmful_warning_page_is_accessible_in_chromium(
     # give the assessment link a real target, so the link check covers it too
     sna = tmp_path / "sna"
     sna.mkdir()
-    (sna / "index.html").write_text(
+    (sna / "annex.html").write_text(
         '<!DOCTYPE html><html lang="en"><head><title>SNA</title></head>'
         '<body><h1 id="fig-reoffending">Reoffending</h1></body></html>'
     )

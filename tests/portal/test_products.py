@@ -250,6 +250,10 @@ def test_an_assessment_is_approved_and_only_its_summary_is_public(client, people
     assert state["state"] == "built", state
     internal, document = fetch(client, reverse("portal:product-view", args=[v1.pk, "index.html"]))
     assert internal.status_code == 200
+    # the board version (index.html) links to the technical annex beside it, which has the rest
+    annex, rest = fetch(client, reverse("portal:product-view", args=[v1.pk, "annex.html"]))
+    assert annex.status_code == 200 and 'href="annex.html' in document
+    document += rest
 
     # the internal document is for those who draft or approve, signed in
     client.logout()

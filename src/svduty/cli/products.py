@@ -118,9 +118,12 @@ def sna_built(
     return {
         "area": area.id,
         "period": str(built.period),
-        "path": str(path),
-        "findings": len(built.findings),
-        "recommendations": len(built.recommendations),
+        "path": str(path),  # the board version, the entry
+        "annex": str(path.parent / assessment.ANNEX_PAGE),
+        "findings": len(built.summary),
+        "caveats": len(built.caveats),
+        "recommendations": len(built.actions),
+        "data_actions": len(built.data_actions),
         "synthetic": built.synthetic,
     }, built
 
@@ -137,17 +140,20 @@ def sna_command(
     out: OutOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write the strategic needs assessment for an area as an accessible HTML document."""
+    """Write the strategic needs assessment for an area: the board version (index.html) and
+    the technical annex (annex.html), accessible HTML pages."""
     result = sna(Config.from_env(), area, period, out)
     if as_json:
         _emit(result)
         return
     console.print(
         f"Strategic needs assessment for {result['area']} ({result['period']}): "
-        f"{result['findings']} findings, {result['recommendations']} recommendations"
+        f"{result['findings']} findings, {result['caveats']} caveats, "
+        f"{result['recommendations']} recommendations, {result['data_actions']} data actions"
         + (" [SYNTHETIC partner data included]" if result["synthetic"] else "")
     )
-    console.print(f"  {result['path']}")
+    console.print(f"  board version: {result['path']}")
+    console.print(f"  technical annex: {result['annex']}")
 
 
 # ---- the strategy -----------------------------------------------------------------------------

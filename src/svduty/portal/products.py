@@ -459,6 +459,10 @@ class _Statement:
     text: str
     counts: dict = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
+    # the public summary says a finding in words by its rule and leaves caveats out
+    # (svduty.products.site.summary.in_words); files saved before these were kept default them
+    rule: str = ""
+    synthetic: bool = False
 
 
 @dataclass(frozen=True)
@@ -483,7 +487,8 @@ class ApprovedAssessment:
             period=_Period(str(built.period), built.period.describe()),
             synthetic=bool(built.synthetic),
             findings=tuple(
-                _Statement(f.text, dict(f.counts), dict(f.numbers)) for f in built.findings
+                _Statement(f.text, dict(f.counts), dict(f.numbers), f.rule, bool(f.synthetic))
+                for f in built.findings
             ),
             recommendations=tuple(_Statement(r.text) for r in built.recommendations),
         )

@@ -2,10 +2,12 @@
 
 :func:`build` assembles an :class:`~svduty.products.assessment.model.Assessment` from the
 analysis layer's results for one area of the partnership (the whole force area, or one local
-authority) over one period; :func:`write` renders it as one accessible HTML page (printing it
-gives the PDF). Every section, figure, finding and recommendation is plain data, so the public
-summary can be made from the same assessment through the disclosure gate. docs/sna.md says what
-each section shows and the rules for findings and recommendations.
+authority) over one period; :func:`write` renders it as two accessible HTML pages (printing them
+gives the PDF): the board version (``index.html``: the executive summary, the recommendations
+and the figures behind the top findings, at most 12 printed A4 pages) and the technical annex
+(``annex.html``: everything). Every section, figure, finding and recommendation is plain data,
+so the public summary can be made from the same assessment through the disclosure gate.
+docs/sna.md says what each section shows and the rules for findings and recommendations.
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ from svduty.products.assessment import (
     document,
     place,
     profile,
+    rank,
     setting,
     success,
     triangulate,
     volumes,
     why,
 )
-from svduty.products.assessment.common import Built
+from svduty.products.assessment.common import Built, table_digits
 from svduty.products.assessment.model import Assessment, FigurePart, Finding, Section, Table
 from svduty.products.assessment.period import Period, PeriodError, default_period, parse_period
 from svduty.products.assessment.recommend import recommendations
@@ -107,8 +110,8 @@ def build(
         started = time.perf_counter()
         built.append(make(ctx))
         timings[name] = time.perf_counter() - started
-    found = _ranked([f for b in built for f in b.findings])
-    advised = recommendations(found)
+    found = _ranked([f for b in built for f in b.findings], len(ctx.period.months))
+    advised = recommendations(found, partnership, area)
     sections = [b.section for b in built]
     synthetic = any(s.synthetic for s in sections)
     sections = [
@@ -134,19 +137,18 @@ def build(
     return assessment
 
 
-def _ranked(findings: list[Finding]) -> list[Finding]:
-    """The headline first, then the rest by weight (ties keep the order of the sections)."""
+def _ranked(findings: list[Finding], months_in_period: int) -> list[Finding]:
+    """The findings by the ranking rule (svduty.products.assessment.rank), then the caveats."""
     ids = [f.id for f in findings]
     duplicated = {i for i in ids if ids.count(i) > 1}
     if duplicated:
         raise ValueError(f"findings share an id: {sorted(duplicated)}; each needs its own anchor")
-    head = [f for f in findings if f.rule == "headline"]
-    rest = sorted((f for f in findings if f.rule != "headline"), key=lambda f: -f.weight)
-    return head + rest
+    return rank.ranked(findings, months_in_period)
 
 
 def _numbered(sections: list[Section]) -> list[Section]:
-    """Figures titled 'Figure N: ...' in reading order; tables' missing values made blank."""
+    """Figures titled 'Figure N: ...' in reading order; tables' missing values made blank and
+    their numbers rounded by the one rule (common.ROUNDING_RULE), whatever a section asked."""
     n = 0
     out = []
     for s in sections:
@@ -154,12 +156,14 @@ def _numbered(sections: list[Section]) -> list[Section]:
         for p in s.parts:
             if isinstance(p, FigurePart):
                 n += 1
+                table = _blank(p.figure.table)
                 figure = dataclasses.replace(
-                    p.figure, title=f"Figure {n}: {p.figure.title}", table=_blank(p.figure.table)
+                    p.figure, title=f"Figure {n}: {p.figure.title}", table=table
                 )
-                p = dataclasses.replace(p, figure=figure)
+                p = dataclasses.replace(p, figure=figure, digits=table_digits(table))
             elif isinstance(p, Table):
-                p = dataclasses.replace(p, frame=_blank(p.frame))
+                frame = _blank(p.frame)
+                p = dataclasses.replace(p, frame=frame, digits=table_digits(frame))
             parts.append(p)
         out.append(dataclasses.replace(s, parts=tuple(parts)))
     return out
@@ -189,23 +193,59 @@ def _check_links(a: Assessment) -> None:
 # ---- writing --------------------------------------------------------------------------------
 
 
+#: the board version is the entry (index.html); the technical annex sits beside it
+BOARD_PAGE = "index.html"
+ANNEX_PAGE = "annex.html"
+
+
 def write(assessment: Assessment, out_dir: Path | str) -> Path:
-    """Write the assessment to ``out_dir/index.html`` (with its stylesheet); return the path."""
+    """Write the assessment to ``out_dir``: the board version as ``index.html`` (the entry)
+    and the technical annex as ``annex.html``, with their stylesheet; return the board's path."""
     a = assessment
+    out = Path(out_dir)
     approaches = _approaches(a)
-    title = f"Serious violence in {a.area.name}: strategic needs assessment, {a.period.label}"
-    return write_page(
-        Path(out_dir),
-        "index.html",
+    labels = _labels(a)
+    name = f"Serious violence in {a.area.name}: strategic needs assessment, {a.period.label}"
+    key = a.key_findings
+    on_board = {f.id for f in key} | {f.id for f in a.caveats}
+    numbered = {f.id: f"Finding {n}" for n, f in enumerate(key, start=1)}
+    numbered |= {c.id: "the caveat" for c in a.caveats}
+    figures = [a.figure(i) for i in dict.fromkeys(f.figure_id for f in key)]
+    shown = {f.id for f in figures}
+    common = {
+        "body_name": a.area.body,
+        "synthetic": a.synthetic,
+        "a": a,
+        "numbers": a.figure_numbers(),
+        "labels": labels,
+        "approaches": approaches,
+    }
+    write_page(
+        out,
+        ANNEX_PAGE,
         "sna.html",
-        title=title,
-        body_name=a.area.body,
-        synthetic=a.synthetic,
-        a=a,
-        numbers=a.figure_numbers(),
-        labels=_labels(a),
-        approaches=approaches,
+        title=f"{name}: technical annex",
         contents=[(s.title, s.id) for s in a.sections],
+        finding_href=lambda i: f"#{i}",
+        finding_label=lambda i: "the finding",
+        figure_href=lambda i: f"#{i}",
+        board_href=BOARD_PAGE,
+        **common,
+    )
+    return write_page(
+        out,
+        BOARD_PAGE,
+        "sna_board.html",
+        title=name,
+        body_class="board",
+        key=key,
+        figures=figures,
+        figure_digits={f.id: table_digits(f.table) for f in figures},
+        rule_text=rank.RULE_TEXT,
+        finding_href=lambda i: f"#{i}" if i in on_board else f"{ANNEX_PAGE}#{i}",
+        finding_label=lambda i: numbered.get(i, "a finding of the annex"),
+        figure_href=lambda i: f"#{i}" if i in shown else f"{ANNEX_PAGE}#{i}",
+        **common,
     )
 
 

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 # Where the needs assessment sits relative to the strategy page in a built site.
-ASSESSMENT_HREF = "../sna/index.html"
+ASSESSMENT_HREF = "../sna/annex.html"  # the technical annex holds every finding and figure
 PAGE_TEMPLATE = "strategy.html"
 BODY_TEMPLATE = "strategy/_body.html"
 

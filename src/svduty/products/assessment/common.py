@@ -11,6 +11,7 @@ from svduty.products.assessment.model import Finding, Section
 from svduty.products.assessment.scope import Context
 
 __all__ = [
+    "ROUNDING_RULE",
     "SOURCE_KINDS",
     "Built",
     "num",
@@ -56,6 +57,41 @@ def source_name(ctx: Context, source: str, synthetic: bool = False) -> str:
     return names[source] + (_SYNTHETIC if synthetic else "")
 
 
+#: one rounding rule for the text and the tables (the tables' digits come from table_digits)
+ROUNDING_RULE = (
+    "Counts are whole numbers. Rates, percentages, ratios and their 95% intervals have one "
+    "decimal place, in the text and in the tables alike; the statistics of a test (Spearman's "
+    "rho, p-values) and ratios per record have two."
+)
+#: the columns that keep two decimal places (statistics of a test, ratios per record)
+_TWO_DIGITS = ("rho", "p-value", "per police record")
+#: columns of rates, percentages, ratios, intervals and means: one decimal place even when their
+#: values happen to be whole (a share of 100%, a rate of 0)
+_ONE_DIGIT = ("rate", "%", "95%", "ratio", "change", "mean", "share", "value", "lift")
+
+
+def table_digits(frame) -> dict[str, int]:
+    """The decimal places of each numeric column of a table, by ROUNDING_RULE: 2 for test
+    statistics and ratios per record; 1 for rates, percentages, ratios, intervals and means;
+    0 for counts (integers, or other columns whose values are all whole); else 1."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind not in "iuf":
+            continue
+        name = str(column).lower()
+        if any(t in name for t in _TWO_DIGITS):
+            out[column] = 2
+        elif any(t in name for t in _ONE_DIGIT):
+            out[column] = 1
+        elif values.dtype.kind in "iu":
+            out[column] = 0
+        else:
+            finite = values.dropna()
+            out[column] = 0 if len(finite) and (finite == finite.round()).all() else 1
+    return out
+
+
 def num(value, digits: int = 0) -> str:
     """A number for a sentence: 28450 -> '28,450'; 12.345 with digits=1 -> '12.3'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -63,8 +99,8 @@ def num(value, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def pct(share, digits: int = 0) -> str:
-    """A share for a sentence: 0.339 -> '34%'."""
+def pct(share, digits: int = 1) -> str:
+    """A share for a sentence: 0.339 -> '33.9%' (one decimal place, as the tables show it)."""
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return "not available"
     return f"{100 * share:.{digits}f}%"

@@ -3,10 +3,16 @@ recommendations and a note on how the assessment was made."""
 
 from __future__ import annotations
 
-from svduty.products.assessment.common import Built
+from svduty.products.assessment.common import ROUNDING_RULE, Built
 from svduty.products.assessment.model import (
+    CAVEAT,
+    DATA_ACTION,
+    FINDING,
+    PARTNERSHIP_ACTION,
+    CaveatBox,
     Finding,
     FindingList,
+    Heading,
     KeyValues,
     Linked,
     Paragraph,
@@ -15,6 +21,7 @@ from svduty.products.assessment.model import (
     Section,
     Warning,
 )
+from svduty.products.assessment.rank import RULE_TEXT
 from svduty.products.assessment.scope import Context
 from svduty.products.figure import SOFTWARE
 
@@ -44,8 +51,16 @@ def summary_section(
                 "not be used for decisions.",
             )
         )
-    parts.append(Paragraph("Key findings, each with the figure that supports it:"))
-    parts.append(FindingList(tuple(findings)))
+    parts.append(
+        Paragraph(
+            "Findings, each with the figure that supports it, ranked by size, change and "
+            f"certainty (the board version shows the top ones). {RULE_TEXT}"
+        )
+    )
+    parts.append(FindingList(tuple(f for f in findings if f.kind == FINDING)))
+    caveats = tuple(f for f in findings if f.kind == CAVEAT)
+    if caveats:
+        parts.append(CaveatBox(caveats))
     if recommendations:
         parts.append(
             Linked(
@@ -79,13 +94,25 @@ def gaps_section(built: list[Built]) -> Section:
 
 
 def recommendations_section(recommendations: list[Recommendation]) -> Section:
+    actions = tuple(r for r in recommendations if r.kind == PARTNERSHIP_ACTION)
+    data = tuple(r for r in recommendations if r.kind == DATA_ACTION)
     parts: list = [
         Paragraph(
             "Each recommendation follows from a finding of this assessment and links to the "
-            "figure that supports it. Approaches are named from the Youth Endowment Fund "
-            "Toolkit with their impact band; check the Toolkit itself before choosing one."
+            "figure that supports it. Its owner is the specified authority of the partnership "
+            "that leads it; its priority follows the score of the finding it answers (high from "
+            "5, medium from 3, low below), and its timescale the priority (high: within 6 "
+            "months, medium: within 12 months, low: before the next assessment). Approaches are "
+            "named from the Youth Endowment Fund Toolkit with their impact band; check the "
+            "Toolkit itself before choosing one."
         ),
-        RecommendationList(tuple(recommendations)),
+        RecommendationList(actions, "What the partnership should do"),
+        Heading("Data-improvement actions", "data-actions"),
+        Paragraph(
+            "Work on the data, so that the next assessment can say more: not priorities of the "
+            "strategy."
+        ),
+        RecommendationList(data, "Data-improvement actions"),
     ]
     return Section("recommendations", "Recommendations", tuple(parts))
 
@@ -105,6 +132,19 @@ def about_section(ctx: Context) -> Section:
             "Rates",
             "Per 1,000 (or 100,000) residents per year; 95% limits by the exact Poisson "
             "method below 10 events and Byar's method from 10 (PHEindicatormethods)",
+        ),
+        ("Ranking of findings", RULE_TEXT),
+        ("Rounding", ROUNDING_RULE),
+        (
+            "Deciles",
+            "Deprivation deciles are England's (IMD 2019 national deciles of LSOAs), not the "
+            "area's own: an area may have few LSOAs in England's most deprived tenth.",
+        ),
+        (
+            "Missing is not zero",
+            "A measure whose source has no record that can be placed in the area says it cannot "
+            "be measured here, and is not compared; a comparison is made only between figures "
+            "that both exist.",
         ),
         (
             "Comparator",

@@ -19,8 +19,13 @@ from svduty.products.assessment.period import Period
 from svduty.products.figure import SOFTWARE, Figure
 
 __all__ = [
+    "CAVEAT",
+    "DATA_ACTION",
+    "FINDING",
+    "PARTNERSHIP_ACTION",
     "Assessment",
     "Bullets",
+    "CaveatBox",
     "FigurePart",
     "Finding",
     "FindingList",
@@ -29,6 +34,7 @@ __all__ = [
     "Linked",
     "Node",
     "Paragraph",
+    "Rank",
     "Recommendation",
     "RecommendationList",
     "Section",
@@ -38,6 +44,33 @@ __all__ = [
     "Warning",
     "count_text",
 ]
+
+
+#: the kinds of statement an assessment makes (``Finding.kind``): a finding says something about
+#: violence in the area; a caveat says what the data cannot show or how far to trust them
+FINDING = "finding"
+CAVEAT = "caveat"
+#: the kinds of recommendation (``Recommendation.kind``): an action of the partnership against
+#: violence, or an action to improve the data (listed apart, never among the priorities)
+PARTNERSHIP_ACTION = "action"
+DATA_ACTION = "data"
+
+
+@dataclass(frozen=True)
+class Rank:
+    """How a finding scores on the ranking rule (svduty.products.assessment.rank): size, change
+    and certainty, each 0 to 2, and their sum. ``size_share`` is the share of the area's
+    recorded violence the finding is about; ``reasons`` say in words why each score."""
+
+    size: int
+    change: int
+    certainty: int
+    size_share: float
+    reasons: tuple[str, str, str]
+
+    @property
+    def score(self) -> int:
+        return self.size + self.change + self.certainty
 
 
 def count_text(value: int) -> str:
@@ -53,7 +86,10 @@ class Finding:
     docs/sna.md); ``figure_id`` the figure it rests on. ``counts`` are the counts the sentence
     quotes, by name, and ``template`` the sentence with ``{name}`` where each appears;
     ``numbers`` are the other figures it quotes (rates, shares, ratios), already in its words.
-    ``weight`` orders the key findings (larger first).
+    ``weight`` is the section's own sense of importance (no longer the order: the ranking
+    rule of svduty.products.assessment.rank orders the findings). ``kind`` is FINDING or CAVEAT;
+    ``so_what`` is what it means for the partnership, in plain English; ``rank`` its scores on
+    the ranking rule (set by svduty.products.assessment.rank, None for caveats).
     """
 
     id: str
@@ -67,6 +103,9 @@ class Finding:
     numbers: dict[str, float] = field(default_factory=dict)
     weight: float = 0.0
     subject: str = ""  # what it is about (a measure's title), for the recommendations
+    kind: str = FINDING
+    so_what: str = ""
+    rank: Rank | None = None
 
     def __post_init__(self) -> None:
         for name, value in self.counts.items():
@@ -92,6 +131,17 @@ class Finding:
             "source_kind": str(self.source_kind),
             "synthetic": self.synthetic,
             "subject": self.subject,
+            "kind": self.kind,
+            "so_what": self.so_what,
+            "rank": None
+            if self.rank is None
+            else {
+                "size": self.rank.size,
+                "change": self.rank.change,
+                "certainty": self.rank.certainty,
+                "score": self.rank.score,
+                "size_share": self.rank.size_share,
+            },
         }
 
 
@@ -100,6 +150,9 @@ class Recommendation:
     """What the partnership should do, the findings it follows from and the figures behind them.
 
     ``approaches`` are ids in the YEF Toolkit catalogue (``catalogues/yef-toolkit.yaml``).
+    ``kind`` is PARTNERSHIP_ACTION or DATA_ACTION; ``owner`` a specified authority of the
+    partnership (partnership.yaml) that leads it; ``timescale`` and ``priority`` (high, medium,
+    low) follow from the rank of the finding it answers (svduty.products.assessment.recommend).
     """
 
     id: str
@@ -108,6 +161,10 @@ class Recommendation:
     evidence: tuple[str, ...]
     findings: tuple[str, ...]
     approaches: tuple[str, ...] = ()
+    kind: str = PARTNERSHIP_ACTION
+    owner: str = ""
+    timescale: str = ""
+    priority: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -117,6 +174,10 @@ class Recommendation:
             "evidence": list(self.evidence),
             "findings": list(self.findings),
             "approaches": list(self.approaches),
+            "kind": self.kind,
+            "owner": self.owner,
+            "timescale": self.timescale,
+            "priority": self.priority,
         }
 
 
@@ -185,10 +246,20 @@ class FindingList:
 
 
 @dataclass(frozen=True)
+class CaveatBox:
+    """The caveats: what the data cannot show, in a box of their own, never among findings."""
+
+    findings: tuple[Finding, ...]
+    kind: str = field(default="caveats", init=False)
+
+
+@dataclass(frozen=True)
 class RecommendationList:
-    """The recommendations, each with the figures behind it and the approaches it names."""
+    """The recommendations, each with its owner, timescale, priority, the finding it answers,
+    the figure behind it and the approaches it names."""
 
     recommendations: tuple[Recommendation, ...]
+    caption: str = "Recommendations"
     kind: str = field(default="recommendations", init=False)
 
 
@@ -230,6 +301,7 @@ Part = (
     | KeyValues
     | Warning
     | FindingList
+    | CaveatBox
     | RecommendationList
     | FigurePart
     | Table
@@ -273,8 +345,29 @@ class Assessment:
 
     @property
     def summary(self) -> tuple[Finding, ...]:
-        """The key findings, most important first (the headline leads)."""
-        return self.findings
+        """Every finding about violence (no caveats), ranked: highest score first."""
+        return tuple(f for f in self.findings if f.kind == FINDING)
+
+    @property
+    def caveats(self) -> tuple[Finding, ...]:
+        """What the data cannot show or how far to trust them: shown apart from the findings."""
+        return tuple(f for f in self.findings if f.kind == CAVEAT)
+
+    @property
+    def key_findings(self) -> tuple[Finding, ...]:
+        """The board version's findings: the top of the ranking (rank.KEY_FINDINGS says how
+        many), the headline apart (it opens the summary as the scale of the problem)."""
+        from svduty.products.assessment.rank import key_findings  # the rule lives with the rank
+
+        return key_findings(self.summary)
+
+    @property
+    def actions(self) -> tuple[Recommendation, ...]:
+        return tuple(r for r in self.recommendations if r.kind == PARTNERSHIP_ACTION)
+
+    @property
+    def data_actions(self) -> tuple[Recommendation, ...]:
+        return tuple(r for r in self.recommendations if r.kind == DATA_ACTION)
 
     @property
     def synthetic(self) -> bool:

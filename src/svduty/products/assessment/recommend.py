@@ -4,13 +4,28 @@ One rule per kind of finding (``Finding.rule``): when such a finding is made, th
 what the partnership should consider, links the finding's figure, and names the Youth
 Endowment Fund Toolkit approaches that fit (ids in ``catalogues/yef-toolkit.yaml``; the
 document shows each with its impact band). docs/sna.md lists the rules.
+
+Each recommendation has an owner: the specified authority of the partnership (partnership.yaml)
+of the kind that holds the levers (:data:`OWNER_KIND`), the one serving the area where the
+partnership has several. Its priority and timescale follow from the rank of the finding it
+answers (:func:`priority`). Recommendations about the data (fill a missing month, record where
+an assault happened) are data-improvement actions, listed apart from the partnership's own.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 
-from svduty.products.assessment.model import Finding, Recommendation
+from svduty.partnership import Partnership
+from svduty.products.area import Area
+from svduty.products.assessment.model import (
+    DATA_ACTION,
+    PARTNERSHIP_ACTION,
+    Finding,
+    Recommendation,
+)
 
 
 def _place(f: Finding) -> tuple[str, tuple[str, ...]]:
@@ -145,6 +160,7 @@ def _measure(f: Finding) -> tuple[str, tuple[str, ...]] | None:
 
 RULES: dict[str, Callable[[Finding], tuple[str, tuple[str, ...]] | None]] = {
     "hotspot-persistence": _place,
+    "hot-places": _place,
     "concentration": _concentration,
     "deprivation-gradient": _deprivation,
     "under-25-share": _young,
@@ -161,18 +177,90 @@ RULES: dict[str, Callable[[Finding], tuple[str, tuple[str, ...]] | None]] = {
     "measure-change": _measure,
 }
 #: place-based findings: with persistent hotspots, the concentration finding adds nothing new
-_SUBSUMED = {"concentration": "hotspot-persistence"}
+_SUBSUMED = {"concentration": ("hotspot-persistence", "hot-places")}
 #: a share below this does not make a priority of its own
 MIN_SHARE = {"under-25-share": 0.2, "domestic-abuse-share": 0.2}
 
 
-def recommendations(findings: list[Finding]) -> list[Recommendation]:
-    """A recommendation for each finding a rule applies to, in the findings' order."""
+#: the kind of specified authority that leads on each rule's recommendation (partnership.yaml
+#: kinds); measures' recommendations follow their subject (:func:`_owner_kind`)
+OWNER_KIND = {
+    "hotspot-persistence": "police",
+    "hot-places": "police",
+    "concentration": "police",
+    "deprivation-gradient": "local_authority",
+    "under-25-share": "youth_offending",
+    "ed-police-gap": "integrated_care_board",
+    "data-gap-missing-month": "police",
+    "data-gap-ed-location": "integrated_care_board",
+    "domestic-abuse-share": "local_authority",
+    "weekend-nights": "local_authority",
+    "seasonal-peak": "local_authority",
+    "partner-association": "local_authority",
+    "monthly-special-cause": "police",
+}
+#: rules whose recommendation improves the data rather than acts on violence
+DATA_RULES = frozenset({"data-gap-missing-month", "data-gap-ed-location", "monthly-special-cause"})
+#: priority by the score of the finding answered (svduty.products.assessment.rank), and the
+#: timescale each priority carries
+PRIORITIES = ((5, "high"), (3, "medium"), (0, "low"))
+TIMESCALES = {
+    "high": "within 6 months",
+    "medium": "within 12 months",
+    "low": "before the next assessment",
+}
+DATA_TIMESCALE = "before the next refresh of the data (within 6 months)"
+
+
+def priority(f: Finding) -> str:
+    """High, medium or low, from the finding's score on the ranking rule."""
+    score = f.rank.score if f.rank is not None else 0
+    return next(name for floor, name in PRIORITIES if score >= floor)
+
+
+def _owner_kind(f: Finding) -> str:
+    if f.rule == "ed-police-gap" and f.numbers.get("ratio", 0) < 1:
+        return "integrated_care_board"
+    if f.rule in OWNER_KIND:
+        return OWNER_KIND[f.rule]
+    subject = f.subject.lower()
+    if "hospital" in subject or "emergency" in subject:
+        return "integrated_care_board"
+    if "under 25" in subject or "under-25" in subject:
+        return "youth_offending"
+    if "domestic" in subject:
+        return "local_authority"
+    return "police"
+
+
+def owner(p: Partnership, area: Area, kind: str) -> str:
+    """The partnership's specified authority of ``kind`` for ``area``: the only one of that
+    kind, else the one named after the area's local authority, else all of that kind."""
+    bodies = [b["name"] for b in p.specified_authorities if b["kind"] == kind]
+    if not bodies:  # the configuration names none of that kind: the police lead
+        bodies = [b["name"] for b in p.specified_authorities if b["kind"] == "police"]
+    if len(bodies) <= 1:
+        return bodies[0] if bodies else p.name
+    names = {la.code: la.name for la in p.local_authorities}
+    if not area.is_force_area:
+        # "Bristol, City of" -> "Bristol"; the name must lead ("North Somerset Council" is not
+        # Somerset's), after an "NHS " prefix
+        place = names.get(area.la_codes[0], area.name).split(",")[0].strip()
+        pattern = re.compile(rf"^(NHS )?{re.escape(place)}\b(?! and )")
+        mine = [b for b in bodies if pattern.match(b)]
+        if len(mine) == 1:
+            return mine[0]
+    return "each of " + ", ".join(bodies[:-1]) + " and " + bodies[-1] + " for its own area"
+
+
+def recommendations(findings: list[Finding], p: Partnership, area: Area) -> list[Recommendation]:
+    """A recommendation for each finding a rule applies to, in the findings' order, each with
+    its owner, priority and timescale; data-improvement actions are marked DATA_ACTION."""
     rules_made = {f.rule for f in findings}
     out: list[Recommendation] = []
     for f in findings:
         rule = RULES.get(f.rule)
-        if rule is None or _SUBSUMED.get(f.rule) in rules_made:
+        if rule is None or any(r in rules_made for r in _SUBSUMED.get(f.rule, ())):
             continue
         if f.rule in MIN_SHARE and f.numbers.get("share", 0) < MIN_SHARE[f.rule]:
             continue
@@ -180,6 +268,8 @@ def recommendations(findings: list[Finding]) -> list[Recommendation]:
         if made is None:
             continue
         text, approaches = made
+        data = f.rule in DATA_RULES or (f.rule == "ed-police-gap" and not approaches)
+        level = priority(f)
         out.append(
             Recommendation(
                 id=f"recommendation-{len(out) + 1}",
@@ -188,6 +278,17 @@ def recommendations(findings: list[Finding]) -> list[Recommendation]:
                 evidence=(f.figure_id,),
                 findings=(f.id,),
                 approaches=approaches,
+                kind=DATA_ACTION if data else PARTNERSHIP_ACTION,
+                owner=owner(p, area, _owner_kind(f)),
+                timescale=DATA_TIMESCALE if data else TIMESCALES[level],
+                priority="data" if data else level,
             )
         )
-    return out
+    # the partnership's actions first, highest priority first (the findings' order within one)
+    order = {"high": 0, "medium": 1, "low": 2, "data": 3}
+    out.sort(key=lambda r: order[r.priority])
+    return [_renumbered(r, i) for i, r in enumerate(out, start=1)]
+
+
+def _renumbered(r: Recommendation, n: int) -> Recommendation:
+    return dataclasses.replace(r, id=f"recommendation-{n}")

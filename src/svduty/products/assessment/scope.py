@@ -199,14 +199,33 @@ class Context:
             cache[m.id] = pd.DataFrame(got)
         return cache[m.id]
 
+    def measurable(self, measure: measures_catalogue.Measure | str) -> bool:
+        """Whether the measure can be measured in this area: False when its source is record
+        level and not one of its rows in the period can be placed in the area (emergency
+        department attendances with no LSOA of a local authority). The measures count such an
+        area zero; that zero is missing, not zero, and is neither shown nor compared."""
+        m = self.measures.get(measure) if isinstance(measure, str) else measure
+        if self.area.is_force_area or m.source not in RECORD_TABLES:
+            return True
+        cache = self.__dict__.setdefault("_placed", {})
+        if m.source not in cache:
+            table = self.view.table(m.source)
+            if m.source == "police_uk_street":
+                table = table.filter(table.force == self.area.police_uk_force)
+            cache[m.source] = int(table.count().execute()) > 0
+        return cache[m.source]
+
     def annual(self, measure, area_code: str | None = None) -> pd.DataFrame:
         """A measure's rows for one area (default: this one) in the period's kind of year (the
         other kind when the measure has none of it), up to the end of the period, oldest
-        first."""
+        first. None of this area's when the measure cannot be measured here
+        (:meth:`measurable`)."""
         frame = self.rows(measure)
         if frame.empty:
             return frame
         code = area_code or self.area.code
+        if code == self.area.code and not self.measurable(measure):
+            return frame.iloc[0:0]
         mine = frame[
             (frame["area_code"] == code) & (frame["period_start"] <= f"{self.period.last}-31")
         ]

@@ -38,9 +38,10 @@ def measures_section(ctx: Context) -> Built:
             "The Home Office success measures (homicide, knife and sharp object enabled serious "
             "violence, hospital admissions for assault with a knife or sharp object; each for all "
             "ages and for under-25s) and the partnership's local measures, for the latest complete "
-            f"year of {ctx.period.label}. Rates have 95% confidence intervals; the change is from "
-            f"the baseline year ({ctx.measures.baseline_year} unless the measure says otherwise); "
-            "trend markers need five complete years in a row."
+            f"year of {ctx.period.label}. Rates have 95% confidence intervals. The change is from "
+            f"a baseline year: the partnership's ({ctx.measures.baseline_year}) unless a measure "
+            "sets its own, and the table names each measure's; a baseline year the data do not "
+            "cover in full gives no change. Trend markers need five complete years in a row."
         ),
         Table(
             SUCCESS,
@@ -76,6 +77,11 @@ def _measure_row(ctx: Context, m: Measure) -> tuple[dict | None, str]:
     if latest is None and not ctx.area.is_force_area:
         latest = ctx.latest(m, ctx.area.pfa_code)
         where_from = f"{ctx.force_name} (not available for {ctx.area.name})"
+        if not ctx.measurable(m):
+            where_from = (
+                f"{ctx.force_name} (cannot be measured in {ctx.area.name}: none of the source's "
+                "records can be placed here)"
+            )
     if latest is None:
         return None, where_from
     compared = latest.get("compared_with")
@@ -90,11 +96,12 @@ def _measure_row(ctx: Context, m: Measure) -> tuple[dict | None, str]:
     return {
         "Measure": f"{m.title} (rate {rate_unit(m)})",
         "Year": latest["period"],
+        "Baseline": baseline_text(ctx, m, latest),
         "Count": float("nan") if missing(latest["count"]) else float(latest["count"]),
         "Rate (95% interval)": (
             "[x]"
             if missing(latest["rate"])
-            else f"{latest['rate']:,.2f} ({latest['lower_95']:,.2f} to {latest['upper_95']:,.2f})"
+            else f"{latest['rate']:,.1f} ({latest['lower_95']:,.1f} to {latest['upper_95']:,.1f})"
         ),
         "Change from baseline (95% interval)": change,
         "Trend": text_or(latest.get("trend"), "not assessed"),
@@ -103,6 +110,26 @@ def _measure_row(ctx: Context, m: Measure) -> tuple[dict | None, str]:
         ),
         "Synthetic": "yes" if latest.get("synthetic") else "no",
     }, where_from
+
+
+def baseline_text(ctx: Context, m: Measure, latest: dict) -> str:
+    """The baseline a measure's change is from, and why that one: baselines differ by measure,
+    and the table says so rather than leave a reader to assume one year for all."""
+    year = m.baseline_year or ctx.measures.baseline_year
+    label = (
+        f"{year}/{str(year + 1)[2:]}" if latest["period_type"] == "financial_year" else str(year)
+    )
+    why = (
+        "this measure's own baseline"
+        if m.baseline_year and m.baseline_year != ctx.measures.baseline_year
+        else "the partnership's baseline year"
+    )
+    if missing(latest.get("change_pct")):
+        rows = ctx.annual(m, latest["area_code"])
+        base = rows[rows["period"] == label]
+        if base.empty or not bool(base.iloc[0]["complete"]):
+            return f"{label} ({why}; the data do not cover it in full, so no change is given)"
+    return f"{label} ({why})"
 
 
 def _measure_figure(ctx: Context, m: Measure, fig_id: str):

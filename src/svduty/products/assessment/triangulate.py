@@ -117,16 +117,31 @@ def _volumes(ctx: Context, r: tri.Triangulation) -> tuple[Figure | None, Finding
         int(table["Police records of violence with injury"].sum()),
     )
     ratio = ed / police if police else None
+    if ed == 0 and not ctx.area.is_force_area:
+        # not one attendance placed in the area: its ED count is missing, not zero, and no
+        # ratio to the police records can be made
+        table["ED assault attendances"] = None
+        table["ED attendances per police record"] = None
+        long = long[long["Source"] != "ED assault attendances"]
     placement = r.placement.set_index("source")
     no_lsoa = placement.loc["ed_assault", "no_lsoa"] if "ed_assault" in placement.index else 0
     ed_rows = placement.loc["ed_assault", "rows"] if "ed_assault" in placement.index else 0
+    measured = not (ed == 0 and not ctx.area.is_force_area)
     alt_text = (
-        f"Over the {len(r.months_compared)} months both sources cover, emergency departments "
-        f"recorded {num(ed)} assault attendances in {ctx.area.name} and the police "
-        f"{num(police)} crimes of violence with injury: "
+        (
+            f"Over the {len(r.months_compared)} months both sources cover, emergency "
+            f"departments recorded {num(ed)} assault attendances in {ctx.area.name} and the "
+            f"police {num(police)} crimes of violence with injury: "
+            if measured
+            else f"Emergency department attendances cannot be measured in {ctx.area.name} (not "
+            "one can be placed here); over the months both sources cover the police recorded "
+            f"{num(police)} crimes of violence with injury: "
+        )
         + (
             f"{ratio:.2f} ED attendances per police record."
-            if ratio is not None
+            if ratio is not None and measured
+            else "no ratio can be made."
+            if measured is False
             else "no police records."
         )
         + (
@@ -177,9 +192,9 @@ def _volumes(ctx: Context, r: tri.Triangulation) -> tuple[Figure | None, Finding
                 )
                 if more
                 else (
-                    f"No emergency department attendance can be placed in {ctx.area.name} "
-                    "({ed} against {police} police records of violence with injury): ED data "
-                    "cannot yet show the violence police do not see here."
+                    "Emergency department attendances for assault cannot be measured in "
+                    f"{ctx.area.name}: not one can be placed here, so ED data cannot yet be "
+                    "compared with police records or show the violence police do not see."
                 )
                 if ed == 0
                 else (
@@ -189,7 +204,8 @@ def _volumes(ctx: Context, r: tri.Triangulation) -> tuple[Figure | None, Finding
                     "data cannot yet show the violence police do not see."
                 )
             ),
-            counts={"ed": ed, "police": police},
+            # missing is not zero: with no attendance placed, no count is quoted or compared
+            counts={} if ed == 0 else {"ed": ed, "police": police},
             figure_id=VOLUMES,
             section="triangulation",
             source_kind=SOURCE_KINDS["ed_assault"],

@@ -67,7 +67,7 @@ def annual_table(rows: pd.DataFrame, m: Measure, area_name: str) -> pd.DataFrame
     )
 
 
-RATE_DIGITS = {"Rate": 2, "Lower 95%": 2, "Upper 95%": 2, "Change from baseline (%)": 1}
+RATE_DIGITS = {"Rate": 1, "Lower 95%": 1, "Upper 95%": 1, "Change from baseline (%)": 1}
 
 
 def series(ctx: Context, m: Measure) -> tuple[pd.DataFrame, list[str]]:

@@ -63,7 +63,7 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
     frame = dep.frame
     table = pd.DataFrame(
         {
-            "IMD decile": [
+            "IMD decile (of England)": [
                 f"{d}{' (most deprived)' if d == 1 else ' (least deprived)' if d == 10 else ''}"
                 for d in frame["imd_decile"]
             ],
@@ -85,12 +85,14 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
             f"In {ctx.area.name}, {ctx.period.label}, the rate of violence and sexual offences "
             f"was {num(first['rate'], 1)} per 1,000 residents per year in the LSOAs of IMD decile "
             f"{int(first['imd_decile'])} and {num(last['rate'], 1)} in decile "
-            f"{int(last['imd_decile'])} (decile 1 is the most deprived tenth of England)."
+            f"{int(last['imd_decile'])} (England's deciles: decile 1 is the most deprived tenth of "
+            "England's neighbourhoods, not of the area's own)."
         )
     if have:
         sentences.append(
-            f"The most deprived tenth has {g.rate_ratio:.1f} times the rate of the least deprived "
-            f"(95% interval {g.rate_ratio_lower:.1f} to {g.rate_ratio_upper:.1f})."
+            f"The area's neighbourhoods in England's most deprived tenth have {g.rate_ratio:.1f} "
+            "times the rate of those in England's least deprived tenth (95% interval "
+            f"{g.rate_ratio_lower:.1f} to {g.rate_ratio_upper:.1f})."
         )
     elif g.rate_ratio_note:
         sentences.append(f"No rate ratio: {g.rate_ratio_note}.")
@@ -112,7 +114,7 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
         + (f"; {dep.denominator}" if dep.denominator else ""),
         chart=charts.bars(
             chart_data,
-            "IMD decile",
+            "IMD decile (of England)",
             RATE,
             lower="Lower 95%",
             upper="Upper 95%",
@@ -133,9 +135,10 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
             id="finding-why-deprivation",
             rule="deprivation-gradient",
             template=(
-                f"Violence follows deprivation: the most deprived tenth of {ctx.area.name}'s "
-                f"neighbourhoods had {g.rate_ratio:.1f} times the rate of the least deprived "
-                f"(95% interval {g.rate_ratio_lower:.1f} to {g.rate_ratio_upper:.1f}; "
+                f"Violence follows deprivation: {ctx.area.name}'s neighbourhoods in England's "
+                f"most deprived tenth (IMD 2019 decile 1) had {g.rate_ratio:.1f} times the rate "
+                "of those in England's least deprived tenth (95% interval "
+                f"{g.rate_ratio_lower:.1f} to {g.rate_ratio_upper:.1f}; "
                 "{most} and {least} offences)."
             ),
             counts={"most": int(d1.loc[1, "count"]), "least": int(d1.loc[10, "count"])},
