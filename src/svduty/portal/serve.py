@@ -30,6 +30,9 @@ __all__ = [
 SETTINGS_MODULE = "svduty.portal.settings"
 READY_TIMEOUT = 60.0  # seconds for the server to accept connections
 STOP_TIMEOUT = 30.0  # seconds the web server gets to finish its requests before a kill
+# Threads per web worker: enough that quick requests pass the slow ones, few enough that the
+# dashboards' memory (cached results, rendered maps) is shared by few concurrent views.
+THREADS = 4
 # Seconds the worker gets to finish the check or load it is running (as TimeoutStopSec=600 in
 # docs/deploy.md). A worker killed anyway resumes that upload when it next starts.
 WORKER_STOP_TIMEOUT = 600.0
@@ -73,14 +76,19 @@ def prepare(*, demo: bool = True) -> list[tuple[str, str, str, str]] | None:
 
 
 def server_command(host: str, port: int) -> list[str]:
-    """gunicorn with two workers; Django's own server where gunicorn cannot run (Windows)."""
+    """gunicorn with two workers of THREADS threads each; Django's own server where gunicorn
+    cannot run (Windows)."""
     if os.name == "posix" and importlib.util.find_spec("gunicorn") is not None:
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        # a dashboard over the whole warehouse can take longer than gunicorn's 30 s default;
-        # no control socket, which gunicorn would otherwise put in the home directory, shared
-        # by every gunicorn the person runs
+        # Threads in each worker, so a request for a page or file that takes milliseconds (the
+        # public site, the upload form, a progress poll) is not queued behind dashboard views
+        # that take seconds (the soak in docs/reliability.md measured the queue); a dashboard
+        # over the whole warehouse can take longer than gunicorn's 30 s default; no control
+        # socket, which gunicorn would otherwise put in the home directory, shared by every
+        # gunicorn the person runs
         return [sys.executable, "-m", "gunicorn", "svduty.portal.wsgi", "--bind", bind,
-                "--workers", "2", "--timeout", "120", "--no-control-socket"]  # fmt: skip
+                "--workers", "2", "--worker-class", "gthread", "--threads", str(THREADS),
+                "--timeout", "120", "--no-control-socket"]  # fmt: skip
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return [sys.executable, "-m", "svduty.portal", "runserver", address, "--noreload"]
 
