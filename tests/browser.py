@@ -440,6 +440,8 @@ def _inspect(page: Page, url: str, cache: LinkCache, console: list[tuple[str, st
     report = PageReport(url=url, status=response.status if response else None)
     if report.status != 200:
         return report  # the status says it all; the browser's console only repeats it
+    # charts the browser draws (the portal's dashboards: data-vega-spec) are inspected drawn
+    page.wait_for_function("!document.querySelector('[data-vega-spec]:not([data-drawn])')")
     found = page.evaluate(_INSPECT)
     report.violations = _axe_violations(page)
     report.missing_alternatives = found["unlabelled"]

@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import html
 import io
+import json
 import re
 from html.parser import HTMLParser
 
@@ -53,15 +54,23 @@ def signed_in(client, user):
     return client
 
 
+def chart_spec(html: str, spec_id: str) -> dict:
+    """The Vega-Lite specification a chart box names (Django's json_script element)."""
+    found = re.search(rf'<script id="{spec_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert found, f"no specification {spec_id}"
+    return json.loads(found.group(1))
+
+
 class _Tables(HTMLParser):
     """Every table on a page by id: its header row and its body rows (cell texts), and the
-    attributes of every svg element."""
+    attributes of every svg element and of every chart box the browser draws in."""
 
     def __init__(self, html: str):
         super().__init__()
         self.tables: dict[str, dict] = {}
         self.rows_by_id: dict[str, list[str]] = {}
         self.svgs: list[dict] = []
+        self.chart_boxes: list[dict] = []
         self._table = self._row = self._cell = None
         self._row_id = None
         self._in_head = False
@@ -71,6 +80,8 @@ class _Tables(HTMLParser):
         a = dict(attrs)
         if tag == "svg":
             self.svgs.append(a)
+        elif "data-vega-spec" in a:
+            self.chart_boxes.append(a)
         elif tag == "table":
             self._table = self.tables.setdefault(a.get("id", f"t{len(self.tables)}"),
                                                  {"head": [], "rows": []})  # fmt: skip
@@ -162,12 +173,26 @@ def test_a_viewer_sees_every_measure_with_its_trend(client, people, demo, sql):
     assert headline_count(html, "police-uk-violence") == street_count(
         sql, "2020-01-01", "2020-12-01"
     )
-    # a chart per measure: inline SVG named by its text alternative, with a data table
-    labelled = [s for s in tables.svgs if s.get("role") == "img"]
-    assert len(labelled) >= len(with_data)
-    for svg in labelled:
-        assert f'id="{svg["aria-labelledby"]}"' in html
+    # a chart per measure, sent as its Vega-Lite specification for the browser to draw (the
+    # journey test draws them in chromium), named by its text alternative, with a data table
+    boxes = tables.chart_boxes
+    assert len(boxes) >= len(with_data)
+    for box in boxes:
+        assert f'id="{box["data-alt"]}"' in html
+        assert chart_spec(html, box["data-vega-spec"])["$schema"].startswith(
+            "https://vega.github.io/schema/vega-lite/"
+        )
     assert "fig-police-uk-violence-data" in tables.tables
+    # the chart draws the table's figures: its rates are the data table's, period by period
+    table = tables.tables["fig-police-uk-violence-data"]
+    rate_col = next(i for i, h in enumerate(table["head"][0]) if h.startswith("Rate"))
+    tabled = {r[0]: r[rate_col] for r in table["rows"] if r[rate_col] not in ("", "[x]")}
+    charted = {
+        str(v["Period"]): f"{v['Rate']:.2f}"
+        for values in chart_spec(html, "fig-police-uk-violence-spec")["datasets"].values()
+        for v in values
+    }
+    assert tabled and charted == tabled
     # synthetic partner data say so next to the figure
     knife = tables.rows_by_id["headline-knife-police"][0]
     assert "Synthetic" in knife

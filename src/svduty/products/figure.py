@@ -86,6 +86,16 @@ class Figure:
         # vl-convert's ids (clip paths, gradients) would clash between charts on one page
         return re.sub(rf'(id="|url\(#|href="#)(?!{self.id})', rf"\g<1>{self.id}-", opened)
 
+    @cached_property
+    def spec(self) -> dict | None:
+        """The chart as its Vega-Lite specification, for a browser to draw (the portal's
+        dashboards, docs/concurrency.md). Not validated against the Vega-Lite schema here: that
+        costs more than building the chart, and the same builders' charts are validated
+        whenever they are drawn to SVG (every product, and the chart tests)."""
+        if self.chart is None:
+            return None
+        return self.chart.to_dict(validate=False)
+
     @property
     def provenance(self) -> str:
         parts = [f"Source: {self.source}."]

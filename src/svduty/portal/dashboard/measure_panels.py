@@ -4,7 +4,6 @@ no figures there."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -106,9 +105,10 @@ class Panel:
 
 
 def panels(wh: Warehouse, version, choice: Choice, cfg: Config | None = None) -> list[Panel]:
-    """Every measure of the catalogue for ``choice``, in the catalogue's order, with figures
-    drawn (on a few threads). Each panel is kept until a load changes what its measure reads,
-    so a load of one feed redraws only the panels of the measures counted from it."""
+    """Every measure of the catalogue for ``choice``, in the catalogue's order, each with its
+    chart's Vega-Lite specification for the browser to draw. Each panel is kept until a load
+    changes what its measure reads, so a load of one feed redraws only the panels of the
+    measures counted from it."""
     cfg = cfg or config()
     stamp = catalogue_stamp(cfg)
 
@@ -119,8 +119,6 @@ def panels(wh: Warehouse, version, choice: Choice, cfg: Config | None = None) ->
         PANELS.get(key(wh, version.of(m), "panel", repr(m), choice, stamp), maker(m))
         for m in catalogue(cfg).measures
     ]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda p: p.figure.svg if p.figure else None, built))
     return built
 
 
@@ -162,6 +160,7 @@ def _panel(m: Measure, rows: pd.DataFrame, comparator, choice: Choice) -> Panel:
         others = _in_range(comparator[comparator["measure"] == m.id], choice)
     table = series_table(mine, choice.place, others)
     figure = trend_figure(m, choice, mine, table, latest)
+    _ = figure.spec  # written once, while the panel is made, and kept with it
     return Panel(m, mine, latest, figure, table_cells(table, DIGITS), None)
 
 
