@@ -50,6 +50,14 @@ def _test_sized_hashing(request):
         request.getfixturevalue("cheap_argon2")
 
 
+@pytest.fixture(autouse=True)
+def _dashboard_warming(request, settings):
+    """The worker warms the dashboards after a load only in tests marked ``warms_dashboards``
+    (the journey and the warming's own tests): elsewhere it would compute every measure after
+    each of a test's loads, seconds a test, for figures no one reads."""
+    settings.DASHBOARD_WARMING = request.node.get_closest_marker("warms_dashboards") is not None
+
+
 @pytest.fixture
 def organisations(db):
     """Three organisations of different kinds: police, an ICB (health) and a council."""

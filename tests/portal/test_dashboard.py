@@ -456,3 +456,55 @@ def test_the_cache_computes_a_key_once_and_forgets_the_least_recently_used():
 )  # fmt: skip
 def test_ages_are_shown_as_bands(age, band):
     assert dashboard.age_band(age) == band
+
+
+# ---- the shared results and the worker's warm-up --------------------------------------------
+
+
+@pytest.mark.warms_dashboards
+def test_after_the_worker_warms_a_fresh_web_worker_computes_nothing(
+    client, people, demo, monkeypatch
+):
+    """The worker's warm-up (run after each load) leaves every figure of the measures page in
+    the shared results: a web worker with nothing in memory serves every area and kind of
+    period without computing a measure or a count."""
+    from svduty.portal import tasks
+    from svduty.portal.dashboard import caching
+
+    viewer = signed_in(client, people["viewer"])
+    dashboard.forget()  # nothing in memory, nothing shared
+    done = tasks.warm_dashboards.call()
+    assert done["measures"] == len(catalogue.load().measures)
+    caching.DATA.clear()
+    caching.PANELS.clear()  # a web worker that has computed nothing itself
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a measure was computed while a person waited")
+
+    monkeypatch.setattr(results, "compute", refuse)
+    monkeypatch.setattr(results.where, "measure_counts", refuse)
+    for area in ("avon-and-somerset", "somerset", "bristol"):
+        for period_type in dashboard.PERIOD_TYPES:
+            query = {"area": area, "period_type": period_type}
+            page = viewer.get(reverse("portal:dashboard"), query)
+            assert page.status_code == 200
+            assert "headline-police-uk-violence" in _Tables(page.content.decode()).rows_by_id
+
+
+def test_a_shared_result_cut_short_is_computed_again_and_the_oldest_go(tmp_path):
+    from svduty.portal.dashboard.shared import SharedResults
+
+    shared = SharedResults(lambda: tmp_path, limit=3)
+    assert shared.get(("k", 1), lambda: {"n": 1}) == {"n": 1}
+    assert shared.get(("k", 1), lambda: {"n": 99}) == {"n": 1}  # read back, not computed
+    # a file cut short (a crash while another svduty wrote it by hand) is computed again
+    path = shared.path(("k", 1))
+    path.write_bytes(path.read_bytes()[:5])
+    assert shared.get(("k", 1), lambda: {"n": 2}) == {"n": 2}
+    assert shared.get(("k", 1), lambda: {"n": 99}) == {"n": 2}
+    for i in range(5):
+        shared.get(("other", i), lambda i=i: i)
+    shared.prune()
+    assert len(list(tmp_path.iterdir())) == 3
+    shared.clear()
+    assert list(tmp_path.iterdir()) == []

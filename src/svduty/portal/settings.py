@@ -252,6 +252,9 @@ UPLOAD_ROOT = HOME / "uploads"  # partner extracts as received, before ingest
 
 # A checked upload nobody confirms is cancelled (and its file deleted) after this long
 UPLOAD_EXPIRY_HOURS = _positive_int("SVDUTY_PORTAL_UPLOAD_EXPIRY_HOURS", 72)
+# The background worker computes the dashboards' data after each load and when it starts, so
+# readers find them ready (portal/dashboard/warming.py, docs/concurrency.md)
+DASHBOARD_WARMING = flag("SVDUTY_PORTAL_WARM_DASHBOARDS", True)
 PRODUCTS_ROOT = HOME / "portal-products"  # built product versions (drafts and published)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

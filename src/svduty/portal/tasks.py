@@ -8,11 +8,13 @@ one that reads an upload's file whole, so the web processes stay small.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django_tasks import task
 
 from svduty.portal import uploads
+from svduty.portal.models import Upload
 
-__all__ = ["check_upload", "ingest_upload"]
+__all__ = ["check_upload", "ingest_upload", "warm_dashboards"]
 
 
 @task()
@@ -23,5 +25,22 @@ def check_upload(upload_id: int) -> dict:
 
 @task()
 def ingest_upload(upload_id: int) -> dict:
-    """Load one checked, confirmed upload into the warehouse (uploads.load)."""
-    return uploads.load(upload_id)
+    """Load one checked, confirmed upload into the warehouse (uploads.load), then queue the
+    dashboards' new figures (warm_dashboards)."""
+    outcome = uploads.load(upload_id)
+    if outcome.get("status") == Upload.Status.LOADED and settings.DASHBOARD_WARMING:
+        warm_dashboards.enqueue()
+    return outcome
+
+
+@task()
+def warm_dashboards() -> dict:
+    """Compute the dashboards' data for the warehouse as it is now, so readers find it ready
+    (dashboard.warming; also queued when the worker starts). A warehouse without reference
+    geography yet has nothing to warm."""
+    from svduty.portal.dashboard import WarehouseUnavailable, warming
+
+    try:
+        return warming.warm()
+    except WarehouseUnavailable as problem:
+        return {"skipped": str(problem)}

@@ -5,7 +5,8 @@ seconds and a chart a fifth of a second to draw, so results are kept in this pro
 the warehouse URL and the version of the data each result reads (opening.DataVersion: per
 source, so a load changes the version only of what reads its source, and the next view computes
 that afresh); results of older versions age out of the bounded caches. Each web worker process
-keeps its own.
+keeps its own, and the computed data (DATA) are also shared by every process of the portal on
+disk (shared.SharedResults), where the background worker puts them after each load.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
+from svduty.portal.dashboard.shared import SharedResults
 from svduty.warehouse import Warehouse
 
-__all__ = ["DATA", "PANELS", "VIEWS", "Memo", "forget", "key"]
+__all__ = ["DATA", "PANELS", "SHARED", "VIEWS", "Memo", "forget", "key"]
 
 
 class Memo:
     """A bounded in-process cache, least recently used out first. A key is computed once at a
     time: a second request for a key being computed waits for the first, then reads its value."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, shared: SharedResults | None = None):
         self.size = size
+        self.shared = shared  # where a value missing here is looked for before computing it
         self._values: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict = {}
@@ -40,7 +44,7 @@ class Memo:
                 if key in self._values:
                     return self._values[key]
             try:
-                value = make()
+                value = self.shared.get(key, make) if self.shared else make()
             finally:
                 with self._lock:
                     self._making.pop(key, None)
@@ -58,16 +62,28 @@ class Memo:
         return len(self._values)
 
 
-# Computed data (small frames), the measures page's panels (one measure for one choice, with
-# its trend chart's SVG, tens of kilobytes) and the maps (rendered SVG, up to 1 MB a map).
-DATA = Memo(256)
+def _shared_folder() -> Path | None:
+    """`<SVDUTY_HOME>/cache/dashboards` of the portal's settings (none outside the portal)."""
+    from django.conf import settings
+
+    home = getattr(settings, "HOME", None) if settings.configured else None
+    return Path(home) / "cache" / "dashboards" if home else None
+
+
+SHARED = SharedResults(_shared_folder)
+# Computed data (small frames, shared on disk), the measures page's panels (one measure for one
+# choice, with its trend chart's specification, tens of kilobytes) and the maps (rendered SVG,
+# up to 1 MB a map).
+DATA = Memo(256, SHARED)
 PANELS = Memo(14 * 48)
 VIEWS = Memo(48)
 
 
 def forget() -> None:
-    """Empty the caches (tests; nothing else needs to, since a new load changes the version)."""
+    """Empty the caches, the shared one too (tests; nothing else needs to, since a new load
+    changes the version)."""
     DATA.clear()
+    SHARED.clear()
     PANELS.clear()
     VIEWS.clear()
 

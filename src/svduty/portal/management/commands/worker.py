@@ -7,9 +7,11 @@ minute while it runs (upload_recovery.sweep). SIGTERM lets the task it is runnin
 
 from __future__ import annotations
 
+from django.conf import settings
 from django_tasks_db.management.commands import db_worker
 
 from svduty.portal import upload_recovery
+from svduty.portal.tasks import warm_dashboards
 
 
 class Command(db_worker.Command):
@@ -24,4 +26,8 @@ class Command(db_worker.Command):
             self.stdout.write(f"Resumed or failed uploads a stopped worker left: {found}")
         upload_recovery.sweep()
         upload_recovery.start_sweeping()
+        # the dashboards' data for the warehouse as it is, before anyone asks (the web workers
+        # of a restarted portal start with empty caches)
+        if settings.DASHBOARD_WARMING:
+            warm_dashboards.enqueue()
         super().handle(*args, **options)

@@ -1,0 +1,45 @@
+"""The dashboards' data computed by the background worker straight after each load (and when it
+starts), so that the people reading the dashboards find them ready in the shared results
+(shared.SharedResults) instead of computing them while they wait (docs/concurrency.md, point 7).
+
+What a view of the measures page needs besides drawing: the LSOA reference and geography of the
+force area, every measure's results for it (one frame serves the force area and each of its
+local authorities) and each record-level measure's counts by LSOA (its years, the wards and the
+maps count from them). Results a load did not change are found on disk and not computed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from svduty.portal.dashboard.configured import areas, catalogue, config
+from svduty.portal.dashboard.geography import geography, lsoas
+from svduty.portal.dashboard.opening import data_version, reading
+from svduty.portal.dashboard.results import PLACED_SOURCES, has_rows, measure_results, months
+from svduty.settings import Config
+
+__all__ = ["warm"]
+
+log = logging.getLogger(__name__)
+
+
+def warm(cfg: Config | None = None) -> dict:
+    """Compute (or find) the dashboards' data for the warehouse as it is now. Returns the data
+    version's number of sources, the measures warmed and the seconds it took."""
+    cfg = cfg or config()
+    started = time.monotonic()
+    force_areas = {area.pfa_code: area for area in areas(cfg)}.values()
+    measures = catalogue(cfg).measures
+    with reading() as wh:
+        version = data_version(wh)
+        for area in force_areas:
+            lsoas(wh, version, area.pfa_code)
+            geography(wh, version, area)
+            for m in measures:
+                measure_results(wh, version, cfg, area, m)
+                if m.source in PLACED_SOURCES and has_rows(wh, m.source):
+                    months(wh, version, m, area.pfa_code)
+    took = round(time.monotonic() - started, 2)
+    log.info("dashboards warmed: %d measures in %.2f s", len(measures), took)
+    return {"sources": len(version.loads), "measures": len(measures), "seconds": took}
