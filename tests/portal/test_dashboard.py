@@ -508,3 +508,28 @@ def test_a_shared_result_cut_short_is_computed_again_and_the_oldest_go(tmp_path)
     assert len(list(tmp_path.iterdir())) == 3
     shared.clear()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_map_drawn_once_is_served_to_every_web_worker(client, people, demo, monkeypatch):
+    """A map is drawn by the first web worker asked for it and kept in the shared results: a
+    worker with nothing in memory serves it without counting, testing or drawing again."""
+    from svduty.portal.dashboard import caching, mapping
+
+    viewer = signed_in(client, people["viewer"])
+    url = reverse("portal:dashboard-map")
+    query = {"area": "bristol", "measure": "police-uk-violence", "year": 2019}
+    first = viewer.get(url, query)
+    assert first.status_code == 200
+    caching.DATA.clear()
+    caching.VIEWS.clear()  # another web worker: nothing in its memory
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the map was made again")
+
+    monkeypatch.setattr(mapping.where, "area_rates", refuse)
+    monkeypatch.setattr(mapping.where, "lsoa_hotspots_by_year", refuse)
+    monkeypatch.setattr(mapping.maps, "boundaries", refuse)
+    again = viewer.get(url, query)
+    assert again.status_code == 200
+    assert main(again.content.decode()) == main(first.content.decode())
+    assert 'role="img"' in main(again.content.decode())  # the drawn SVG, kept with the view

@@ -7,6 +7,7 @@ alternative, a data table and its provenance (source, local definition version, 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass, field
@@ -85,6 +86,14 @@ class Figure:
         )
         # vl-convert's ids (clip paths, gradients) would clash between charts on one page
         return re.sub(rf'(id="|url\(#|href="#)(?!{self.id})', rf"\g<1>{self.id}-", opened)
+
+    def drawn(self) -> Figure:
+        """This figure with its SVG drawn and its chart let go: what a cache shared between
+        processes keeps (a map's chart holds its boundaries, megabytes; pages show the SVG)."""
+        svg = self.svg
+        copy = dataclasses.replace(self, chart=None)
+        copy.__dict__["svg"] = svg  # the cached property's value, as if drawn from the chart
+        return copy
 
     @cached_property
     def spec(self) -> dict | None:

@@ -78,7 +78,9 @@ def map_view(wh: Warehouse, version, area: Area, measure: Measure, year: int) ->
             hot_cells = table_cells(hot_figure.table, {"Gi* z-score": 2, "q value": 4})
         digits = {_map_rate(measure): 2, LOWER: 2, UPPER: 2}
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(lambda f: f.svg if f else None, [rate_figure, hot_figure]))
+            rate_figure, hot_figure = pool.map(
+                lambda f: f.drawn() if f else None, [rate_figure, hot_figure]
+            )
         return MapView(
             measure, area, year, rate_figure, hot_figure, table_cells(table, digits),
             hot_cells, rates.not_placed_by_category(), rates.synthetic,
