@@ -533,3 +533,45 @@ def test_a_map_drawn_once_is_served_to_every_web_worker(client, people, demo, mo
     assert again.status_code == 200
     assert main(again.content.decode()) == main(first.content.decode())
     assert 'role="img"' in main(again.content.decode())  # the drawn SVG, kept with the view
+
+
+def charted_against_tabled(html: str) -> list[tuple[dict, dict]]:
+    """For each rate chart on the page: its rows (period, area) -> rate as charted, beside the
+    same from its data table (the rows with a rate)."""
+    tables, pairs = _Tables(html), []
+    for box in tables.chart_boxes:
+        spec = chart_spec(html, box["data-vega-spec"])
+        rows = [r for values in spec["datasets"].values() for r in values]
+        if not rows or "Rate" not in rows[0]:
+            continue  # a chart of counts (no population): its limits are not in the table
+        table = tables.tables[box["data-vega-spec"].removesuffix("-spec") + "-data"]
+        head = table["head"][0]
+        rate, area = next(i for i, h in enumerate(head) if h.startswith("Rate")), head.index("Area")
+        tabled = {(r[0], r[area]): r[rate] for r in table["rows"] if r[rate] not in ("", "[x]")}
+        charted = {(str(r["Period"]), r["Area"]): f"{r['Rate']:.2f}" for r in rows}
+        pairs.append((charted, tabled))
+    return pairs
+
+
+@pytest.mark.parametrize("period_type", ["calendar_year", "financial_year"])
+def test_a_range_of_years_charts_its_own_years_and_nothing_else(client, people, demo, period_type):
+    """A range's chart is cut from the whole series' chart: it must chart exactly the range's
+    rows of the data table, for the force area (beside England and Wales) and an authority
+    (beside the force area), whether the whole series was drawn first or not."""
+    viewer = signed_in(client, people["viewer"])
+    url = reverse("portal:dashboard")
+    for area in ("avon-and-somerset", "north-somerset"):
+        dashboard.forget()
+        ranged = {"area": area, "period_type": period_type, "start": 2018, "end": 2019}
+        pairs = charted_against_tabled(viewer.get(url, ranged).content.decode())
+        assert pairs
+        for charted, tabled in pairs:
+            assert charted == tabled
+            assert {p[:4] for p, _ in charted} <= {"2018", "2019"}
+        # the whole series, drawn first, then the range cut from it
+        dashboard.forget()
+        whole = charted_against_tabled(
+            viewer.get(url, {"area": area, "period_type": period_type}).content.decode()
+        )
+        assert any(len(c) > 2 for c, _ in whole)  # more years than the range
+        assert charted_against_tabled(viewer.get(url, ranged).content.decode()) == pairs

@@ -47,7 +47,9 @@ class Figure:
 
     ``id`` is the HTML anchor (findings and recommendations link to it); ``alt`` is the text
     alternative, written as the chart's message in a sentence or two, not a description of marks;
-    ``table`` is the data as charted, with reader-facing column names.
+    ``table`` is the data as charted, with reader-facing column names. ``chart`` is an Altair
+    chart, or a Vega-Lite specification already written (a dict: the dashboards' chart for a
+    range of years, cut from the whole series' specification).
     """
 
     id: str
@@ -55,7 +57,7 @@ class Figure:
     alt: str
     table: pd.DataFrame
     source: str
-    chart: alt.TopLevelMixin | None = None
+    chart: alt.TopLevelMixin | dict | None = None
     definition_version: str | None = None
     synthetic: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -74,7 +76,9 @@ class Figure:
         """The chart as inline SVG, labelled by the figure's text alternative."""
         if self.chart is None:
             return None
-        raw = vl_convert.vegalite_to_svg(self.chart.to_dict())
+        raw = vl_convert.vegalite_to_svg(
+            self.chart if isinstance(self.chart, dict) else self.chart.to_dict()
+        )
         # Inline SVG is announced as one image named by the text alternative (WCAG 1.1.1);
         # the marks inside are hidden from assistive technology, the data table carries them.
         opened = re.sub(
@@ -101,8 +105,8 @@ class Figure:
         dashboards, docs/concurrency.md). Not validated against the Vega-Lite schema here: that
         costs more than building the chart, and the same builders' charts are validated
         whenever they are drawn to SVG (every product, and the chart tests)."""
-        if self.chart is None:
-            return None
+        if self.chart is None or isinstance(self.chart, dict):
+            return self.chart
         return self.chart.to_dict(validate=False)
 
     @property

@@ -4,6 +4,7 @@ no figures there."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -112,19 +113,24 @@ def panels(wh: Warehouse, version, choice: Choice, cfg: Config | None = None) ->
     cfg = cfg or config()
     stamp = catalogue_stamp(cfg)
 
-    def maker(m: Measure):
-        return lambda: _measure_panel(wh, version, cfg, choice, m)
+    def panel(m: Measure, chosen: Choice) -> Panel:
+        def make() -> Panel:
+            whole = None
+            if chosen.first is not None or chosen.last is not None:
+                # a range of years: the chart is cut from the panel over every year
+                whole = panel(m, dataclasses.replace(chosen, first=None, last=None)).figure
+            return _measure_panel(wh, version, cfg, chosen, m, whole)
 
-    built = [
-        PANELS.get(key(wh, version.of(m), "panel", repr(m), choice, stamp), maker(m))
-        for m in catalogue(cfg).measures
-    ]
-    return built
+        return PANELS.get(key(wh, version.of(m), "panel", repr(m), chosen, stamp), make)
+
+    return [panel(m, choice) for m in catalogue(cfg).measures]
 
 
-def _measure_panel(wh: Warehouse, version, cfg: Config, choice: Choice, m: Measure) -> Panel:
+def _measure_panel(
+    wh: Warehouse, version, cfg: Config, choice: Choice, m: Measure, whole: Figure | None
+) -> Panel:
     if choice.ward is not None:
-        return _panel(m, ward_results(wh, version, cfg, choice), None, choice)
+        return _panel(m, ward_results(wh, version, cfg, choice), None, choice, whole)
     every = measure_results(wh, version, cfg, choice.area, m)
     if every.empty:
         return _panel(m, every, None, choice)
@@ -132,10 +138,12 @@ def _measure_panel(wh: Warehouse, version, cfg: Config, choice: Choice, m: Measu
     # (published figures only)
     other = ENGLAND_AND_WALES if choice.area.is_force_area else choice.area.pfa_code
     mine, comparator = (every[every["area_code"] == code] for code in (choice.area.code, other))
-    return _panel(m, mine, comparator, choice)
+    return _panel(m, mine, comparator, choice, whole)
 
 
-def _panel(m: Measure, rows: pd.DataFrame, comparator, choice: Choice) -> Panel:
+def _panel(
+    m: Measure, rows: pd.DataFrame, comparator, choice: Choice, whole: Figure | None = None
+) -> Panel:
     reason = _unavailable(m, choice)
     mine = rows[(rows["measure"] == m.id)] if len(rows) else rows
     if reason is None and mine.empty:
@@ -159,7 +167,7 @@ def _panel(m: Measure, rows: pd.DataFrame, comparator, choice: Choice) -> Panel:
     if comparator is not None and len(comparator):
         others = _in_range(comparator[comparator["measure"] == m.id], choice)
     table = series_table(mine, choice.place, others)
-    figure = trend_figure(m, choice, mine, table, latest)
+    figure = trend_figure(m, choice, mine, table, latest, whole)
     _ = figure.spec  # written once, while the panel is made, and kept with it
     return Panel(m, mine, latest, figure, table_cells(table, DIGITS), None)
 

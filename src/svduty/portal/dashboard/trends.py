@@ -78,20 +78,21 @@ def _annual(rows: pd.DataFrame, name: str) -> pd.DataFrame:
     )
 
 
-def trend_figure(m: Measure, choice: Choice, mine, table: pd.DataFrame, latest) -> Figure:
+def trend_figure(
+    m: Measure, choice: Choice, mine, table: pd.DataFrame, latest, whole: Figure | None = None
+) -> Figure:
+    """The measure's trend for the choice. ``whole``, the figure of the same measure, place and
+    kind of period over every year, lends its chart when the choice is a range of years: the
+    range's chart is the whole series' with the rows outside the range left out (building and
+    writing a chart costs about 30 ms, a view has 14, and ranges are too many to keep)."""
     x_title = "Financial year" if choice.period_type == "financial_year" else "Calendar year"
     rated = table.dropna(subset=[RATE])
-    chart, what = None, f"rate {rate_unit(m)}"
-    if len(rated):
-        chart = _trend_chart(rated, RATE, f"Rate {rate_unit(m)}", x_title)
-    else:
-        # no rate anywhere (no population to divide by): the counts, with their own limits
-        counted = table[table["Whole period covered"] == "yes"].dropna(subset=["Count"])
-        if len(counted):
-            _, lower, upper = values(pd.DataFrame({"count": counted["Count"]}))
-            counted = counted.assign(**{LOWER: lower.to_numpy(), UPPER: upper.to_numpy()})
-            chart = _trend_chart(counted, "Count", "Count", x_title)
-            what = "count"
+    what = f"rate {rate_unit(m)}" if len(rated) else "count"
+    chart = _cut(whole, table) if whole is not None and whole.spec is not None else None
+    if chart is not None and what == "count" and whole.table[f"Rate {rate_unit(m)}"].notna().any():
+        chart = None  # the whole series charts rates, this range has none: chart its counts
+    if chart is None:
+        chart, what = _chart(m, table, x_title)
     synthetic = bool(mine["synthetic"].any())
     definition = text_or(latest.get("definition"), "") or None
     return Figure(
@@ -106,6 +107,36 @@ def trend_figure(m: Measure, choice: Choice, mine, table: pd.DataFrame, latest) 
         synthetic=synthetic,
         notes=tuple(c for c in _caveats(mine) if c != SYNTHETIC_NOTE) + _gaps(mine),
     )
+
+
+def _chart(m: Measure, table: pd.DataFrame, x_title: str):
+    """The chart of the table's rates, or, where no period has a rate (no population to divide
+    by), of its complete periods' counts with their own limits; and what it shows."""
+    rated = table.dropna(subset=[RATE])
+    if len(rated):
+        return _trend_chart(rated, RATE, f"Rate {rate_unit(m)}", x_title), f"rate {rate_unit(m)}"
+    counted = table[table["Whole period covered"] == "yes"].dropna(subset=["Count"])
+    if len(counted):
+        _, lower, upper = values(pd.DataFrame({"count": counted["Count"]}))
+        counted = counted.assign(**{LOWER: lower.to_numpy(), UPPER: upper.to_numpy()})
+        return _trend_chart(counted, "Count", "Count", x_title), "count"
+    return None, "count"
+
+
+def _cut(whole: Figure, table: pd.DataFrame) -> dict | None:
+    """The whole series' chart specification with only the rows of the table's periods; none
+    when no row is left (nothing of the range is charted)."""
+    spec = whole.spec
+    if not spec or "datasets" not in spec:
+        return None
+    periods = {str(p) for p in table["Period"]}
+    datasets = {
+        name: [row for row in rows if str(row.get("Period")) in periods]
+        for name, rows in spec["datasets"].items()
+    }
+    if not any(datasets.values()):
+        return None
+    return {**spec, "datasets": datasets}
 
 
 def _gaps(mine: pd.DataFrame) -> tuple[str, ...]:
