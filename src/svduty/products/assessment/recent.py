@@ -209,7 +209,8 @@ def recent_section(ctx: Context) -> Built:
                 f"zeros): {'; '.join(got.gaps)}."
             )
         )
-    parts.append(Table(_TABLE, _caption(ctx, last, then), _frame(ctx, got), _source(ctx), ""))
+    caption = _caption(ctx, last, then)
+    parts.append(Table(_TABLE, caption, _frame(ctx, got), _source(ctx), ctx.not_applied))
     if then in RESTRICTED_YEARS:
         parts.append(
             Paragraph(
