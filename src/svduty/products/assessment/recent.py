@@ -32,6 +32,9 @@ CRIME_TYPES = ("Violence and sexual offences", "Robbery", "Possession of weapons
 #: years whose months are not a fair "before" on their own: COVID-19 restrictions in England
 #: (national lockdowns from March 2020; the last legal restrictions lifted on 19 July 2021)
 RESTRICTED_YEARS = (2020, 2021)
+#: fewer events than this on either side and no change is given (PHE's threshold for a stable
+#: rate, as the annual review uses): an interval from a handful of events is too wide to read
+MIN_EVENTS = 10
 _ID = "recent"
 _TABLE = "table-recent"
 
@@ -50,6 +53,7 @@ class Recent:
     counts: pd.DataFrame
     gaps: tuple[str, ...]  # months with no police.uk data after the period, as ranges
     statement: str  # the board's "How recent" sentence
+    covers: str = ""  # its first sentence: the years the annual figures cover
 
     @property
     def public(self) -> str:
@@ -57,11 +61,10 @@ class Recent:
         gate's own."""
         if self.latest is None:
             return ""
-        head = self.statement.split(". ", 1)[0] + "."  # "Annual figures cover 2018 to 2020."
         if not self.after:
-            return head
+            return self.covers
         return (
-            f"{head} The most recent police.uk data, for {self.latest.label()}, are counted "
+            f"{self.covers} The most recent police.uk data, for {self.latest.label()}, are counted "
             "in the assessment and set only against the same months of an earlier year."
         )
 
@@ -79,18 +82,19 @@ def _latest(ctx: Context) -> Recent:
         months = headline_months(ctx.wh, ctx.area)
     except InputError:  # no police data at all: the other sections say so
         months = []
-    held = list(months)
-    last = recency.year_held(held)
+    last = recency.year_held(months)
     period = ctx.period
+    covers = f"Annual figures cover {period.label}."
     if last is None:
-        return Recent(None, False, None, pd.DataFrame(), (), "")
-    after = last.keys[-1] > period.last
-    if not after:
-        return Recent(last, False, None, pd.DataFrame(), (), _inside(ctx, last))
-    then = recency.like_for_like_year(held, last)
+        return Recent(None, False, None, pd.DataFrame(), (), "", covers)
+    if last.keys[-1] <= period.last:
+        said = f"{covers} police.uk holds no month after {period.last}."
+        return Recent(last, False, None, pd.DataFrame(), (), said, covers)
+    then = recency.like_for_like_year(months, last)
     counts = _counts(ctx, last, then)
-    gaps = _gap_runs(held, period.last)
-    return Recent(last, True, then, counts, gaps, _statement(ctx, last, then, counts))
+    gaps = _gap_runs(months, period.last)
+    said = f"{covers} {_statement(ctx, last, then, counts)}"
+    return Recent(last, True, then, counts, gaps, said, covers)
 
 
 def _counts(ctx: Context, last: recency.YearHeld, then: int | None) -> pd.DataFrame:
@@ -117,7 +121,7 @@ def _counts(ctx: Context, last: recency.YearHeld, then: int | None) -> pd.DataFr
 def _change(now: int, before: int | None):
     """The change from ``before`` to ``now`` (same months, same population: equal exposure)
     as a rate ratio with its 95% interval; None when it cannot be told."""
-    if before is None or now <= 0 or before <= 0:
+    if before is None or min(now, before) < MIN_EVENTS:
         return None
     return rate_ratio(now, 1, before, 1)
 
@@ -139,23 +143,13 @@ def _change_words(change) -> str:
 def _statement(ctx: Context, last, then, counts: pd.DataFrame) -> str:
     first = counts.iloc[0]
     what = f"{num(first['now'])} {first['crime_type'].lower()}"
-    said = (
-        f"Annual figures cover {ctx.period.label}. The most recent police.uk data are for "
-        f"{last.label()}: {what} in {ctx.area.name}"
-    )
+    said = f"The most recent police.uk data are for {last.label()}: {what} in {ctx.area.name}"
     change = _change(int(first["now"]), first["then"])
     if then is None:
         return said + " (no earlier year holds the same months to compare them with)."
     if change is None:
-        return said + f"; the same months of {then} cannot be compared (none recorded)."
+        return said + f"; too few to set against the same months of {then}."
     return said + f", {_change_words(change)} than in the same months of {then}."
-
-
-def _inside(ctx: Context, last) -> str:
-    return (
-        f"Annual figures cover {ctx.period.label}; police.uk holds no later month than "
-        f"{last.keys[-1]}, so the period includes the most recent data."
-    )
 
 
 def _gap_runs(held: list[str], after: str) -> tuple[str, ...]:
