@@ -35,6 +35,7 @@ HEADINGS = [
     "The local definition and its scope",
     "Partnership arrangements",
     "Data sources and their quality",
+    "The most recent data",
     "Volumes and trends",
     "Success measures",
     "Where",

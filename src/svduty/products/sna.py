@@ -31,6 +31,7 @@ from svduty.products.assessment import (
     place,
     profile,
     rank,
+    recent,
     setting,
     success,
     triangulate,
@@ -73,6 +74,7 @@ _EVIDENCE = (
     ("definition", setting.definition_section),
     ("partnership", setting.partnership_section),
     ("data", data.data_section),
+    ("recent", recent.recent_section),
     ("volumes", volumes.volumes_section),
     ("measures", success.measures_section),
     ("where", place.where_section),
@@ -132,6 +134,8 @@ def build(
         recommendations=tuple(advised),
         headline=headline,
         timings=timings,
+        recency=recent.latest(ctx).statement,
+        recency_public=recent.latest(ctx).public,
     )
     _check_links(assessment)
     return assessment

@@ -93,8 +93,9 @@ def generate(seed: int, out: Path, *, months: Sequence[str] | None = None) -> Ma
     """Write every synthetic feed under `out` and return what was written.
 
     `months` (YYYY-MM) limits the police months (and so the ED months and the years of the
-    yearly feeds) to some of the bundled police.uk months; by default all of them. Earlier
-    synthetic files in the feed folders are removed first, so the folder holds one run.
+    yearly feeds) to some of the bundled police.uk months; by default every one up to
+    police.LAST_SYNTH_MONTH (not the 2025 months). Earlier synthetic files in the feed folders
+    are removed first, so the folder holds one run.
     """
     started = time.perf_counter()
     out = Path(out)

@@ -78,14 +78,22 @@ def police_forces() -> dict[str, str]:
     )
 
 
+# The synthetic extracts are made from the bundled months up to this one (2018-01 to 2021-09
+# without 2019-07, and 2023-01), not from the 2025 months bundled later: the synthetic data stay
+# what they were (same seed, same files), and the ONS tables the knife and firearm flags are
+# calibrated to end with the year ending December 2024, before the 2025 months.
+LAST_SYNTH_MONTH = "2023-01"
+
+
 def street_files(months: Sequence[str] | None = None) -> list[Path]:
-    """The bundled Avon and Somerset street files (of `months` only, when given)."""
+    """The bundled Avon and Somerset street files the synthetic extracts are made from: of
+    `months` only, when given; by default every bundled month up to LAST_SYNTH_MONTH."""
     folder = reference.data_path("police_uk", "street", FORCE_SLUG)
     paths = sorted(folder.glob(f"*-{FORCE_SLUG}-street.csv*"))
-    if months is not None:
-        wanted = set(months)
-        paths = [p for p in paths if p.name[:7] in wanted]
-    return paths
+    if months is None:
+        return [p for p in paths if p.name[:7] <= LAST_SYNTH_MONTH]
+    wanted = set(months)
+    return [p for p in paths if p.name[:7] in wanted]
 
 
 def real_rows(months: Sequence[str] | None = None) -> tuple[pa.Table, int]:

@@ -338,6 +338,10 @@ class Assessment:
     recommendations: tuple[Recommendation, ...]
     headline: Finding
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    # how recent the data are, in one sentence: the period's annual figures and the latest
+    # police.uk months after it, labelled (svduty.products.assessment.recent)
+    recency: str = ""
+    recency_public: str = ""  # the same with no count, for the public summary
 
     @property
     def figures(self) -> tuple[Figure, ...]:

@@ -55,6 +55,7 @@ class PublicSummary:
     headlines: tuple[str, ...]  # from gated tables
     period: str | None
     synthetic: bool
+    recency: str = ""  # how recent the assessment's data are, with no count
 
 
 def summarise(assessment, headline_tables: Iterable[tuple[GatedTable, str]]) -> PublicSummary:
@@ -89,6 +90,7 @@ def summarise(assessment, headline_tables: Iterable[tuple[GatedTable, str]]) -> 
         headlines=tuple(headline_sentences(tables)),
         period=period,
         synthetic=synthetic or any(t.synthetic for t, _ in tables),
+        recency=getattr(assessment, "recency_public", "") if assessment is not None else "",
     )
 
 
