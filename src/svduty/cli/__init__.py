@@ -207,7 +207,12 @@ def init(
     key_written = generate_key_file(config.key_file)
     strategies_written = products_cli.copy_example_strategies(config)
     with closing(connect(config.warehouse_url)) as warehouse:
-        reference_loaded = load_reference(warehouse, loaded_by=config.loaded_by)
+        reference_loaded = load_reference(
+            warehouse,
+            loaded_by=config.loaded_by,
+            # the partnership's own authorities get national LSOA boundaries where needed
+            la_codes=partnership.load(config.partnership_path).local_authority_codes,
+        )
     return {
         "home": str(config.home),
         "warehouse_url": config.warehouse_url,

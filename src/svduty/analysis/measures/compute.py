@@ -534,6 +534,45 @@ def _clean(value):
     return value
 
 
+#: The keys of every result row (:func:`_row`), in order: a measure with no rows is still a
+#: table with these columns (a force with police.uk data only has no partner measure rows).
+ROW_COLUMNS = (
+    "measure",
+    "title",
+    "home_office",
+    "source",
+    "synthetic",
+    "definition",
+    "area_code",
+    "area_name",
+    "period_type",
+    "period",
+    "period_start",
+    "period_end",
+    "complete",
+    "months_covered",
+    "count",
+    "suppressed",
+    "not_placed",
+    "denominator",
+    "multiplier",
+    "rate",
+    "published_rate",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "baseline",
+    "change_pct",
+    "change_lower",
+    "change_upper",
+    "trend",
+    "compared_with",
+    "comparison",
+    "caveats",
+)
+
+
 def _row(r: dict, measure: Measure, got: counting.Counts, caveats: list[str]) -> dict:
     count = r["count"]
     return {
