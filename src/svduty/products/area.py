@@ -57,7 +57,8 @@ def areas(p: Partnership) -> list[Area]:
     out = [
         Area(
             id=p.police_uk_force,
-            name=p.area_name or p.name,  # the place: a field of the partnership (docs/partnership.md)
+            name=p.area_name
+            or p.name,  # the place: a field of the partnership (docs/partnership.md)
             body=p.name,
             level="force area",
             la_codes=p.local_authority_codes,
