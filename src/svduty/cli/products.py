@@ -176,7 +176,12 @@ def strategy_render(
     if chosen is None:
         raise ProductError(
             f"no strategy file for {area.id} at {path or strategy_path(config, area.id)}: "
-            "write one (docs/strategy.md) or run `svduty init` to start from the example"
+            "write one (docs/strategy.md; `svduty strategy check FILE` checks it)"
+            + (
+                " or run `svduty init` to start from svduty's example"
+                if area.id in strategies.examples()
+                else ""
+            )
         )
     from svduty.products import strategy_page
 

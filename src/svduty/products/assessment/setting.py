@@ -47,11 +47,21 @@ EVALUATION = {
 # ---- the local definition ----------------------------------------------------------------------
 
 
+#: the shipped national definition a partnership file written by `svduty init --force` names
+HOME_OFFICE_CORE = "home-office-core"
+
+
 def definition_section(ctx: Context) -> Built:
     d, local = ctx.definition, ctx.partnership.local_definition
     parts: list = [
         Paragraph(
-            f"{ctx.partnership.name} has agreed a local definition of serious violence: "
+            # the Home Office core stands in until a partnership writes its own: not "agreed"
+            f"{ctx.partnership.name} has not yet recorded a local definition of serious "
+            f"violence; until it does, this assessment uses the {d.title}, version "
+            f"{d.version} ({d.adopted:%d %B %Y}), the national comparison point. Every figure "
+            "in this assessment says whether it applies the definition and which version."
+            if d.id == HOME_OFFICE_CORE
+            else f"{ctx.partnership.name} has agreed a local definition of serious violence: "
             f"{d.title}, version {d.version}, adopted {d.adopted:%d %B %Y}. Every figure in this "
             "assessment says whether it applies the definition and which version."
         ),
