@@ -57,8 +57,8 @@ def areas(p: Partnership) -> list[Area]:
     out = [
         Area(
             id=p.police_uk_force,
-            name=p.area_name
-            or p.name,  # the place: a field of the partnership (docs/partnership.md)
+            # the place: a field of the partnership (docs/partnership.md)
+            name=p.area_name or p.name,
             body=p.name,
             level="force area",
             la_codes=p.local_authority_codes,
@@ -71,9 +71,12 @@ def areas(p: Partnership) -> list[Area]:
     ]
     for la in p.local_authorities:
         own = la.public_contact or {}
+        slug = _slug(la.name)
+        if slug == p.police_uk_force:  # City of London: the force and its one authority
+            slug = f"{slug}-{la.code.lower()}"
         out.append(
             Area(
-                id=_slug(la.name),
+                id=slug,
                 name=la.name,
                 body=la.local_partnership_group,
                 level="local authority",

@@ -23,6 +23,7 @@ from svduty.analysis.measures import counts as counting
 from svduty.analysis.measures.catalogue import Catalogue, Measure
 from svduty.analysis.measures.periods import ANNUAL, PERIOD_TYPES
 from svduty.analysis.stats import compare_to_benchmark, crude_rates, percentage_change, recent_trend
+from svduty.reference.force_areas import display_name
 from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
@@ -60,7 +61,8 @@ class Geography:
         )
         return cls(
             pfa_code=pfa_code,
-            pfa_name=str(las["pfa_name"].iloc[0]),
+            # as a reader says it: "City of London", not ONS's "London, City of"
+            pfa_name=display_name(str(las["pfa_name"].iloc[0])),
             police_uk_force=police_uk_force,
             las=las[["la_code", "la_name", "population_2021", "population_2021_under_25"]],
             lsoa_la=dict(zip(lsoa["lsoa_code"], lsoa["la_code"], strict=True)),
