@@ -200,3 +200,9 @@ def test_city_of_london_one_month_assessment_and_a_clear_refusal_to_publish(city
     got = city["run"]("measures", "-m", "police-uk-violence")
     names = {r["area_code"]: r["area_name"] for r in got["results"]}
     assert names == {"E23000034": "City of London", "E09000001": "City of London"}
+
+
+def test_welsh_health_boards_are_called_local_health_boards(home):
+    annex = _text(Path(home["sna"]["annex"]))
+    assert "Cardiff and Vale University Health Board Local health board" in annex
+    assert "Integrated care board" not in annex

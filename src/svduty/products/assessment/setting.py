@@ -217,7 +217,13 @@ def partnership_section(ctx: Context) -> Built:
         Table(
             "tbl-specified-authorities",
             "Specified authorities of the partnership",
-            _bodies(p.specified_authorities, SPECIFIED_KINDS),
+            _bodies(
+                p.specified_authorities,
+                # in Wales local health boards hold the integrated care boards' place (Sch 1)
+                SPECIFIED_KINDS | {"integrated_care_board": "Local health board"}
+                if p.police_force_area.startswith("W")
+                else SPECIFIED_KINDS,
+            ),
             "the partnership configuration (partnership.yaml)",
             ctx.definition_version,
             notes=(
