@@ -206,3 +206,9 @@ def test_welsh_health_boards_are_called_local_health_boards(home):
     annex = _text(Path(home["sna"]["annex"]))
     assert "Cardiff and Vale University Health Board Local health board" in annex
     assert "Integrated care board" not in annex
+
+
+def test_a_welsh_area_is_never_ranked_on_the_english_index(home):
+    annex = _text(Path(home["sna"]["annex"]))
+    assert "IMD decile (of England)" not in annex
+    assert "does not yet carry the Welsh Index of Multiple Deprivation" in annex
