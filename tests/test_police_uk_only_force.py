@@ -31,24 +31,23 @@ def _shared(*parts: str) -> Path:
     pytest.skip(f"../shared/data/{'/'.join(parts)} is not here", allow_module_level=True)
 
 
+def _csv(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 STREET = _shared("police_uk", "street", "south-wales")
 NATIONAL = _shared("geography", "national")
 SOUTH_WALES = {  # W15000003's local authorities, as the ONS lookup lists them
     r["ltla24_code"]
-    for r in csv.DictReader(
-        gzip.open(NATIONAL / "lookup_ltla24_csp24_pfa24.csv.gz", "rt", encoding="utf-8")
-    )
+    for r in _csv(NATIONAL / "lookup_ltla24_csp24_pfa24.csv.gz")
     if r["pfa24_code"] == "W15000003"
 }
 runner = CliRunner()
 
 
 def _raw_rows() -> list[dict]:
-    rows = []
-    for path in sorted(STREET.glob("*.csv.gz")):
-        with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-            rows.extend(csv.DictReader(f))
-    return rows
+    return [row for path in sorted(STREET.glob("*.csv.gz")) for row in _csv(path)]
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +88,7 @@ def test_every_raw_row_is_loaded(home):
 def test_violence_per_local_authority_reconciles_with_the_raw_files(home):
     la_of = {
         r["lsoa21_code"]: r["ltla24_code"]
-        for r in csv.DictReader(
-            gzip.open(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz", "rt", encoding="utf-8")
-        )
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
     }
     violence = [r for r in _raw_rows() if r["Crime type"] == "Violence and sexual offences"]
     expected = Counter(la_of.get(r["LSOA code"]) for r in violence)
@@ -122,9 +119,7 @@ def test_the_maps_are_drawn_from_the_force_areas_own_lsoas(home):
 
     lsoas = {
         r["lsoa21_code"]
-        for r in csv.DictReader(
-            gzip.open(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz", "rt", encoding="utf-8")
-        )
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
         if r["ltla24_code"] in SOUTH_WALES
     }
     with duckdb.connect(str(Path(home["env"]["SVDUTY_HOME"]) / "warehouse.duckdb"), True) as db:
