@@ -64,7 +64,8 @@ def home(tmp_path_factory) -> dict:
     out["init"] = run("init", "--force", "south-wales")
     out["ingest"] = run("ingest", "police-uk", str(STREET))
     out["sna"] = run("sna", "--period", "2025")
-    out["review"] = run("review", "--year", "2025")
+    # the template strategy runs from next year: the review of 2025 is outside it, and says so
+    out["review"] = run("review", "--year", "2025", "--outside-period")
     out["publish"] = run("publish", "--period", "2025")
     return out
 
@@ -75,8 +76,18 @@ def _text(path: Path) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-def test_no_example_strategy_of_another_partnership_is_copied(home):
-    assert home["init"]["strategies_written"] == []
+def test_a_template_strategy_for_the_force_area_not_another_partnerships_example(home):
+    (written,) = home["init"]["strategies_written"]
+    assert Path(written).name == "south-wales.yaml"
+    text = Path(written).read_text(encoding="utf-8")
+    assert "example: true" in text and "Avon" not in text and "Somerset" not in text
+    checked = runner.invoke(
+        app, ["strategy", "check", written, "--skip-assessment", "--json"], env=home["env"]
+    )
+    assert checked.exit_code == 0, checked.output
+    rendered = home["run"]("strategy", "render")
+    page = _text(Path(rendered["path"]))
+    assert rendered["example"] and "South Wales" in page
 
 
 def test_every_raw_row_is_loaded(home):

@@ -66,9 +66,20 @@ def strategy_path(config: Config, area_id: str) -> Path:
 
 def copy_example_strategies(config: Config) -> list[str]:
     """Give each area of the partnership with a shipped example a strategy file to edit;
-    never overwrite one. The examples are Avon and Somerset's: another partnership gets none."""
-    own = {a.id for a in areas.areas(partnership.load(config.partnership_path))}
+    never overwrite one. The examples are Avon and Somerset's: another partnership gets a
+    template for its force area instead (svduty.products.strategy_template)."""
+    p = partnership.load(config.partnership_path)
+    every = areas.areas(p)
+    own = {a.id for a in every}
     written = []
+    force = every[0]
+    dest = strategy_path(config, force.id)
+    if force.id not in strategies.examples() and not dest.exists():
+        from svduty.products import strategy_template
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(strategy_template.render(p, force), encoding="utf-8")
+        written.append(str(dest))
     for area_id, example in strategies.examples().items():
         if area_id not in own:
             continue
