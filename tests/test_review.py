@@ -365,15 +365,18 @@ def test_each_question_links_to_an_id_on_the_page(built, area):
 # ---- no strategy, and mistakes ------------------------------------------------------------------
 
 
-def test_without_a_strategy_the_home_office_measures_are_reviewed(
+def test_without_a_strategy_the_home_office_and_open_data_measures_are_reviewed(
     demo_wh, demo_partnership, tmp_path
 ):
     r = review.build(demo_wh, demo_partnership, "somerset", YEAR, today=TODAY, permutations=99)
-    assert {m.measure.home_office for m in r.measures} == {
+    assert {m.measure.home_office for m in r.measures} - {None} == {
         "knife_police",
         "hospital_sharp",
         "homicide",
     }
+    # and police.uk's, which a partnership without partner data still has
+    others = {m.measure.source for m in r.measures if m.measure.home_office is None}
+    assert others == {"police_uk_street"}
     assert r.actions == () and r.interventions == ()
     page = review.write(r, tmp_path).read_text(encoding="utf-8")
     assert "no actions to review" in page

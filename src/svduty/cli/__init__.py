@@ -11,6 +11,7 @@ seconds to import, so this package imports them only inside the commands that us
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import traceback
 from contextlib import closing
@@ -25,6 +26,7 @@ from svduty.cli import backup as backup_cli
 from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
 from svduty.cli import output
+from svduty.cli import partnership as partnership_cli
 from svduty.cli import products as products_cli
 from svduty.cli import serve as serve_cli
 from svduty.cli import synth as synth_cli
@@ -108,6 +110,7 @@ ingest_app = typer.Typer(
 app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
 app.add_typer(definition_cli.app, name="definition")
+app.add_typer(partnership_cli.app, name="partnership")
 ingest_app.command("ons-prc")(ingest_ons_prc_command)
 app.command("synth")(synth_cli.synth_command)
 app.command("sna")(products_cli.sna_command)
@@ -160,20 +163,56 @@ def _emit(document: dict) -> None:
 # ---- init -------------------------------------------------------------------------------------
 
 
-def init(config: Config, *, overwrite: bool = False) -> dict:
+def init(
+    config: Config,
+    *,
+    overwrite: bool = False,
+    force: str | None = None,
+    partnership_file: Path | None = None,
+) -> dict:
+    """Make the data directory. The partnership file is Avon and Somerset's by default,
+    written for the police force area ``force`` names (its police.uk id, code or name), or
+    ``partnership_file`` checked and copied in."""
     from svduty import partnership
     from svduty.warehouse import connect
     from svduty.warehouse.reference_load import load_reference
 
+    if force is not None and partnership_file is not None:
+        raise InputError("give --force or --partnership, not both")
+    area = None
+    if force is not None:
+        from svduty.reference.force_areas import find_force
+
+        area = find_force(force)  # an unknown force is refused before anything is written
+    if partnership_file is not None:
+        partnership.load(partnership_file)  # refused whole, with its line, if it is not valid
     config.home.mkdir(parents=True, exist_ok=True)
     written = False
     if overwrite or not config.partnership_path.exists():
-        partnership.write_default(config.partnership_path, overwrite=overwrite)
+        if area is not None:
+            from svduty.partnership.generate import write_for_force
+
+            write_for_force(area, config.partnership_path, overwrite=overwrite)
+        elif partnership_file is not None:
+            config.partnership_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(partnership_file, config.partnership_path)
+        else:
+            partnership.write_default(config.partnership_path, overwrite=overwrite)
         written = True
+    elif area is not None or partnership_file is not None:
+        raise InputError(
+            f"{config.partnership_path} already exists; pass --overwrite to replace it "
+            "(keep a copy first if it was edited)"
+        )
     key_written = generate_key_file(config.key_file)
     strategies_written = products_cli.copy_example_strategies(config)
     with closing(connect(config.warehouse_url)) as warehouse:
-        reference_loaded = load_reference(warehouse, loaded_by=config.loaded_by)
+        reference_loaded = load_reference(
+            warehouse,
+            loaded_by=config.loaded_by,
+            # the partnership's own authorities get national LSOA boundaries where needed
+            la_codes=partnership.load(config.partnership_path).local_authority_codes,
+        )
     return {
         "home": str(config.home),
         "warehouse_url": config.warehouse_url,
@@ -190,10 +229,30 @@ def init(config: Config, *, overwrite: bool = False) -> dict:
 @app.command("init")
 def init_command(
     overwrite: Annotated[bool, typer.Option(help="Rewrite an existing partnership file.")] = False,
+    force: Annotated[
+        str | None,
+        typer.Option(
+            "--force",
+            metavar="NAME",
+            help="Write the partnership file for this police force area: its police.uk id "
+            "(south-wales), its force area code (W15000003) or its name, in any case. Without "
+            "it (and without --partnership), Avon and Somerset.",
+        ),
+    ] = None,
+    partnership_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--partnership",
+            metavar="FILE",
+            help="Use this partnership file (checked, then copied into the data directory).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create the data directory, the partnership configuration and the reference tables."""
-    result = init(Config.from_env(), overwrite=overwrite)
+    result = init(
+        Config.from_env(), overwrite=overwrite, force=force, partnership_file=partnership_file
+    )
     if as_json:
         _emit(result)
         return

@@ -40,11 +40,12 @@ err = output.console(stderr=True)
 strategy_app = typer.Typer(no_args_is_help=True, help="The local strategy: check it, render it.")
 
 AreaOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--area",
-        help="The area: the force area (avon-and-somerset) or a local authority's local "
-        "partnership group (somerset, bristol, ...), by id, ONS code or name.",
+        help="The area: the force area (its police.uk id, e.g. avon-and-somerset) or a local "
+        "authority's local partnership group (somerset, bristol, ...), by id, ONS code or "
+        "name; default: the partnership's force area.",
     ),
 ]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write here instead.")]
@@ -64,9 +65,24 @@ def strategy_path(config: Config, area_id: str) -> Path:
 
 
 def copy_example_strategies(config: Config) -> list[str]:
-    """Give each area with a shipped example a strategy file to edit; never overwrite one."""
+    """Give each area of the partnership with a shipped example a strategy file to edit;
+    never overwrite one. The examples are Avon and Somerset's: another partnership gets a
+    template for its force area instead (svduty.products.strategy_template)."""
+    p = partnership.load(config.partnership_path)
+    every = areas.areas(p)
+    own = {a.id for a in every}
     written = []
+    force = every[0]
+    dest = strategy_path(config, force.id)
+    if force.id not in strategies.examples() and not dest.exists():
+        from svduty.products import strategy_template
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(strategy_template.render(p, force), encoding="utf-8")
+        written.append(str(dest))
     for area_id, example in strategies.examples().items():
+        if area_id not in own:
+            continue
         dest = strategy_path(config, area_id)
         if not dest.exists():
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -75,9 +91,10 @@ def copy_example_strategies(config: Config) -> list[str]:
     return written
 
 
-def _area(config: Config, area_id: str) -> tuple[partnership.Partnership, areas.Area]:
+def _area(config: Config, area_id: str | None) -> tuple[partnership.Partnership, areas.Area]:
+    """The partnership and the area ``area_id`` names; None: the whole force area."""
     p = partnership.load(config.partnership_path)
-    return p, areas.resolve(p, area_id)
+    return p, areas.areas(p)[0] if area_id is None else areas.resolve(p, area_id)
 
 
 def _strategy(
@@ -98,12 +115,14 @@ def _out(config: Config, out: Path | None, area_id: str, product: str) -> Path:
 # ---- the strategic needs assessment ------------------------------------------------------------
 
 
-def sna(config: Config, area_id: str, period: str | None = None, out: Path | None = None) -> dict:
+def sna(
+    config: Config, area_id: str | None, period: str | None = None, out: Path | None = None
+) -> dict:
     return sna_built(config, area_id, period, out)[0]
 
 
 def sna_built(
-    config: Config, area_id: str, period: str | None = None, out: Path | None = None
+    config: Config, area_id: str | None, period: str | None = None, out: Path | None = None
 ) -> tuple[dict, assessment.Assessment]:
     """Build and write the needs assessment; the report and the assessment itself."""
     from svduty.products import sna as assessment
@@ -129,7 +148,7 @@ def sna_built(
 
 
 def sna_command(
-    area: AreaOption = "avon-and-somerset",
+    area: AreaOption = None,
     period: Annotated[
         str | None,
         typer.Option(
@@ -160,7 +179,7 @@ def sna_command(
 
 
 def strategy_render(
-    config: Config, area_id: str, path: Path | None = None, out: Path | None = None
+    config: Config, area_id: str | None, path: Path | None = None, out: Path | None = None
 ) -> dict:
     p, area = _area(config, area_id)
     catalogue = measures_catalogue.configured(config)
@@ -168,7 +187,12 @@ def strategy_render(
     if chosen is None:
         raise ProductError(
             f"no strategy file for {area.id} at {path or strategy_path(config, area.id)}: "
-            "write one (docs/strategy.md) or run `svduty init` to start from the example"
+            "write one (docs/strategy.md; `svduty strategy check FILE` checks it)"
+            + (
+                " or run `svduty init` to start from svduty's example"
+                if area.id in strategies.examples()
+                else ""
+            )
         )
     from svduty.products import strategy_page
 
@@ -190,7 +214,7 @@ def strategy_render(
 
 @strategy_app.command("render")
 def strategy_render_command(
-    area: AreaOption = "avon-and-somerset",
+    area: AreaOption = None,
     file: Annotated[
         Path | None, typer.Option("--file", help="The strategy file (default: the area's).")
     ] = None,
@@ -309,7 +333,7 @@ def strategy_check_command(
 def review(
     config: Config,
     year: int,
-    area_id: str,
+    area_id: str | None,
     out: Path | None = None,
     today: date | None = None,
     *,
@@ -345,7 +369,7 @@ def review(
 
 def review_command(
     year: Annotated[int, typer.Option("--year", help="The year under review, e.g. 2021.")],
-    area: AreaOption = "avon-and-somerset",
+    area: AreaOption = None,
     out: OutOption = None,
     as_json: JsonFlag = False,
     outside_period: Annotated[
@@ -407,9 +431,13 @@ def publish(
     area_ids: list[str] | None = None,
     *,
     assessments: dict | None = None,
+    period: str | None = None,
 ) -> dict:
     """Build the public site. The assessment summary of each area comes from its needs
-    assessment: pass the ones already built (``assessments``, by area id) or they are built."""
+    assessment: pass the ones already built (``assessments``, by area id) or they are built.
+    ``period``: the years the measures are published for and the assessments cover
+    (calendar_year, financial_year, or a period as `svduty sna --period` takes it); default:
+    financial years, and each assessment's latest complete years."""
     p = partnership.load(config.partnership_path)
     # by default: the force area, and each local area that has a strategy file to publish
     every = areas.areas(p)
@@ -427,11 +455,17 @@ def publish(
     from svduty.warehouse import connect
 
     catalogue = measures_catalogue.configured(config)
+    # a kind of year alone (calendar_year) chooses the series; a period also the assessments'
+    assessed = (
+        assessment.Period.parse(period)
+        if period and period not in ("calendar_year", "financial_year")
+        else None
+    )
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
         built = dict(assessments or {})
         for a in chosen:
             if a.id not in built:
-                built[a.id] = assessment.build(wh, p, a, measures=catalogue)
+                built[a.id] = assessment.build(wh, p, a, assessed, measures=catalogue)
         manifest = publishing.publish(
             wh,
             p,
@@ -440,6 +474,7 @@ def publish(
             strategy_paths=paths,
             assessments=built,
             catalogue=catalogue,
+            **({"period": period} if period else {}),
         )
     return {"site": str(site), "areas": [a.id for a in chosen], **manifest.summary()}
 
@@ -454,6 +489,14 @@ def publish_command(
             "a strategy file).",
         ),
     ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="The years to publish: calendar_year or financial_year (the kind of year of "
+            "the measures), or a period as `svduty sna --period` takes it (2025, 2024/25, "
+            "2023-2025), which also sets the assessments' period; default: financial years.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Build the public site: strategy, assessment summary, measures, maps and open data, every
@@ -461,7 +504,7 @@ def publish_command(
     from svduty.privacy.disclosure import DisclosureError
 
     try:
-        result = publish(Config.from_env(), out, area)
+        result = publish(Config.from_env(), out, area, period=period)
     except DisclosureError as exc:  # a figure the gate cannot protect: nothing is published
         err.print(f"[red]error:[/red] the disclosure gate stopped the build: {exc}")
         raise typer.Exit(1) from None

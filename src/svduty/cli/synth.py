@@ -16,7 +16,9 @@ from typing import Annotated
 
 import typer
 
+from svduty import partnership
 from svduty.cli import output
+from svduty.errors import InputError
 from svduty.settings import Config
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
@@ -35,7 +37,19 @@ def synth(config: Config, seed: int, out: Path | None = None) -> dict:
     """Generate every synthetic feed under `out` (default: the data directory's `synthetic`
     folder) and return the manifest as a dict (with the time taken and a load command per feed)."""
     from svduty.synth import FEEDS
+    from svduty.synth.police import FORCE_SLUG
 
+    if config.partnership_path.exists():
+        force = partnership.load(config.partnership_path).police_uk_force
+        if force != FORCE_SLUG:
+            # its sites, rates and calibration are Avon and Somerset's: loaded into another
+            # partnership's warehouse they would read as that area's partner data
+            raise InputError(
+                f"svduty synth makes synthetic partner extracts for {FORCE_SLUG} only; this "
+                f"partnership's force is {force} ({config.partnership_path}). Load your partners' "
+                "own extracts (docs/feeds/), or run the demo in another data directory "
+                "(SVDUTY_HOME)"
+            )
     folder = Path(out) if out is not None else config.home / "synthetic"
     manifest = generate(seed, folder)
     result = manifest.as_dict()

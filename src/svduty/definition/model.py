@@ -194,17 +194,30 @@ def shipped() -> dict[str, Path]:
     return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.yaml"))}
 
 
+def own_dir() -> Path:
+    """Where a partnership keeps its own definitions: ``definitions/`` in the data directory."""
+    from svduty.settings import Config
+
+    return Config.from_env().home / "definitions"
+
+
 def resolve(name_or_file: str | Path) -> Path:
-    """The path of a shipped definition (by id) or of a file; FileNotFoundError if neither."""
+    """The path of a definition: a shipped one by id, the partnership's own by id (the file
+    ``<id>.yaml`` in :func:`own_dir`), or a file; FileNotFoundError if none of them. Every
+    reader (assessment, measures, portal, review) resolves an id here, so an id of the
+    partnership's own works wherever a shipped one does."""
     text = str(name_or_file)
     if text in shipped():
         return shipped()[text]
+    if _ID.match(text) and (own := own_dir() / f"{text}.yaml").is_file():
+        return own
     path = Path(text).expanduser()
     if path.is_file():
         return path
     raise FileNotFoundError(
-        f"{text}: neither a definition file nor a shipped definition "
-        f"(shipped: {', '.join(shipped())}); give the path of a YAML file, or one of those ids"
+        f"{text}: neither a definition file, a shipped definition (shipped: "
+        f"{', '.join(shipped())}) nor one of the partnership's own ({own_dir()}/<id>.yaml); "
+        "give the path of a YAML file, or one of those ids"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,7 +34,7 @@ OTHER_BODY_KINDS = frozenset(
 )
 
 _LA_CODE = re.compile(r"^[EW]0[6-9]\d{6}$")
-_PFA_CODE = re.compile(r"^[EW]23\d{6}$")
+_PFA_CODE = re.compile(r"^(E23|W15)\d{6}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -62,6 +62,9 @@ class Partnership:
     other_bodies: tuple[dict[str, Any], ...]
     local_definition: dict[str, Any]
     public_contact: dict[str, Any]
+    # the place, as pages name it ("South Wales"); the force area's name where the file
+    # gives none
+    area_name: str = ""
 
     @property
     def local_authority_codes(self) -> tuple[str, ...]:
@@ -90,20 +93,92 @@ def load(path: str | Path = DEFAULT_YAML) -> Partnership:
     """Read and validate a partnership YAML file."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+        node = yaml.compose(text)
     except FileNotFoundError:
         raise PartnershipConfigError(f"{path}: file not found") from None
     except yaml.YAMLError as exc:
         raise PartnershipConfigError(f"{path}: not valid YAML: {exc}") from None
-    return _Validator(path).partnership(raw)
+    validator = _Validator(path, node)
+    result = validator.partnership(raw)
+    force_area_name = validator.reference(result)
+    if not result.area_name:
+        result = replace(result, area_name=force_area_name)
+    return result
+
+
+_STEP = re.compile(r"(\w+)|\[(\d+)\]")
 
 
 class _Validator:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, node: yaml.Node | None = None) -> None:
         self.path = path
+        self.node = node
+
+    def line(self, where: str) -> int | None:
+        """The line of ``where`` ("local_authorities[2].code") in the file, or of the nearest
+        key above it that is there (a missing key's mapping)."""
+        node, line = self.node, None
+        for key, index in _STEP.findall(where):
+            if isinstance(node, yaml.MappingNode) and key:
+                match = [(k, v) for k, v in node.value if k.value == key]
+                node = match[0][1] if match else None
+                line = match[0][0].start_mark.line + 1 if match else line
+            elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+                node = node.value[int(index)]
+                line = node.start_mark.line + 1
+            else:
+                break
+            if node is not None and not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+                line = node.start_mark.line + 1
+        return line
 
     def fail(self, where: str, problem: str) -> PartnershipConfigError:
-        return PartnershipConfigError(f"{self.path}: {where}: {problem}")
+        line = self.line(where)
+        at = f"{self.path}, line {line}" if line else str(self.path)
+        return PartnershipConfigError(f"{at}: {where}: {problem}")
+
+    def reference(self, p: Partnership) -> str:
+        """Check the codes against the reference data: the force area is one of England and
+        Wales's, every local authority code is current and inside that force area. Returns
+        the force area's name."""
+        from svduty.reference.force_areas import force_area_names, la_force_area
+        from svduty.reference.geography import current_la
+
+        names = force_area_names()
+        if p.police_force_area not in names:
+            raise self.fail(
+                "police_force_area",
+                f"{p.police_force_area} is not a police force area of England and Wales; "
+                "`svduty init --force NAME` writes a file with the right code",
+            )
+        active, force_of = current_la(), la_force_area()
+        for i, la in enumerate(p.local_authorities):
+            where = f"local_authorities[{i}].code"
+            if la.code not in active:
+                raise self.fail(
+                    where,
+                    f"{la.code} ({la.name}) is not a local authority code ONS has issued; "
+                    "check it against the ONS code lists (docs/partnership.md)",
+                )
+            current, current_name = active[la.code]
+            if current != la.code:
+                raise self.fail(
+                    where,
+                    f"{la.code} ({la.name}) is a superseded code: ONS replaced it by {current} "
+                    f"({current_name}). Write {current} here and wherever {la.code} appears "
+                    "in groups[].local_authorities",
+                )
+            if force_of.get(la.code) != p.police_force_area:
+                other = force_of.get(la.code)
+                raise self.fail(
+                    where,
+                    f"{la.code} ({la.name}) is in the {names.get(other, other)} police force "
+                    f"area, not {names[p.police_force_area]} ({p.police_force_area}); remove it "
+                    "or correct police_force_area",
+                )
+        return names[p.police_force_area]
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -204,6 +279,9 @@ class _Validator:
             other_bodies=tuple(self.bodies(top, "other_bodies", OTHER_BODY_KINDS)),
             local_definition=definition,
             public_contact=contact,
+            area_name=(self.text(top, "area_name", "", nullable=True) or "")
+            if "area_name" in top
+            else "",
         )
 
     def contact(self, raw: Any, where: str) -> dict[str, str | None]:

@@ -51,18 +51,14 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def _place(partnership_name: str) -> str:
-    # "Avon and Somerset Violence Reduction Partnership" -> "Avon and Somerset"
-    return re.sub(r"\s+Violence Reduction Partnership$", "", partnership_name)
-
-
 def areas(p: Partnership) -> list[Area]:
     """The force area first, then each local authority in the configuration's order."""
     top_email, top_url = p.public_contact.get("email"), p.public_contact.get("url")
     out = [
         Area(
             id=p.police_uk_force,
-            name=_place(p.name),
+            # the place: a field of the partnership (docs/partnership.md)
+            name=p.area_name or p.name,
             body=p.name,
             level="force area",
             la_codes=p.local_authority_codes,
@@ -75,9 +71,12 @@ def areas(p: Partnership) -> list[Area]:
     ]
     for la in p.local_authorities:
         own = la.public_contact or {}
+        slug = _slug(la.name)
+        if slug == p.police_uk_force:  # City of London: the force and its one authority
+            slug = f"{slug}-{la.code.lower()}"
         out.append(
             Area(
-                id=_slug(la.name),
+                id=slug,
                 name=la.name,
                 body=la.local_partnership_group,
                 level="local authority",

@@ -190,10 +190,20 @@ def _read_boundaries(
         .order_by("code")
         .execute()
     )
+    if frame.empty and level == "lsoa11":
+        # a partnership outside Avon and Somerset has the national 2021 LSOAs only (police.uk
+        # files carry 2021 codes from 2022 on; an LSOA unchanged since 2011 kept its code)
+        frame = (
+            t.filter((t.level == "lsoa21") & t.la_code.isin(list(area.la_codes)))
+            .select("code", "name", "la_code", "geometry_geojson")
+            .order_by("code")
+            .execute()
+        )
     if frame.empty:
         raise MapError(
             f"no {level} boundaries for {area.name} (local authorities {list(area.la_codes)}): "
-            "the bundled boundaries cover Avon and Somerset only"
+            "svduty bundles LSOA boundaries for England and Wales, and MSOA and ward boundaries "
+            "for Avon and Somerset only"
         )
     geometry = shapely.from_geojson(frame["geometry_geojson"].tolist())
     gdf = gpd.GeoDataFrame(

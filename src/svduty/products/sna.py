@@ -39,7 +39,14 @@ from svduty.products.assessment import (
     why,
 )
 from svduty.products.assessment.common import Built, table_digits
-from svduty.products.assessment.model import Assessment, FigurePart, Finding, Section, Table
+from svduty.products.assessment.model import (
+    Assessment,
+    FigurePart,
+    Finding,
+    Paragraph,
+    Section,
+    Table,
+)
 from svduty.products.assessment.period import Period, PeriodError, default_period, parse_period
 from svduty.products.assessment.recommend import recommendations
 from svduty.products.assessment.scope import Context
@@ -110,7 +117,8 @@ def build(
     built: list[Built] = []
     for name, make in _EVIDENCE:
         started = time.perf_counter()
-        built.append(make(ctx))
+        missing = _missing_source(ctx, name)
+        built.append(make(ctx) if missing is None else missing)
         timings[name] = time.perf_counter() - started
     found = _ranked([f for b in built for f in b.findings], len(ctx.period.months))
     advised = recommendations(found, partnership, area)
@@ -139,6 +147,39 @@ def build(
     )
     _check_links(assessment)
     return assessment
+
+
+#: The sections that read only the force's own crime records (the police-crime feed), the
+#: title each has, and what those records would add. With police.uk data alone (which has no
+#: offence codes, times, ages or weapons) such a section says so instead of being drawn.
+_NEEDS_POLICE_RECORDS = {
+    "when": ("When", "the day of the week and hour of each offence"),
+    "who": ("Who", "the ages and sex of victims and suspects"),
+    "what": ("What", "offence codes, the weapons used and the settings offences happen in"),
+    "triangulation": (
+        "Triangulation",
+        "a comparison of police records with emergency department assaults and the other "
+        "partners' data, place by place",
+    ),
+}
+
+
+def _missing_source(ctx: Context, name: str) -> Built | None:
+    """The section ``name`` in words when the source it needs has no rows, else None."""
+    if name not in _NEEDS_POLICE_RECORDS:
+        return None
+    if ctx.wh.has_table("police_crime") and int(ctx.view.table("police_crime").count().execute()):
+        return None
+    title, adds = _NEEDS_POLICE_RECORDS[name]
+    text = (
+        "This section needs the force's own crime records (the police-crime feed), "
+        f"which have not been loaded for {ctx.area.name}. "
+        f"They would add {adds}. The open police.uk data used elsewhere in this assessment "
+        "carry none of these."
+    )
+    gap = f"No police crime records (police-crime feed) are loaded: the {title.lower()} "
+    gap += "section is empty until they are."
+    return Built(Section(name, title, (Paragraph(text),)), [], [(gap, name)])
 
 
 def _ranked(findings: list[Finding], months_in_period: int) -> list[Finding]:

@@ -1,4 +1,5 @@
-"""Boundaries (GeoJSON, WGS84): Avon and Somerset LSOA/MSOA/ward; LAD22 (UK) and PFA23 (E&W).
+"""Boundaries (GeoJSON, WGS84): Avon and Somerset LSOA/MSOA/ward; LAD22 (UK) and PFA23 (E&W);
+LSOA 2021 for England and Wales (:func:`national_lsoa21`, stored per partnership).
 
 Geometries are kept as GeoJSON text so that this layer needs no geometry library; readers parse
 them with shapely/geopandas where they need shapes.
@@ -6,6 +7,7 @@ them with shapely/geopandas where they need shapes.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from typing import NamedTuple
@@ -101,4 +103,57 @@ def boundary() -> pa.Table:
             )
     order = {level.level: i for i, level in enumerate(LEVELS)}
     rows.sort(key=lambda r: (order[r["level"]], r["code"]))
+    return pa.Table.from_pylist(rows, schema=arrow_schema("ref_boundary"))
+
+
+#: ONS LSOA (December 2021) boundaries EW BSC (super generalised, 200 m): every LSOA of England
+#: and Wales, for the maps of a partnership outside Avon and Somerset (whose own finer boundaries
+#: above stay). Read when a map needs them, never loaded into the warehouse whole.
+NATIONAL_LSOA21_FILE = "LSOA21_EW_BSC.geojson.gz"
+
+
+@functools.cache
+def _national_lsoa21() -> tuple[dict, ...]:
+    from svduty.reference.geography import lsoa21_ward24_raw
+
+    active = current_la()
+    la_of = {
+        r["lsoa21_code"]: active.get(r["la_code"], (r["la_code"], None))[0]
+        for r in lsoa21_ward24_raw().to_pylist()
+    }
+    rows = []
+    for feature in read_features(NATIONAL_LSOA21_FILE):
+        props = feature["properties"]
+        code = str(props["lsoa21_code"]).strip()
+        if code not in la_of:
+            raise ReferenceDataError(f"{NATIONAL_LSOA21_FILE}: {code} is in no local authority")
+        rows.append(
+            {
+                "code": code,
+                "name": str(props["lsoa21_name"]).strip(),
+                "la_code": la_of[code],
+                "geometry": feature["geometry"],
+            }
+        )
+    return tuple(rows)
+
+
+def national_lsoa21(la_codes) -> pa.Table:
+    """``ref_boundary`` rows (level ``lsoa21``) for the 2021 LSOAs of these current local
+    authorities, from the national file, ordered by code. The warehouse stores them for the
+    partnership's own authorities only (svduty.warehouse.reference_load.load_area_boundaries)."""
+    wanted = set(la_codes)
+    rows = [
+        {
+            "level": "lsoa21",
+            "code": r["code"],
+            "name": r["name"],
+            "la_code": r["la_code"],
+            "geometry_geojson": json.dumps(r["geometry"], separators=(",", ":")),
+            "source_file": f"geography/boundaries/{NATIONAL_LSOA21_FILE}",
+        }
+        for r in _national_lsoa21()
+        if r["la_code"] in wanted
+    ]
+    rows.sort(key=lambda r: r["code"])
     return pa.Table.from_pylist(rows, schema=arrow_schema("ref_boundary"))

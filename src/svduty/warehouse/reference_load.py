@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from svduty import __version__, reference
 from svduty.warehouse.connection import Warehouse
@@ -19,14 +20,17 @@ def reference_version() -> str:
     return digest.hexdigest()
 
 
-def load_reference(warehouse: Warehouse, *, loaded_by: str) -> bool:
-    """Load every reference table unless this version is already there; True if it loaded."""
+def load_reference(warehouse: Warehouse, *, loaded_by: str, la_codes: Iterable[str] = ()) -> bool:
+    """Load every reference table unless this version is already there; True if it loaded.
+    ``la_codes``: the partnership's local authorities, whose national LSOA boundaries are
+    added where the bundled detailed ones do not cover them (:func:`load_area_boundaries`)."""
     version = reference_version()
     with warehouse.transaction() as tx:
         done = tx.execute(
             "SELECT 1 FROM loads WHERE source = ? AND content_sha256 = ?", (SOURCE, version)
         )
     if done and all(warehouse.has_table(name) for name in reference.TABLES):
+        load_area_boundaries(warehouse, la_codes)
         return False
     for name in reference.TABLES:
         warehouse.replace_table(name, reference.build(name))
@@ -39,4 +43,34 @@ def load_reference(warehouse: Warehouse, *, loaded_by: str) -> bool:
             "'loaded')",
             (load_id, SOURCE, version, loaded_by),
         )
+    load_area_boundaries(warehouse, la_codes)
     return True
+
+
+def load_area_boundaries(warehouse: Warehouse, la_codes: Iterable[str]) -> int:
+    """Add the national 2021 LSOA boundaries of the local authorities ``la_codes`` that
+    ``ref_boundary`` has none for; the number of LSOAs added.
+
+    The bundled detailed boundaries cover Avon and Somerset; the national file (England and
+    Wales, 200 m generalised) is stored only for the authorities a partnership has, so a
+    warehouse does not carry 35,000 shapes it never draws."""
+    wanted = list(dict.fromkeys(la_codes))
+    if not wanted:
+        return 0
+    t = warehouse.table("ref_boundary")
+    present = (
+        t.filter(t.level.isin(["lsoa11", "lsoa21"]) & t.la_code.isin(wanted))
+        .select("la_code")
+        .distinct()
+        .execute()["la_code"]
+    )
+    missing = [code for code in wanted if code not in set(present)]
+    if not missing:
+        return 0
+    from svduty.reference.boundaries import national_lsoa21
+
+    rows = national_lsoa21(missing)
+    if rows.num_rows:
+        with warehouse.transaction() as tx:
+            tx.insert("ref_boundary", rows)
+    return rows.num_rows

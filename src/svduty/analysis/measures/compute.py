@@ -23,6 +23,7 @@ from svduty.analysis.measures import counts as counting
 from svduty.analysis.measures.catalogue import Catalogue, Measure
 from svduty.analysis.measures.periods import ANNUAL, PERIOD_TYPES
 from svduty.analysis.stats import compare_to_benchmark, crude_rates, percentage_change, recent_trend
+from svduty.reference.force_areas import display_name
 from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
@@ -60,7 +61,8 @@ class Geography:
         )
         return cls(
             pfa_code=pfa_code,
-            pfa_name=str(las["pfa_name"].iloc[0]),
+            # as a reader says it: "City of London", not ONS's "London, City of"
+            pfa_name=display_name(str(las["pfa_name"].iloc[0])),
             police_uk_force=police_uk_force,
             las=las[["la_code", "la_name", "population_2021", "population_2021_under_25"]],
             lsoa_la=dict(zip(lsoa["lsoa_code"], lsoa["la_code"], strict=True)),
@@ -532,6 +534,45 @@ def _clean(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+#: The keys of every result row (:func:`_row`), in order: a measure with no rows is still a
+#: table with these columns (a force with police.uk data only has no partner measure rows).
+ROW_COLUMNS = (
+    "measure",
+    "title",
+    "home_office",
+    "source",
+    "synthetic",
+    "definition",
+    "area_code",
+    "area_name",
+    "period_type",
+    "period",
+    "period_start",
+    "period_end",
+    "complete",
+    "months_covered",
+    "count",
+    "suppressed",
+    "not_placed",
+    "denominator",
+    "multiplier",
+    "rate",
+    "published_rate",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "baseline",
+    "change_pct",
+    "change_lower",
+    "change_upper",
+    "trend",
+    "compared_with",
+    "comparison",
+    "caveats",
+)
 
 
 def _row(r: dict, measure: Measure, got: counting.Counts, caveats: list[str]) -> dict:

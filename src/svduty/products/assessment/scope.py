@@ -21,7 +21,7 @@ import pandas as pd
 from svduty.analysis.evidence.quality import covered_months, definition_version, synthetic_share
 from svduty.analysis.evidence.where import MeasureCounts, measure_counts
 from svduty.analysis.measures import catalogue as measures_catalogue
-from svduty.analysis.measures.compute import Geography, measure_rows
+from svduty.analysis.measures.compute import ROW_COLUMNS, Geography, measure_rows
 from svduty.definition import Definition
 from svduty.definition import load as load_definition
 from svduty.errors import InputError
@@ -196,7 +196,8 @@ class Context:
                 # the months each source covers: read once for all the measures
                 coverage=self.__dict__.setdefault("_coverage", {}),
             )
-            cache[m.id] = pd.DataFrame(got)
+            # no rows (a source the partnership has not loaded): an empty table, its columns kept
+            cache[m.id] = pd.DataFrame(got, columns=list(ROW_COLUMNS))
         return cache[m.id]
 
     def measurable(self, measure: measures_catalogue.Measure | str) -> bool:

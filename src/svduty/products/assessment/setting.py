@@ -47,11 +47,21 @@ EVALUATION = {
 # ---- the local definition ----------------------------------------------------------------------
 
 
+#: the shipped national definition a partnership file written by `svduty init --force` names
+HOME_OFFICE_CORE = "home-office-core"
+
+
 def definition_section(ctx: Context) -> Built:
     d, local = ctx.definition, ctx.partnership.local_definition
     parts: list = [
         Paragraph(
-            f"{ctx.partnership.name} has agreed a local definition of serious violence: "
+            # the Home Office core stands in until a partnership writes its own: not "agreed"
+            f"{ctx.partnership.name} has not yet recorded a local definition of serious "
+            f"violence; until it does, this assessment uses the {d.title}, version "
+            f"{d.version} ({d.adopted:%d %B %Y}), the national comparison point. Every figure "
+            "in this assessment says whether it applies the definition and which version."
+            if d.id == HOME_OFFICE_CORE
+            else f"{ctx.partnership.name} has agreed a local definition of serious violence: "
             f"{d.title}, version {d.version}, adopted {d.adopted:%d %B %Y}. Every figure in this "
             "assessment says whether it applies the definition and which version."
         ),
@@ -207,7 +217,13 @@ def partnership_section(ctx: Context) -> Built:
         Table(
             "tbl-specified-authorities",
             "Specified authorities of the partnership",
-            _bodies(p.specified_authorities, SPECIFIED_KINDS),
+            _bodies(
+                p.specified_authorities,
+                # in Wales local health boards hold the integrated care boards' place (Sch 1)
+                SPECIFIED_KINDS | {"integrated_care_board": "Local health board"}
+                if p.police_force_area.startswith("W")
+                else SPECIFIED_KINDS,
+            ),
             "the partnership configuration (partnership.yaml)",
             ctx.definition_version,
             notes=(

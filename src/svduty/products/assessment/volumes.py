@@ -329,7 +329,8 @@ def _definition_figure(ctx: Context) -> tuple[Figure, Finding | None] | None:
             id=f"sna-{d.id}-{strand}",
             title=f"{d.id} {strand} strand (police records)",
             source="police_crime",
-            definition=d.id,
+            # by its file: the partnership's own definition is not a shipped id
+            definition=d.path or d.id,
             strand=strand,
         )
         for strand in d.strands

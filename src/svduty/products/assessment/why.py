@@ -34,8 +34,26 @@ INDICATOR_NAMES = {
 
 def why_section(ctx: Context) -> Built:
     m = ctx.measures.get(HEADLINE)
-    dep = inequality.deprivation(ctx.view, m, ctx.area.pfa_code, counts=ctx.counts(HEADLINE))
-    dep_fig, gradient = _deprivation(ctx, dep)
+    gaps: list[tuple[str, str]] = []
+    if ctx.area.pfa_code.startswith("W"):
+        # the English index ranks England's LSOAs only; the two indices are never mixed
+        deprivation: FigurePart | Paragraph = Paragraph(
+            f"No deprivation gradient is shown for {ctx.area.name}: the English Indices of "
+            "Deprivation rank England's neighbourhoods only, and svduty does not yet carry the "
+            "Welsh Index of Multiple Deprivation (WIMD), which ranks Wales's. The two indices "
+            "are never mixed in one ranking."
+        )
+        gradient = None
+        gaps.append(
+            (
+                "No deprivation gradient for a Welsh area: the Welsh index is not yet in svduty.",
+                "why",
+            )
+        )
+    else:
+        dep = inequality.deprivation(ctx.view, m, ctx.area.pfa_code, counts=ctx.counts(HEADLINE))
+        dep_fig, gradient = _deprivation(ctx, dep)
+        deprivation = FigurePart(dep_fig, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2})
     assoc = inequality.partner_association(
         ctx.force_view, m, ctx.area.pfa_code, counts=ctx.force_counts(HEADLINE)
     )
@@ -47,7 +65,7 @@ def why_section(ctx: Context) -> Built:
             "education, employment or training). Both describe areas, not people, and neither "
             "shows a cause."
         ),
-        FigurePart(dep_fig, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}),
+        deprivation,
     ]
     findings = [gradient] if gradient else []
     partners = _partners(ctx, assoc)
@@ -56,7 +74,8 @@ def why_section(ctx: Context) -> Built:
         parts += [FigurePart(figure, digits={"Indicator value": 2, RATE: 2}), table]
         if finding is not None:
             findings.append(finding)
-    return Built(Section("why", "Why: deprivation and partner indicators", tuple(parts)), findings)
+    section = Section("why", "Why: deprivation and partner indicators", tuple(parts))
+    return Built(section, findings, gaps)
 
 
 def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Finding | None]:

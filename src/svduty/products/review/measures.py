@@ -83,10 +83,11 @@ class MeasureResult:
 
 
 def _measure_ids(plan: strategies.Strategy | None, catalogue: Catalogue) -> list[str]:
-    """The strategy's measures in the order first named, else the Home Office measures."""
+    """The strategy's measures in the order first named, else the Home Office measures and the
+    police.uk open data measures (which every partnership has, partner data or not)."""
     if plan is not None:
         return list(dict.fromkeys(m for p in plan.priorities for m in p.measures))
-    return [m.id for m in catalogue.measures if m.home_office]
+    return [m.id for m in catalogue.measures if m.home_office or m.source == "police_uk_street"]
 
 
 def baseline_year(plan: strategies.Strategy | None, cat: Catalogue) -> int:

@@ -89,9 +89,11 @@ def publish(
         include_synthetic=include_synthetic,
     )
     if not series:
+        kind = "financial year" if period_type == "financial_year" else "calendar year"
         raise SiteError(
-            "no measure has a complete year to publish: load data first (svduty demo, "
-            "svduty ingest) or choose other measures"
+            f"no measure has a complete {kind} to publish: the public site shows whole years. "
+            "Publish the other kind of year (--period calendar_year or financial_year) if the "
+            "data cover one in full, or load more months (svduty ingest)"
         )
     gate = Gate()
     declare(gate, series, pfa_code=geo.pfa_code)

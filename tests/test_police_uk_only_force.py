@@ -1,0 +1,220 @@
+"""A force area other than Avon and Somerset, with police.uk data only: South Wales, 2025.
+
+End to end through the commands a new partnership would run (init --force, ingest, status,
+measures, sna, review, publish --period), built once for the module. Counts are recomputed here
+from the raw police.uk files and the published ONS lookup (read with the csv module), never
+from svduty's own code.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import html
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from svduty.cli import app
+
+
+def _shared(*parts: str) -> Path:
+    """A folder of ../shared/data beside the checkout (or beside a parent, for a worktree)."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        candidate = parent.joinpath("shared", "data", *parts)
+        if candidate.is_dir():
+            return candidate
+    pytest.skip(f"../shared/data/{'/'.join(parts)} is not here", allow_module_level=True)
+
+
+def _csv(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+STREET = _shared("police_uk", "street", "south-wales")
+NATIONAL = _shared("geography", "national")
+SOUTH_WALES = {  # W15000003's local authorities, as the ONS lookup lists them
+    r["ltla24_code"]
+    for r in _csv(NATIONAL / "lookup_ltla24_csp24_pfa24.csv.gz")
+    if r["pfa24_code"] == "W15000003"
+}
+runner = CliRunner()
+
+
+def _raw_rows() -> list[dict]:
+    return [row for path in sorted(STREET.glob("*.csv.gz")) for row in _csv(path)]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("south-wales")
+    env = {"SVDUTY_HOME": str(root / "home"), "SVDUTY_LOADED_BY": "test"}
+
+    def run(*args: str) -> dict:
+        result = runner.invoke(app, [*args, "--json"], env=env)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    out = {"env": env, "root": root, "run": run}
+    out["init"] = run("init", "--force", "south-wales")
+    out["ingest"] = run("ingest", "police-uk", str(STREET))
+    out["sna"] = run("sna", "--period", "2025")
+    # the template strategy runs from next year: the review of 2025 is outside it, and says so
+    out["review"] = run("review", "--year", "2025", "--outside-period")
+    out["publish"] = run("publish", "--period", "2025")
+    return out
+
+
+def _text(path: Path) -> str:
+    page = path.read_text(encoding="utf-8")
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_a_template_strategy_for_the_force_area_not_another_partnerships_example(home):
+    (written,) = home["init"]["strategies_written"]
+    assert Path(written).name == "south-wales.yaml"
+    text = Path(written).read_text(encoding="utf-8")
+    assert "example: true" in text and "Avon" not in text and "Somerset" not in text
+    checked = runner.invoke(
+        app, ["strategy", "check", written, "--skip-assessment", "--json"], env=home["env"]
+    )
+    assert checked.exit_code == 0, checked.output
+    rendered = home["run"]("strategy", "render")
+    page = _text(Path(rendered["path"]))
+    assert rendered["example"] and "South Wales" in page
+
+
+def test_every_raw_row_is_loaded(home):
+    files = home["ingest"]["files"]
+    assert len(files) == 12
+    assert sum(f["rows_loaded"] for f in files) == len(_raw_rows())
+
+
+def test_violence_per_local_authority_reconciles_with_the_raw_files(home):
+    la_of = {
+        r["lsoa21_code"]: r["ltla24_code"]
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
+    }
+    violence = [r for r in _raw_rows() if r["Crime type"] == "Violence and sexual offences"]
+    expected = Counter(la_of.get(r["LSOA code"]) for r in violence)
+    got = home["run"]("measures", "-m", "police-uk-violence", "--period", "calendar_year")
+    by_area = {r["area_code"]: r for r in got["results"] if r["period"] == "2025"}
+    assert set(by_area) == SOUTH_WALES | {"W15000003"}
+    for la in SOUTH_WALES:
+        assert by_area[la]["count"] == expected[la], la
+    force = by_area["W15000003"]
+    assert force["count"] == len(violence)  # every row of the force's files
+    # set apart from the local authorities: no location, or an LSOA of another force area
+    assert force["not_placed"] == len(violence) - sum(expected[la] for la in SOUTH_WALES)
+
+
+def test_the_assessment_says_which_sources_it_lacks(home):
+    annex = _text(Path(home["sna"]["annex"]))
+    assert "South Wales" in annex
+    for title in ("When", "Who", "What"):
+        assert re.search(rf"\b{title}\b", annex)
+    assert annex.count("This section needs the force's own crime records") == 4
+    for word in ("Avon", "Somerset", "nan", "NaN", "Violence Reduction Partnership"):
+        assert not re.search(rf"\b{word}\b", annex), word
+    assert str(home["root"]) not in annex
+
+
+def test_the_maps_are_drawn_from_the_force_areas_own_lsoas(home):
+    import duckdb
+
+    lsoas = {
+        r["lsoa21_code"]
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
+        if r["ltla24_code"] in SOUTH_WALES
+    }
+    with duckdb.connect(str(Path(home["env"]["SVDUTY_HOME"]) / "warehouse.duckdb"), True) as db:
+        stored = {
+            code
+            for (code,) in db.execute(
+                "SELECT code FROM ref_boundary WHERE level = 'lsoa21' AND code LIKE 'W%'"
+            ).fetchall()
+        }
+    assert stored == lsoas  # only the partnership's own, all of them
+
+
+def test_review_and_public_site_are_built_for_the_force_area(home):
+    review = _text(Path(home["review"]["path"]))
+    assert "South Wales" in review and "Violence and sexual offences" in review
+    site = Path(home["publish"]["site"])
+    assert home["publish"]["areas"] == ["south-wales"]
+    for page in site.rglob("*.html"):
+        text = _text(page)
+        for word in ("Avon", "Somerset", "nan", "NaN"):
+            assert not re.search(rf"\b{word}\b", text), (page.name, word)
+
+
+def test_a_partnerships_own_definition_resolves_by_id(home, monkeypatch):
+    from svduty import definition
+
+    own = Path(home["env"]["SVDUTY_HOME"]) / "definitions" / "south-wales-2025.yaml"
+    own.parent.mkdir(exist_ok=True)
+    shipped = definition.shipped()["home-office-core"].read_text(encoding="utf-8")
+    own.write_text(shipped.replace("id: home-office-core", "id: south-wales-2025"), "utf-8")
+    monkeypatch.setenv("SVDUTY_HOME", home["env"]["SVDUTY_HOME"])
+    assert definition.load("south-wales-2025").id == "south-wales-2025"
+    assert definition.resolve("south-wales-2025") == own
+
+
+def test_synth_refuses_to_make_another_areas_partner_data(home):
+    result = runner.invoke(app, ["synth", "--seed", "1"], env=home["env"])
+    assert result.exit_code == 1
+    assert "for avon-and-somerset only" in result.output and "south-wales" in result.output
+    assert not (Path(home["env"]["SVDUTY_HOME"]) / "synthetic").exists()
+
+
+# ---- City of London: one month, one local authority with the force area's name ----------------
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> dict:
+    env = {"SVDUTY_HOME": str(tmp_path_factory.mktemp("col") / "home"), "SVDUTY_LOADED_BY": "t"}
+
+    def run(*args: str) -> dict:
+        result = runner.invoke(app, [*args, "--json"], env=env)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    run("init", "--force", "city-of-london")
+    files = run("ingest", "police-uk", str(_shared("police_uk", "street", "city-of-london")))
+    return {"env": env, "run": run, "files": files}
+
+
+def test_city_of_london_authority_and_force_area_are_two_areas(city):
+    result = runner.invoke(app, ["sna", "--area", "nowhere"], env=city["env"])
+    assert result.exit_code == 1
+    assert "city-of-london (E23000034, City of London)" in result.output
+    assert "city-of-london-e09000001 (E09000001, City of London)" in result.output
+
+
+def test_city_of_london_one_month_assessment_and_a_clear_refusal_to_publish(city):
+    sna = city["run"]("sna", "--period", "2025-12..2025-12")
+    assert Path(sna["annex"]).exists()
+    result = runner.invoke(app, ["publish", "--period", "calendar_year"], env=city["env"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    got = city["run"]("measures", "-m", "police-uk-violence")
+    names = {r["area_code"]: r["area_name"] for r in got["results"]}
+    assert names == {"E23000034": "City of London", "E09000001": "City of London"}
+
+
+def test_welsh_health_boards_are_called_local_health_boards(home):
+    annex = _text(Path(home["sna"]["annex"]))
+    assert "Cardiff and Vale University Health Board Local health board" in annex
+    assert "Integrated care board" not in annex
+
+
+def test_a_welsh_area_is_never_ranked_on_the_english_index(home):
+    annex = _text(Path(home["sna"]["annex"]))
+    assert "IMD decile (of England)" not in annex
+    assert "does not yet carry the Welsh Index of Multiple Deprivation" in annex
