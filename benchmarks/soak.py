@@ -269,8 +269,10 @@ def data_lead(
     until: float,
     grace: float,
     rng: random.Random,
+    pause: tuple[float, float] = (2.0, 6.0),
 ) -> None:
-    """Upload each file in turn (feed, path), confirm it and follow its load to the end."""
+    """Upload each file in turn (feed, path), confirm it and follow its load to the end, then
+    wait ``pause`` seconds (a random time between the two) before the next."""
     person.sign_in(*account)
     for feed, path in files:
         if time.monotonic() >= until:
@@ -317,7 +319,7 @@ def data_lead(
             state = _status(person, pk)
         upload["status"] = state.get("status", "?") if state.get("finished") else "stuck"
         upload["load_seconds"] = round(time.monotonic() - started, 1)
-        time.sleep(rng.uniform(2.0, 6.0))
+        time.sleep(rng.uniform(*pause))
 
 
 def form_errors(html: str) -> str:
@@ -553,6 +555,7 @@ def run(args) -> dict:
                 until,
                 args.grace * 60,
                 rng,
+                tuple(args.lead_pause),
             )
         for i in range(people["readers"]):
             start(
@@ -570,6 +573,7 @@ def run(args) -> dict:
     report |= {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "minutes_asked": args.minutes,
+        "lead_pause": list(args.lead_pause),
         "minutes_run": round(ran / 60, 2),
         "people": people,
         "public_pages": len(pages),
@@ -653,6 +657,10 @@ def main() -> None:
     parser.add_argument("--demo-home", type=Path, default=None,
                         help="copy this built demo data directory instead of running svduty demo")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument("--lead-pause", type=float, nargs=2, default=(2.0, 6.0),
+                        metavar=("MIN", "MAX"),
+                        help="seconds a data lead waits after a load before the next upload "
+                        "(default 2 to 6: a load every nine seconds or so from five leads)")  # fmt: skip
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
