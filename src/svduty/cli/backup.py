@@ -356,13 +356,8 @@ def backup_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Back up the warehouse, the portal database and the data directory (never the key)."""
-    from svduty.warehouse.backup_copy import SnapshotProblem
-
-    try:
-        result = backup(Config.from_env(), out, key_to=key_to, wait_seconds=wait)
-    except SnapshotProblem as problem:
-        err.print(f"[red]error[/red] {problem}")
-        raise typer.Exit(1) from None
+    # a SnapshotProblem is an InputError: the command line reports it as a message and exit 1
+    result = backup(Config.from_env(), out, key_to=key_to, wait_seconds=wait)
     if as_json:
         print(json.dumps(result, indent=2))
         return
@@ -384,13 +379,7 @@ def restore_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Restore a backup into the data directory, after checking every file's SHA-256."""
-    from svduty.warehouse.backup_copy import SnapshotProblem
-
-    try:
-        result = restore(Config.from_env(), archive, overwrite=overwrite, key_from=key_from)
-    except SnapshotProblem as problem:
-        err.print(f"[red]error[/red] {problem}")
-        raise typer.Exit(1) from None
+    result = restore(Config.from_env(), archive, overwrite=overwrite, key_from=key_from)
     if as_json:
         print(json.dumps(result, indent=2))
         return

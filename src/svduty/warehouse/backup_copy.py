@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from svduty.errors import InputError
 from svduty.warehouse import snapshots
 from svduty.warehouse.connection import connect, locked
 
@@ -25,8 +26,9 @@ DUCKDB_FILE = "warehouse.duckdb"
 PG_DUMP_FILE = "warehouse.pgdump"
 
 
-class SnapshotProblem(Exception):
-    """A backup or restore cannot go on; the message says why and what to do."""
+class SnapshotProblem(InputError):
+    """A backup or restore cannot go on; the message says why and what to do (an input
+    problem: the command line reports it as a message and exit code 1)."""
 
 
 def kind(url: str) -> str:
