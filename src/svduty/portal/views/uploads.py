@@ -59,6 +59,18 @@ def _visible(request, pk: int) -> Upload:
     return _decorate(upload)
 
 
+def _own(request, pk: int, doing: str) -> Upload:
+    """The upload if the person's organisation may confirm or cancel it (it is theirs);
+    otherwise 404 (not visible) or 403, audited as a refusal."""
+    upload = _visible(request, pk)
+    if not _may_confirm(membership(request.user), upload):
+        audit.record(
+            request, AuditEvent.Action.REFUSED, request.path, reason="another organisation's"
+        )
+        raise PermissionDenied(f"only the organisation's own people may {doing} its upload")
+    return upload
+
+
 def _ready(upload: Upload) -> bool:
     """Checked, with rows that would load, and not yet queued."""
     return upload.status == Upload.Status.RECEIVED and bool(upload.report.get("rows_loadable"))
@@ -201,12 +213,7 @@ def status(request, pk: int):
 @require_POST
 def load(request, pk: int):
     """Confirm: queue the background load of a checked upload."""
-    upload = _visible(request, pk)
-    if not _may_confirm(membership(request.user), upload):
-        audit.record(
-            request, AuditEvent.Action.REFUSED, request.path, reason="another organisation's"
-        )
-        raise PermissionDenied("only the organisation's own people may load its upload")
+    upload = _own(request, pk, "load")
     if not _ready(upload):
         messages.info(
             request, f"Upload {upload.pk} is {upload.get_status_display().lower()}: not queued."
@@ -232,12 +239,7 @@ def load(request, pk: int):
 @require_POST
 def cancel(request, pk: int):
     """Cancel an upload nobody has confirmed: its file is deleted; audited (uploads.cancel)."""
-    upload = _visible(request, pk)
-    if not _may_confirm(membership(request.user), upload):
-        audit.record(
-            request, AuditEvent.Action.REFUSED, request.path, reason="another organisation's"
-        )
-        raise PermissionDenied("only the organisation's own people may cancel its upload")
+    upload = _own(request, pk, "cancel")
     if uploads.cancel(upload, by=request.user):
         messages.success(request, f"Upload {upload.pk} is cancelled and its file deleted.")
     else:
