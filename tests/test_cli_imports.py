@@ -81,3 +81,33 @@ def test_the_feed_commands_are_there_when_ingest_is_asked_for_them():
         check=True,
     ).stdout
     assert "Police recorded crime (force extract)" in usage
+
+
+# What the portal may leave until a page or a build needs it: every `python -m svduty.portal`
+# command (migrate, check, create_member, the task worker) loads the URLconf and with it every
+# view, and importing these took about 3 s of CPU a process (statsmodels, esda and libpysal
+# through the products' analysis, scipy.stats through the statistics).
+PORTAL_DEFERRED = ("statsmodels", "esda", "libpysal", "sklearn", "scipy.stats")
+
+
+def test_the_portals_start_up_leaves_the_statistics_libraries_until_they_are_used(tmp_path):
+    script = (
+        "import json, sys, django\n"
+        "django.setup()\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().url_patterns\n"  # every view module, as a manage command's checks do
+        f"deferred = {PORTAL_DEFERRED!r}\n"
+        "print(json.dumps(sorted(d for d in deferred if d in sys.modules)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SVDUTY_", "DJANGO_"))}
+    env.update(
+        PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        DJANGO_SETTINGS_MODULE="svduty.portal.settings",
+        SVDUTY_HOME=str(tmp_path),
+        SVDUTY_PORTAL_SECRET_KEY="tests-only-" + "x" * 50,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -10,12 +10,17 @@ the global mean counts every cell), so it must be present with a count of zero.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import h3
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from libpysal.graph import Graph
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
+
+# scipy.sparse and libpysal are imported where the graph is built (libpysal costs about 2 s of
+# CPU to import; most processes that import the analysis never build one).
 
 __all__ = ["cell_counts", "neighbour_graph", "study_area"]
 
@@ -85,6 +90,9 @@ def neighbour_graph(cells: pd.Index) -> Graph:
     Neighbours outside ``cells`` are left out, so cells on the edge of the study area have fewer
     than six; a cell with none is an island (the caller decides what that means).
     """
+    import scipy.sparse as sp
+    from libpysal.graph import Graph
+
     position = {cell: i for i, cell in enumerate(cells)}
     rows: list[int] = []
     cols: list[int] = []

@@ -49,10 +49,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from svduty.analysis.stats import crude_rates
+
+# scipy.stats and statsmodels are imported by the functions that test, not here: about 2 s of
+# CPU to import, paid by every portal and CLI process that imports the products otherwise.
 
 __all__ = [
     "HOT_PLACE",
@@ -113,6 +114,9 @@ def hot_places(
         o, e = observed[tested], area_rate * exposure[tested]
         # the mid-P tail as a normal z-score: about N(0, 1) under Poisson chance for small and
         # large counts alike, and finite for a count of 0
+        from scipy import stats
+        from statsmodels.stats.multitest import multipletests
+
         half = 0.5 * stats.poisson.pmf(o, e)
         upper = stats.poisson.sf(o, e) + half  # mid-P, upper tail
         lower = stats.poisson.cdf(o - 1, e) + half  # its complement, computed without 1 - x
@@ -172,6 +176,8 @@ def hot_places(
 def _winsorised_share(winsor: float) -> float:
     """E[z²] of a standard normal z winsorised at its ``winsor`` and 1 - ``winsor`` centiles
     (0.679 at 10%): dividing by it makes the dispersion estimate unbiased when there is none."""
+    from scipy import stats
+
     c = stats.norm.ppf(1 - winsor)
     return float(2 * ((stats.norm.cdf(c) - 0.5) - c * stats.norm.pdf(c)) + 2 * winsor * c**2)
 

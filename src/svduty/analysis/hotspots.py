@@ -58,18 +58,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import h3
 import numpy as np
 import pandas as pd
-from esda.crand import crand
-from esda.getisord import G_Local, _g_local_star_crand
-from libpysal.graph import Graph
-from statsmodels.stats.multitest import multipletests
 
 from svduty.analysis import hexgrid, polygons
 from svduty.analysis.polygons import feature_collection
+
+if TYPE_CHECKING:
+    from esda.getisord import G_Local
+    from libpysal.graph import Graph
+
+# esda, libpysal and statsmodels are imported where a statistic is computed, not here: together
+# they cost about 3 s of CPU to import, and the portal and the CLI import this module (through
+# the products and the dashboard) in every process, most of which never compute a hotspot.
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -131,7 +135,11 @@ def gi_star(
     p_sim = np.full(n, np.nan)
     p_value = np.full(n, np.nan)
     upper = np.zeros(n, dtype=bool)
+    from statsmodels.stats.multitest import multipletests
+
     if np.ptp(y) > 0:
+        from esda.getisord import G_Local
+
         # permutations=0: esda computes Gi* and z only; the permutations are run below through
         # esda's own engine, once per tail, with the same seed and so the same permutations.
         local = G_Local(y, graph, transform="B", star=True, permutations=0)
@@ -180,6 +188,9 @@ def _permutation_p(
 ) -> np.ndarray:
     """One tail of esda's conditional permutation test: (count at least as extreme + 1) /
     (permutations + 1), ties counting as extreme."""
+    from esda.crand import crand
+    from esda.getisord import _g_local_star_crand
+
     # crand reads only ``w.sparse`` and zeroes its diagonal in place: hand it a copy each time,
     # since a Graph caches its sparse matrix.
     weights = SimpleNamespace(sparse=local.w.sparse.copy())

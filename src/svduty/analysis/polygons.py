@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import shapely
-from libpysal.graph import Graph
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
+
+# geopandas, scipy.sparse and libpysal are imported where a graph is built: libpysal alone costs
+# about 2 s of CPU to import, and most processes that import the analysis never build one.
 
 __all__ = ["attach_islands", "feature_collection", "queen_graph", "read_boundaries"]
 
@@ -86,6 +90,9 @@ def read_boundaries(text: str, code_property: str | None) -> tuple[list[str], np
 def queen_graph(codes: list[str], geometries: np.ndarray) -> Graph:
     """Queen contiguity (a shared vertex is enough) over ``geometries``, ids ``codes`` in that
     order; areas with no neighbour are left as islands."""
+    import geopandas as gpd
+    from libpysal.graph import Graph
+
     graph = Graph.build_contiguity(gpd.GeoSeries(geometries, index=codes), rook=False)
     if list(graph.unique_ids) == codes:
         return graph
@@ -98,6 +105,9 @@ def attach_islands(
 ) -> Graph:
     """Join each island to its nearest area, both ways (GeoJSON is lon/lat: scale longitude by
     the cosine of the mean latitude so that distances are roughly in proportion)."""
+    import scipy.sparse as sp
+    from libpysal.graph import Graph
+
     bounds = shapely.total_bounds(geometries)
     scale = math.cos(math.radians((bounds[1] + bounds[3]) / 2))
     scaled = shapely.transform(geometries, lambda xy: xy * np.array([scale, 1.0]))

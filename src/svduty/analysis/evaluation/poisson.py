@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,10 @@ def _design(frame: pd.DataFrame, term: pd.Series, name: str) -> _Design:
 
 def _poisson(design: _Design, name: str, level: float, clustered: bool):
     """exp(coefficient), its interval and p-value for the term ``name``."""
+    # statsmodels is imported here, where a model is fitted: about 2 s of CPU to import, paid
+    # otherwise by every portal and CLI process (the review's products import the evaluation).
+    import statsmodels.api as sm
+
     model = sm.GLM(design.y, design.exog, family=sm.families.Poisson(), offset=design.offset)
     if clustered:
         groups = {"groups": design.groups}

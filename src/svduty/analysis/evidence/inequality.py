@@ -25,7 +25,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from svduty.analysis.evidence.where import (
     NO_LOCATION,
@@ -491,6 +490,8 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float, str | None]:
         return math.nan, math.nan, None
     if np.ptp(x) == 0 or np.ptp(y) == 0:  # a constant has no ranks to correlate
         return math.nan, math.nan, None
+    from scipy import stats as scipy_stats  # here, not at the top: about 1 s of CPU to import
+
     rho = float(scipy_stats.spearmanr(x, y).statistic)
     if n > EXACT_UP_TO:
         return rho, float(scipy_stats.spearmanr(x, y).pvalue), "t approximation (scipy)"

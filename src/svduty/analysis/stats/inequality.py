@@ -22,7 +22,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from svduty.analysis.stats._checks import as_array, confidence_level, positive, same_length
 
@@ -147,6 +146,8 @@ def slope_index_of_inequality(
             raise ValueError("proportion confidence limits must all be between 0 and 1")
         if value_type == "rate" and ((lo <= 0) | (hi <= 0)).any():
             raise ValueError("rate confidence limits must all be greater than zero")
+        from scipy import stats  # here, not at the top: about 1 s of CPU to import
+
         se = (_transform(hi, value_type) - _transform(lo, value_type)) / (2 * stats.norm.ppf(0.975))
     elif lower is not None or upper is not None:
         raise ValueError("give both lower and upper confidence limits, or standard errors")
