@@ -130,6 +130,62 @@ def warehouse_text(wh) -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _reference_tables_built_once():
+    """Each reference table built from the bundled files once per test process, not once per
+    use: building them all costs about 2 s of CPU, and a dozen modules load them into
+    warehouses of their own (and every police.uk ingest reads the forces' table). The tables
+    are pyarrow tables, which nothing can change in place; tests/test_reference.py checks what
+    the build makes against the raw files."""
+    from svduty import reference
+
+    built: dict[str, object] = {}
+    build = reference.build
+
+    def once(name: str):
+        if name not in built:
+            built[name] = build(name)
+        return built[name]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(reference, "build", once)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_listed_once():
+    """WhiteNoise lists and stats every static file the finders know (about 140) each time its
+    middleware is made, and Django's test client makes the middleware anew for every test that
+    uses ``client``: about 50 ms a test, a sixth of the permission matrix's time. Here the list
+    is made once per static configuration and shared; its entries are not changed after they
+    are made. What a request for a static file gets is WhiteNoise's own answer either way."""
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    listed: dict[tuple, dict] = {}
+    add_files_from_finders = WhiteNoiseMiddleware.add_files_from_finders
+
+    def once(self):
+        key = (
+            self.static_prefix, self.max_age, self.allow_all_origins, self.charset,
+            self.index_file, self.add_headers_function,
+            repr(getattr(settings, "WHITENOISE_IMMUTABLE_FILE_TEST", None)),
+            repr(getattr(settings, "WHITENOISE_MIMETYPES", None)),
+            tuple(map(str, settings.STATICFILES_DIRS)), tuple(settings.STATICFILES_FINDERS),
+            tuple(settings.INSTALLED_APPS),
+        )  # fmt: skip
+        if key not in listed:
+            add_files_from_finders(self)
+            listed[key] = dict(self.files)
+        self.files.update(listed[key])
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(WhiteNoiseMiddleware, "add_files_from_finders", once)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _demo_built_early(request, tmp_path_factory):
     """Start building the demo warehouse as the session starts if any test collected needs it,
     so it builds while the tests that do not need it run (tests/demo_build.py)."""
