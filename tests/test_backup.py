@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import stat
@@ -17,6 +18,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pytest
 
@@ -86,6 +88,52 @@ def warehouse_tables(url: str) -> dict[str, str]:
         }
 
 
+FINGERPRINT = 'SELECT count(*), sum(hash(r)) FROM {}."{}" r'  # a table's rows, as a multiset
+
+
+def duckdb_differences(a: str, b: str) -> list[str]:
+    """What differs between two DuckDB warehouses (URLs or paths), table by table: a table in
+    one only, other columns, or other rows. Rows are compared as multisets by their count and
+    the sum of their rows' 64-bit hashes, inside DuckDB: a changed, missing or extra row
+    changes the sum but by a 2**-64 chance. Converting every table to text and comparing that
+    (warehouse_tables) took about 3 s of CPU a warehouse; this takes a tenth of a second."""
+    paths = [str(x).removeprefix("duckdb://") for x in (a, b)]
+    with closing(duckdb.connect()) as con:
+        con.execute("SET threads = 1")  # small scans: more threads only cost CPU
+        for alias, path in zip("ab", paths, strict=True):
+            con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
+        tables = {}
+        for alias in "ab":
+            names = con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ?",
+                (alias,),
+            ).fetchall()
+            tables[alias] = {
+                name: (
+                    con.execute(
+                        "SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_catalog = ? AND table_name = ? ORDER BY ordinal_position",
+                        (alias, name),
+                    ).fetchall(),
+                    con.execute(FINGERPRINT.format(alias, name)).fetchone(),
+                )
+                for (name,) in names
+            }
+        found = [f"{t}: in one only" for t in sorted(tables["a"].keys() ^ tables["b"].keys())]
+        for name in sorted(tables["a"].keys() & tables["b"].keys()):
+            (cols_a, rows_a), (cols_b, rows_b) = tables["a"][name], tables["b"][name]
+            if cols_a != cols_b:
+                found.append(f"{name}: columns {cols_a} != {cols_b}")
+            elif rows_a != rows_b:
+                found.append(f"{name}: {rows_a[0]} rows != {rows_b[0]}, or other rows")
+        return found
+
+
+def row_count(url: str, table: str) -> int:
+    with closing(connect(url, read_only=True)) as wh:
+        return int(wh.table(table).count().execute())
+
+
 def portal_tables(path: Path) -> dict[str, list]:
     with closing(sqlite3.connect(path)) as con:
         names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
@@ -107,10 +155,9 @@ def test_restore_onto_a_fresh_directory_gives_back_every_table(home, tmp_path):
     fresh = _config(tmp_path / "restored")
     done = restore(fresh, archive, environ=NO_PORTAL_DB)
 
-    original = warehouse_tables(config.warehouse_url)
-    assert {"loads", "police_crime", "police_uk_street", "quarantine"} <= set(original)
-    assert original["police_crime"].count("\n") > 1 and original["quarantine"].count("\n") > 1
-    assert warehouse_tables(fresh.warehouse_url) == original
+    for table in ("loads", "police_crime", "police_uk_street", "quarantine"):
+        assert row_count(config.warehouse_url, table) > 0, table
+    assert duckdb_differences(fresh.warehouse_url, config.warehouse_url) == []
     portal = portal_tables(home / "portal.sqlite3")
     assert portal["portal_organisation"] and portal["django_migrations"]
     assert portal_tables(fresh.home / "portal.sqlite3") == portal
@@ -185,8 +232,9 @@ def test_a_backup_waits_for_a_load_in_progress_and_readers_do_not_block_it(tmp_p
     config = _config(home)
     init(config)
     ingest(config, [JAN])
-    before = warehouse_tables(config.warehouse_url)
     path = Path(config.warehouse_url.removeprefix("duckdb://"))
+    before = tmp_path / "before.duckdb"  # the warehouse as it is, to compare the restore with
+    shutil.copyfile(path, before)
     with held_by_another_process(path, read_only=True):  # a portal page reading
         backup(config, tmp_path / "reading.tar.gz", environ=NO_PORTAL_DB)
 
@@ -217,7 +265,7 @@ def test_a_backup_waits_for_a_load_in_progress_and_readers_do_not_block_it(tmp_p
     assert done
     fresh = _config(tmp_path / "restored")
     restore(fresh, tmp_path / "b.tar.gz", environ=NO_PORTAL_DB)
-    assert warehouse_tables(fresh.warehouse_url) == before
+    assert duckdb_differences(fresh.warehouse_url, before) == []
 
 
 def test_a_postgresql_warehouse_round_trips_through_pg_dump(pg_url, tmp_path):
