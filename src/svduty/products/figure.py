@@ -99,6 +99,11 @@ class Figure:
         copy.__dict__["svg"] = svg  # the cached property's value, as if drawn from the chart
         return copy
 
+    def specified(self) -> Figure:
+        """This figure with its chart as its Vega-Lite specification: plain data, to keep and
+        share between processes (the dashboards' panels), drawn by a browser or vl-convert."""
+        return dataclasses.replace(self, chart=self.spec)
+
     @cached_property
     def spec(self) -> dict | None:
         """The chart as its Vega-Lite specification, for a browser to draw (the portal's

@@ -73,9 +73,9 @@ def _shared_folder() -> Path | None:
 SHARED = SharedResults(_shared_folder)
 # Computed data (small frames), the measures page's panels (one measure for one choice, with
 # its trend chart's specification, tens of kilobytes) and the maps (drawn SVG, up to 1 MB a map,
-# seconds to make: shared on disk too, like the data).
+# seconds to make), each shared on disk too.
 DATA = Memo(256, SHARED)
-PANELS = Memo(14 * 48)
+PANELS = Memo(14 * 48, SHARED)
 VIEWS = Memo(48, SHARED)
 
 

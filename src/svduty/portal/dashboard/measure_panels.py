@@ -167,8 +167,8 @@ def _panel(
     if comparator is not None and len(comparator):
         others = _in_range(comparator[comparator["measure"] == m.id], choice)
     table = series_table(mine, choice.place, others)
-    figure = trend_figure(m, choice, mine, table, latest, whole)
-    _ = figure.spec  # written once, while the panel is made, and kept with it
+    # the chart kept as its specification: written once, and plain data to share
+    figure = trend_figure(m, choice, mine, table, latest, whole).specified()
     return Panel(m, mine, latest, figure, table_cells(table, DIGITS), None)
 
 

@@ -2,10 +2,12 @@
 starts), so that the people reading the dashboards find them ready in the shared results
 (shared.SharedResults) instead of computing them while they wait (docs/concurrency.md, point 7).
 
-What a view of the measures page needs besides drawing: the LSOA reference and geography of the
-force area, every measure's results for it (one frame serves the force area and each of its
-local authorities) and each record-level measure's counts by LSOA (its years, the wards and the
-maps count from them). Results a load did not change are found on disk and not computed again.
+What a view of the measures page needs: the LSOA reference and geography of the force area,
+every measure's results for it (one frame serves the force area and each of its local
+authorities), each record-level measure's counts by LSOA (its years, the wards and the maps
+count from them), and the panels of each area's page over every year, calendar and financial
+(a range of years is cut from those). Results a load did not change are found on disk and not
+computed again.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import logging
 import time
 
+from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import areas, catalogue, config
 from svduty.portal.dashboard.geography import geography, lsoas
+from svduty.portal.dashboard.measure_panels import panels
 from svduty.portal.dashboard.opening import data_version, reading
 from svduty.portal.dashboard.results import PLACED_SOURCES, has_rows, measure_results, months
 from svduty.settings import Config
@@ -40,6 +44,9 @@ def warm(cfg: Config | None = None) -> dict:
                 measure_results(wh, version, cfg, area, m)
                 if m.source in PLACED_SOURCES and has_rows(wh, m.source):
                     months(wh, version, m, area.pfa_code)
+        for area in areas(cfg):
+            for period_type in PERIOD_TYPES:
+                panels(wh, version, Choice(area, period_type), cfg)
     took = round(time.monotonic() - started, 2)
     log.info("dashboards warmed: %d measures in %.2f s", len(measures), took)
     return {"sources": len(version.loads), "measures": len(measures), "seconds": took}
