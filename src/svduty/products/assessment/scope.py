@@ -87,7 +87,8 @@ class ScopedWarehouse(Narrowed):
             return super().table(name)
         if name not in self._copies:
             copy = f"_svduty_scope_{uuid.uuid4().hex}_{name}"
-            self._copies[name] = (copy, self.ibis.create_table(copy, super().table(name), temp=True))
+            made = self.ibis.create_table(copy, super().table(name), temp=True)
+            self._copies[name] = (copy, made)
         return self._copies[name][1]
 
     def close(self) -> None:
