@@ -178,10 +178,11 @@ class Context:
 
     @cached_property
     def force_view(self) -> ScopedWarehouse:
-        """The whole force area over the period: for comparisons across its authorities."""
+        """The whole force area over the period: for comparisons across its authorities (read
+        by a query or two: not copied, which would cost more than it saves)."""
         if self.area.is_force_area:
             return self.view
-        return ScopedWarehouse(self.wh, months=self.period.month_starts, copy=True)
+        return ScopedWarehouse(self.wh, months=self.period.month_starts)
 
     def close(self) -> None:
         """Drop the views' copies of the records (see :class:`ScopedWarehouse`)."""
