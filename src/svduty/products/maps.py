@@ -345,16 +345,6 @@ def _chart_data(gdf: gpd.GeoDataFrame, columns: Sequence[str]) -> gpd.GeoDataFra
     return gpd.GeoDataFrame(gdf[list(columns)].reset_index(drop=True), geometry=geometry, crs=WGS84)
 
 
-def _inline(gdf: gpd.GeoDataFrame) -> dict:
-    """A layer's polygons as the inline values Altair makes of a GeoDataFrame, made once.
-
-    Given the GeoDataFrame itself, Altair remakes them on every ``to_dict`` (each rendering,
-    and each check of the chart), reading the frame's ``__geo_interface__`` three times and
-    deep-copying it: about a second of the assessment's three maps. The values, and so the
-    chart's specification, are the same."""
-    return alt.utils.data.to_values(gdf)
-
-
 def _size(gdf: gpd.GeoDataFrame, width: int) -> tuple[int, int]:
     """Width and height of a Mercator map of the shapes that leaves no empty band."""
     x0, y0, x1, y1 = gdf.total_bounds
@@ -372,7 +362,7 @@ def _outlines(gdf: gpd.GeoDataFrame) -> alt.Chart | None:
         return None
     dissolved = gdf[["la_code", "geometry"]].dissolve(by="la_code", as_index=False)
     return (
-        alt.Chart(_inline(_chart_data(dissolved, ["la_code"])))
+        alt.Chart(_chart_data(dissolved, ["la_code"]))
         .mark_geoshape(filled=False, stroke=COLOURS["black"], strokeWidth=1.2, aria=False)
         .project("mercator")
     )
@@ -397,7 +387,7 @@ def _hatching(gdf: gpd.GeoDataFrame, width: int) -> alt.Chart | None:
         return None
     hatched = gpd.GeoDataFrame({"kind": ["hatch"]}, geometry=[hatch], crs=BNG).to_crs(WGS84)
     return (
-        alt.Chart(_inline(hatched))
+        alt.Chart(hatched)
         .mark_geoshape(filled=False, stroke=_HATCH_STROKE, strokeWidth=0.6, aria=False)
         .project("mercator")
     )
@@ -441,7 +431,7 @@ def choropleth(
     map_width, map_height = _size(gdf, width)
     thin = 0.25 if len(gdf) > 300 else 0.5
     areas = (
-        alt.Chart(_inline(data))
+        alt.Chart(data)
         .mark_geoshape(stroke="white", strokeWidth=thin, aria=False)
         .encode(
             fill=alt.Fill(
@@ -510,7 +500,7 @@ def hotspot_map(
     map_width, map_height = _size(gdf, width)
     thin = 0.25 if len(gdf) > 300 else 0.5
     layers = [
-        alt.Chart(_inline(data))
+        alt.Chart(data)
         .mark_geoshape(stroke="white", strokeWidth=thin, aria=False)
         .encode(
             fill=alt.Fill(
@@ -530,7 +520,7 @@ def hotspot_map(
         if not flagged.empty:
             marked = _chart_data(flagged.assign(_mark=persistent_label), ["_mark"])
             layers.append(
-                alt.Chart(_inline(marked))
+                alt.Chart(marked)
                 .mark_geoshape(filled=False, strokeWidth=2.5, aria=False)
                 .encode(
                     stroke=alt.Stroke(
