@@ -46,7 +46,9 @@ def test_an_assessment_view_copies_the_same_rows_and_drops_its_copies(demo_wh):
         for name in RECORD_TABLES:
             want = filtered.table(name).execute()
             got = copied.table(name).execute()
-            assert len(got) == len(want) > 0, name
+            assert len(got) == len(want), name
+            # no emergency department row is placed in Somerset (see the assessment)
+            assert len(want) > 0 or name == "ed_assault"
             assert list(got.columns) == list(want.columns)
             key = list(want.columns)
             pd.testing.assert_frame_equal(
@@ -59,7 +61,7 @@ def test_an_assessment_view_copies_the_same_rows_and_drops_its_copies(demo_wh):
         copied.close()
     assert set(demo_wh.ibis.list_tables()) == before
     # still readable after close: it copies again
-    assert int(copied.table("ed_assault").count().execute()) == len(
-        filtered.table("ed_assault").execute()
+    assert int(copied.table("police_uk_street").count().execute()) == len(
+        filtered.table("police_uk_street").execute()
     )
     copied.close()
