@@ -177,3 +177,49 @@ def test_a_ward_and_a_financial_year_narrow_the_records_as_the_function_does(wh,
     selected = rows(wh, m, police_uk_force=FORCE, between=(first, last), lsoas=in_ward)
     assert _keys(header, body, m.source) == _expected_keys(selected, m.source)
     assert n == len(body) > 0
+
+
+def _by_month_and_lsoa(frame: pd.DataFrame) -> list[tuple]:
+    return sorted(
+        (m, "" if pd.isna(lsoa) else lsoa, int(n), bool(s))
+        for m, lsoa, n, s in zip(
+            frame["month"], frame["lsoa"], frame["count"], frame["synthetic"], strict=True
+        )
+    )
+
+
+@pytest.mark.parametrize("source", RECORD_SOURCES)
+def test_measures_counted_together_count_what_each_counts_alone(wh, source):
+    # compute() and the assessment count every measure of a source in one query
+    # (record_counts_of); each must get exactly the rows its own selection selects, and the
+    # local definition's strands too (the assessment's figure of every strand).
+    from svduty.analysis.measures.catalogue import Measure
+    from svduty.analysis.measures.counts import record_counts_of
+
+    together = [m for m in RECORD if m.source == source]
+    if source == "police_crime":
+        d = definitions.load("asvrp-2023")
+        together += [
+            Measure(id=f"strand-{s}", title=s, source=source, definition=d.id, strand=s)
+            for s in d.strands
+        ]
+    got = record_counts_of(wh, together, police_uk_force=FORCE)
+    assert len(got) == len(together)
+    for measure, counts in zip(together, got, strict=True):
+        alone = record_counts(wh, measure, police_uk_force=FORCE)
+        assert _by_month_and_lsoa(counts.frame) == _by_month_and_lsoa(alone.frame), measure.id
+        assert int(counts.frame["count"].sum()) == count(rows(wh, measure, police_uk_force=FORCE))
+        assert (counts.notes, counts.definition_version, counts.synthetic) == (
+            alone.notes,
+            alone.definition_version,
+            alone.synthetic,
+        )
+        assert counts.months_covered == alone.months_covered
+
+
+def test_measures_of_different_sources_are_not_counted_together(wh):
+    from svduty.analysis.measures.counts import record_counts_of
+
+    mixed = [next(m for m in RECORD if m.source == s) for s in ("police_crime", "ed_assault")]
+    with pytest.raises(ValueError, match="one source at a time"):
+        record_counts_of(wh, mixed, police_uk_force=FORCE)

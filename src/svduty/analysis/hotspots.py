@@ -55,6 +55,7 @@ How the test is done, for every area i (see :func:`gi_star`):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from types import SimpleNamespace
@@ -248,8 +249,8 @@ def lsoa_hotspots(
     """
     if islands not in ("nearest", "exclude"):
         raise ValueError(f"islands must be 'nearest' or 'exclude', got {islands!r}")
-    codes, geometries = polygons.read_boundaries(boundaries_geojson, code_property)
-    graph = polygons.queen_graph(codes, geometries)
+    codes, geometries, graph = _contiguity(boundaries_geojson, code_property)
+    codes = list(codes)
     island = graph.cardinalities.reindex(codes).to_numpy() == 0
     if islands == "nearest" and island.any():
         graph = polygons.attach_islands(graph, codes, geometries, island)
@@ -288,6 +289,17 @@ def lsoa_hotspots(
         | result.attrs
     )
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _contiguity(boundaries_geojson: str, code_property: str | None) -> tuple:
+    """Codes, geometries and queen contiguity graph of a boundaries GeoJSON: read once per
+    text, since an assessment runs Gi* on the same boundaries for each of its years (parsing the
+    GeoJSON and building the graph cost about as much as the Gi* permutations)."""
+    codes, geometries = polygons.read_boundaries(boundaries_geojson, code_property)
+    graph = polygons.queen_graph(codes, geometries)
+    geometries.flags.writeable = False  # shared by every call that hits the cache
+    return tuple(codes), geometries, graph
 
 
 def h3_hotspots(

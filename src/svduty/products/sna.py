@@ -115,11 +115,14 @@ def build(
     )
     timings: dict[str, float] = {}
     built: list[Built] = []
-    for name, make in _EVIDENCE:
-        started = time.perf_counter()
-        missing = _missing_source(ctx, name)
-        built.append(make(ctx) if missing is None else missing)
-        timings[name] = time.perf_counter() - started
+    try:
+        for name, make in _EVIDENCE:
+            started = time.perf_counter()
+            missing = _missing_source(ctx, name)
+            built.append(make(ctx) if missing is None else missing)
+            timings[name] = time.perf_counter() - started
+    finally:
+        ctx.close()
     found = _ranked([f for b in built for f in b.findings], len(ctx.period.months))
     advised = recommendations(found, partnership, area)
     sections = [b.section for b in built]

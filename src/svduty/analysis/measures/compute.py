@@ -134,12 +134,38 @@ def compute(
         table = _table(measure)
         if table not in available:
             available[table] = _available(wh, table)
-        if not available[table]:
-            continue
+    chosen = [m for m in chosen if available[_table(m)]]
+    counted = _counted_together(wh, chosen, geography, coverage)
+    for measure in chosen:
         rows += measure_rows(
-            wh, measure, geography, catalogue.baseline_year, period_types, coverage=coverage
+            wh,
+            measure,
+            geography,
+            catalogue.baseline_year,
+            period_types,
+            coverage=coverage,
+            counts=counted.get(id(measure)),
         )
     return rows
+
+
+def _counted_together(
+    wh: Warehouse, chosen: list[Measure], geo: Geography, coverage: dict[str, frozenset[str]]
+) -> dict[int, counting.Counts]:
+    """The counts of the record-level measures, one query per source that more than one of
+    them reads (by id() of the measure, so two measures of one id stay apart)."""
+    by_source: dict[str, list[Measure]] = {}
+    for m in chosen:
+        if m.source in counting.EVENT_DATE:
+            by_source.setdefault(m.source, []).append(m)
+    out: dict[int, counting.Counts] = {}
+    for group in by_source.values():
+        if len(group) > 1:
+            got = counting.record_counts_of(
+                wh, group, police_uk_force=geo.police_uk_force, coverage=coverage
+            )
+            out |= {id(m): c for m, c in zip(group, got, strict=True)}
+    return out
 
 
 def _table(measure: Measure) -> str:
@@ -161,9 +187,12 @@ def measure_rows(
     period_types: tuple[str, ...] = PERIOD_TYPES,
     *,
     coverage: dict[str, frozenset[str]] | None = None,
+    counts: counting.Counts | None = None,
 ) -> list[dict]:
     """The result rows of one measure. ``coverage``: the months each record-level source
-    covers, shared by the caller across measures (see :func:`counting.record_counts`)."""
+    covers, shared by the caller across measures (see :func:`counting.record_counts`);
+    ``counts``: a record-level measure's counts when the caller has them already (counted with
+    other measures of its source, :func:`counting.record_counts_of`)."""
     if measure.source == "published":
         got = counting.published_counts(wh, measure)
         frame = _published_areas(got.frame, geo)
@@ -171,7 +200,7 @@ def measure_rows(
         got = counting.aggregate_counts(wh, measure)
         frame = _aggregate_areas(got.frame, geo)
     else:
-        got = counting.record_counts(
+        got = counts or counting.record_counts(
             wh, measure, police_uk_force=geo.police_uk_force, coverage=coverage
         )
         frame = _record_areas(got.frame, got.months_covered, geo, measure, period_types)
@@ -235,7 +264,8 @@ def _record_areas(
     """Monthly counts by LSOA -> counts by area and period, with coverage."""
     frame = frame.copy()
     frame["la_code"] = frame["lsoa"].map(geo.lsoa_la)
-    periods = {m: _periods(m) for m in sorted(covered | set(frame["month"]))}
+    # the distinct months, not a Python step per row of the frame
+    periods = {m: _periods(m) for m in sorted(covered | set(frame["month"].unique()))}
     # Each month once (the force area: every row; each local authority: the rows placed in
     # it), then each month's counts into every period type that contains it.
     total = frame.groupby("month")["count"].sum()

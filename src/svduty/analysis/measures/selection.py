@@ -30,6 +30,7 @@ from svduty.warehouse import Warehouse
 __all__ = [
     "EVENT_DATE",
     "RECORD_SOURCES",
+    "condition",
     "filtered",
     "only_under_25",
     "rows",
@@ -105,17 +106,56 @@ def _in_scope(table: ibis.Table, measure: Measure) -> ibis.Table:
     if measure.strand:
         # By the strand's rule ids: the same rows as `strand == ...`, but DuckDB plans the
         # nested CASE of `strand` badly (seconds per query on a dozen rows).
-        rules = [r.id for r in definition.rules if r.strand == measure.strand]
-        table = table.filter(table.matched_rule.isin(rules))
+        table = table.filter(table.matched_rule.isin(strand_rules(measure)))
     return table
+
+
+def strand_rules(measure: Measure) -> list[str]:
+    """The ids of the rules of the measure's definition that belong to its strand."""
+    definition = definitions.load(measure.definition)
+    return [r.id for r in definition.rules if r.strand == measure.strand]
+
+
+def condition(
+    table: ibis.Table, measure: Measure, matched_rule: ibis.Value | None = None
+) -> ibis.Value | None:
+    """What :func:`rows` selects, as one condition on a row of the measure's source table
+    (None: every row), so that several measures can be counted in one pass over the source
+    (:func:`svduty.analysis.measures.counts.record_counts_of`). ``matched_rule``: the column of
+    ``table`` holding the measure's definition's matched rule (annotate's ``matched_rule``);
+    required when the measure has a definition. The same tests as :func:`rows`, in the same
+    SQL three-valued logic: a row is counted where the condition is true."""
+    conditions = []
+    if measure.definition:
+        if matched_rule is None:
+            raise ValueError(f"measure {measure.id!r} has a definition: pass its matched rule")
+        conditions.append(
+            matched_rule.isin(strand_rules(measure)) if measure.strand else matched_rule.notnull()
+        )
+    conditions += _filter_conditions(table, measure)
+    if measure.under_25:
+        conditions.append(_under_25_condition(table, measure.source))
+    if not conditions:
+        return None
+    out = conditions[0]
+    for c in conditions[1:]:
+        out = out & c
+    return out
 
 
 def filtered(table: ibis.Table, measure: Measure) -> ibis.Table:
     """The rows matching the measure's filters: equality, or any of a list."""
+    for test in _filter_conditions(table, measure):
+        table = table.filter(test)
+    return table
+
+
+def _filter_conditions(table: ibis.Table, measure: Measure) -> list:
+    out = []
     for column, wanted in measure.filters.items():
         values = wanted if isinstance(wanted, list) else [wanted]
-        table = table.filter(table[column].isin(values))
-    return table
+        out.append(table[column].isin(values))
+    return out
 
 
 _BAND = re.compile(r"^(\d+)-(\d+)$")
@@ -128,11 +168,15 @@ def under_25_bands(bands) -> list[str]:
 
 def only_under_25(table: ibis.Table, source: str) -> ibis.Table:
     """The rows about victims (police), people (emergency departments) or age bands under 25."""
-    if source == "police_crime":
-        return table.filter(table.victim_age < 25)
-    if source == "ed_assault":
-        return table.filter(table.under_25)
     if source == "partner_aggregate":
         bands = table.select("age_band").distinct().execute()["age_band"].tolist()
         return table.filter(table.age_band.isin(under_25_bands(bands)))
+    return table.filter(_under_25_condition(table, source))
+
+
+def _under_25_condition(table: ibis.Table, source: str) -> ibis.Value:
+    if source == "police_crime":
+        return table.victim_age < 25
+    if source == "ed_assault":
+        return table.under_25
     raise ValueError(f"{source} has no ages: an under-25 measure cannot be counted from it")

@@ -51,6 +51,20 @@ def as_array(values, name: str) -> np.ndarray:
     """
     if isinstance(values, str | bytes):
         raise ValueError(f"{name} must be numbers, not text")
+    # Fast paths for what the measures pass thousands of times a run (plain numbers and float
+    # or integer arrays): the same values as the loop below, without a Python step per item.
+    if type(values) in (float, int, np.float64):
+        out = np.array([values], dtype=float)
+    elif isinstance(values, np.ndarray) and values.ndim <= 1 and values.dtype.kind in "fiu":
+        out = np.array(values, dtype=float, ndmin=1)
+    else:
+        out = _converted(values, name)
+    if np.isinf(out).any():
+        raise ValueError(f"{name} must be finite numbers")
+    return out
+
+
+def _converted(values, name: str) -> np.ndarray:
     raw = np.atleast_1d(np.asarray(values, dtype=object))
     if raw.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional")
@@ -65,8 +79,6 @@ def as_array(values, name: str) -> np.ndarray:
             out[i] = float(item)
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be numbers, not {item!r}") from None
-    if np.isinf(out).any():
-        raise ValueError(f"{name} must be finite numbers")
     return out
 
 

@@ -12,16 +12,19 @@ narrowed, as a partnership analyst would narrow an extract.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+import ibis
 import pandas as pd
 
 from svduty.analysis.evidence.quality import covered_months, definition_version, synthetic_share
 from svduty.analysis.evidence.where import MeasureCounts, measure_counts
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.analysis.measures.compute import ROW_COLUMNS, Geography, measure_rows
+from svduty.analysis.measures.counts import EVENT_DATE, Counts, record_counts_of
 from svduty.definition import Definition
 from svduty.definition import load as load_definition
 from svduty.errors import InputError
@@ -42,7 +45,15 @@ ENGLAND_AND_WALES = "K04000001"
 class ScopedWarehouse(Narrowed):
     """A read-only view of ``wh``: record-level tables narrowed to ``months`` (first days of
     months) and, when given, to the LSOAs ``lsoas``; ``ref_lsoa`` and ``ref_boundary`` narrowed
-    to the local authorities ``la_codes`` when given. Everything else reads ``wh`` unchanged."""
+    to the local authorities ``la_codes`` when given. Everything else reads ``wh`` unchanged.
+
+    ``copy``: on DuckDB, each narrowed record-level table is copied once, when first read, into
+    a temporary table of the connection, and read from there. An assessment sends about a
+    hundred queries through its view; without the copy each one filters the whole table again
+    by the months and the area's few hundred LSOAs (literal lists Ibis compiles every time).
+    The copy holds the same rows and columns. Temporary tables live as long as the connection
+    (:meth:`close` drops them sooner); PostgreSQL readers are read-only sessions, which cannot
+    create tables, so there the view filters as before."""
 
     def __init__(
         self,
@@ -51,6 +62,7 @@ class ScopedWarehouse(Narrowed):
         months: tuple[date, ...] | None = None,
         lsoas: tuple[str, ...] | None = None,
         la_codes: tuple[str, ...] | None = None,
+        copy: bool = False,
     ):
         def records(t):
             if months is not None:
@@ -67,6 +79,24 @@ class ScopedWarehouse(Narrowed):
             narrow |= dict.fromkeys(_PLACE_TABLES, places)
         super().__init__(wh, narrow)
         self.months, self.lsoas, self.la_codes = months, lsoas, la_codes
+        self._copy = copy and getattr(wh, "kind", None) == "duckdb"
+        self._copies: dict[str, tuple[str, ibis.Table]] = {}
+
+    def table(self, name: str) -> ibis.Table:
+        if not self._copy or name not in RECORD_TABLES:
+            return super().table(name)
+        if name not in self._copies:
+            copy = f"_svduty_scope_{uuid.uuid4().hex}_{name}"
+            made = self.ibis.create_table(copy, super().table(name), temp=True)
+            self._copies[name] = (copy, made)
+        return self._copies[name][1]
+
+    def close(self) -> None:
+        """Drop the copies (the view can still be read: it copies again when asked)."""
+        copies, self._copies = self._copies, {}
+        for copy, _ in copies.values():
+            # raw SQL: Ibis 12's drop_table writes a statement DuckDB cannot parse here
+            self.ibis.raw_sql(f'DROP TABLE IF EXISTS temp.main."{copy}"')
 
 
 def area_lsoas(wh: Warehouse, area: Area) -> tuple[str, ...]:
@@ -137,15 +167,28 @@ class Context:
     def view(self) -> ScopedWarehouse:
         """The area and the period (the whole force area keeps rows with no location)."""
         if self.area.is_force_area:
-            return ScopedWarehouse(self.wh, months=self.period.month_starts)
+            return ScopedWarehouse(self.wh, months=self.period.month_starts, copy=True)
         return ScopedWarehouse(
-            self.wh, months=self.period.month_starts, lsoas=self.lsoas, la_codes=self.area.la_codes
+            self.wh,
+            months=self.period.month_starts,
+            lsoas=self.lsoas,
+            la_codes=self.area.la_codes,
+            copy=True,
         )
 
     @cached_property
     def force_view(self) -> ScopedWarehouse:
-        """The whole force area over the period: for comparisons across its authorities."""
+        """The whole force area over the period: for comparisons across its authorities (read
+        by a query or two: not copied, which would cost more than it saves)."""
+        if self.area.is_force_area:
+            return self.view
         return ScopedWarehouse(self.wh, months=self.period.month_starts)
+
+    def close(self) -> None:
+        """Drop the views' copies of the records (see :class:`ScopedWarehouse`)."""
+        for name in ("view", "force_view"):
+            if name in self.__dict__:
+                self.__dict__[name].close()
 
     @cached_property
     def synthetic_tables(self) -> frozenset[str]:
@@ -187,18 +230,50 @@ class Context:
         m = self.measures.get(measure) if isinstance(measure, str) else measure
         cache = self.__dict__.setdefault("_rows", {})
         if m.id not in cache:
+            if m.source in EVENT_DATE:
+                self.count_together([m])
             got = measure_rows(
                 self.wh,
                 m,
                 self.geography,
                 self.measures.baseline_year,
                 ("calendar_year", "financial_year"),
-                # the months each source covers: read once for all the measures
-                coverage=self.__dict__.setdefault("_coverage", {}),
+                coverage=self._coverage,
+                counts=self._counted.get(m.id),
             )
             # no rows (a source the partnership has not loaded): an empty table, its columns kept
             cache[m.id] = pd.DataFrame(got, columns=list(ROW_COLUMNS))
         return cache[m.id]
+
+    def count_together(self, measures: list[measures_catalogue.Measure]) -> None:
+        """Count the record-level ``measures`` not counted yet, with every measure of the
+        catalogue of the same sources not counted yet, in one query per source
+        (record_counts_of): the sections ask for the measures one at a time, and each query
+        alone reads the source again and decides the local definition's rule again."""
+        counted = self._counted
+        wanted = {m.id: m for m in measures if m.source in EVENT_DATE and m.id not in counted}
+        sources = {m.source for m in wanted.values()}
+        for m in self.measures.measures:
+            if m.source in sources and m.id not in counted:
+                wanted.setdefault(m.id, m)
+        for source in sorted(sources):
+            group = [m for m in wanted.values() if m.source == source]
+            got = record_counts_of(
+                self.wh,
+                group,
+                police_uk_force=self.geography.police_uk_force,
+                coverage=self._coverage,
+            )
+            counted |= {m.id: c for m, c in zip(group, got, strict=True)}
+
+    @cached_property
+    def _counted(self) -> dict[str, Counts]:
+        return {}
+
+    @cached_property
+    def _coverage(self) -> dict[str, frozenset[str]]:
+        """The months each record-level source covers: read once for all the measures."""
+        return {}
 
     def measurable(self, measure: measures_catalogue.Measure | str) -> bool:
         """Whether the measure can be measured in this area: False when its source is record

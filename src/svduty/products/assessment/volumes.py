@@ -335,6 +335,7 @@ def _definition_figure(ctx: Context) -> tuple[Figure, Finding | None] | None:
         )
         for strand in d.strands
     ]
+    ctx.count_together(measures)  # every strand in one query
     frames = []
     for measure, strand in zip(measures, d.strands, strict=True):
         rows = ctx.annual(measure)
