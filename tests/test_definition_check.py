@@ -211,7 +211,9 @@ def test_not_yaml_and_missing_files(tmp_path):
     with pytest.raises(DefinitionError, match="top level: expected a mapping"):
         loads("- just a list", "list.yaml")
     missing = tmp_path / "nowhere.yaml"
-    assert "neither a definition file nor a shipped definition" in problems(missing)[0]
+    said = problems(missing)[0]
+    assert "nowhere.yaml: neither a definition file, a shipped definition" in said
+    assert "give the path of a YAML file, or one of those ids" in said
     with pytest.raises(FileNotFoundError, match="asvrp-2023"):
         load("asvrp-2024")
 
