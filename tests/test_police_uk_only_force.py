@@ -21,6 +21,9 @@ from typer.testing import CliRunner
 
 from svduty.cli import app
 
+# A whole pipeline for another force (about 30 s): make test runs it, make test-fast does not
+pytestmark = pytest.mark.slow
+
 
 def _shared(*parts: str) -> Path:
     """A folder of ../shared/data beside the checkout (or beside a parent, for a worktree)."""
