@@ -70,10 +70,6 @@ class SharedResults:
         self._write(path, value)
         return value
 
-    def has(self, key) -> bool:
-        path = self.path(key)
-        return path is not None and path.exists()
-
     def _write(self, path: Path, value) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
