@@ -475,6 +475,10 @@ def test_after_the_worker_warms_a_fresh_web_worker_computes_nothing(
     dashboard.forget()  # nothing in memory, nothing shared
     done = tasks.warm_dashboards.call()
     assert done["measures"] == len(catalogue.load().measures)
+    from svduty.portal.dashboard import catching_up
+
+    with dashboard.reading() as wh:  # readers catching up with a later load may show this one
+        assert catching_up.warmed(wh) == dashboard.data_version(wh)
     caching.DATA.clear()
     caching.PANELS.clear()  # a web worker that has computed nothing itself
 
@@ -533,6 +537,95 @@ def test_a_map_drawn_once_is_served_to_every_web_worker(client, people, demo, mo
     assert again.status_code == 200
     assert main(again.content.decode()) == main(first.content.decode())
     assert 'role="img"' in main(again.content.decode())  # the drawn SVG, kept with the view
+
+
+def test_the_caches_only_read_when_asked_to_show_what_is_ready(tmp_path):
+    from svduty.portal.dashboard.caching import NotReady, only_ready
+    from svduty.portal.dashboard.shared import SharedResults
+
+    shared = SharedResults(lambda: tmp_path)
+    shared.put(("ready",), 1)
+    memo = dashboard.Memo(4, shared)
+    with only_ready():
+        assert memo.get(("ready",), lambda: 99) == 1  # another process computed it
+        with pytest.raises(NotReady):
+            memo.get(("never",), lambda: 99)
+    assert memo.get(("never",), lambda: 2) == 2  # outside the block, computed as ever
+
+
+def _a_later_version(version, *, minutes_ago: float = 0.0):
+    """The demo warehouse's version as if a load of police.uk files had just committed."""
+    from datetime import UTC, datetime, timedelta
+
+    from svduty.portal.dashboard.opening import DataVersion
+
+    loads = tuple(
+        (source, n + (source == "police-uk-street"), last, replaced)
+        for source, n, last, replaced in version.loads
+    )
+    at = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=minutes_ago)
+    return DataVersion(loads, at)
+
+
+def test_after_a_load_readers_see_the_last_warmed_figures_until_the_worker_catches_up(
+    client, people, demo, settings, monkeypatch
+):
+    """For a while after a load the measures page and the maps show the figures the worker last
+    finished, saying so, and compute nothing while a person waits; what was never computed is
+    computed from the data as they are; after the window, or with no warm-up, nothing older is
+    shown."""
+    from svduty.portal.dashboard import caching, catching_up, mapping
+
+    settings.DASHBOARD_WARMING = True
+    dashboard.forget()  # so that the ward below was never computed by another test
+    viewer = signed_in(client, people["viewer"])
+    page, maps = reverse("portal:dashboard"), reverse("portal:dashboard-map")
+    query = {"area": "somerset", "period_type": "calendar_year"}
+    map_query = {"area": "bristol", "measure": "police-uk-violence", "year": 2019}
+    with dashboard.reading() as wh:
+        now = dashboard.data_version(wh)
+        catching_up.record_warmed(wh, now)  # as the worker leaves it after warming
+        bristol = {a.id: a for a in dashboard.areas()}["bristol"]
+        ward = dashboard.wards(wh, now, bristol)[-1][0]
+    before = viewer.get(page, query).content.decode()
+    before_map = viewer.get(maps, map_query).content.decode()
+    assert "behind-latest-load" not in before
+
+    later = _a_later_version(now)
+    violence = {m.id: m for m in dashboard.catalogue().measures}["police-uk-violence"]
+    assert later.of(violence) != now.of(violence)  # the load changed what it reads
+    monkeypatch.setattr(dashboard, "data_version", lambda wh: later)
+    caching.DATA.clear()
+    caching.PANELS.clear()
+    caching.VIEWS.clear()  # another web worker: only what is on disk
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a figure was computed while a person waited")
+
+    with monkeypatch.context() as m:
+        m.setattr(results, "compute", refuse)
+        m.setattr(results.where, "measure_counts", refuse)
+        m.setattr(mapping.where, "area_rates", refuse)
+        m.setattr(mapping.maps, "boundaries", refuse)
+        behind = viewer.get(page, query).content.decode()
+        behind_map = viewer.get(maps, map_query).content.decode()
+    for shown, earlier in ((behind, before), (behind_map, before_map)):
+        assert 'id="behind-latest-load"' in shown
+        assert f"committed at {later.newest_load_at:%H:%M} UTC" in shown
+        notice = r'<div class="inset-text" role="status" id="behind-latest-load">.*?</div>'
+        unmarked = re.sub(notice, "", main(shown), flags=re.S)
+        # the figures as last warmed, every one (the notice's line aside)
+        assert unmarked.split() == main(earlier).split()
+    # a choice no one had computed (a ward's figures): made from the data as they are now
+    other = viewer.get(page, {"area": "bristol", "period_type": "calendar_year", "ward": ward})
+    assert other.status_code == 200 and "behind-latest-load" not in other.content.decode()
+    # after the window the page no longer waits for the worker
+    monkeypatch.setattr(dashboard, "data_version", lambda wh: _a_later_version(now, minutes_ago=6))
+    assert "behind-latest-load" not in viewer.get(page, query).content.decode()
+    # nor without a worker that warms
+    monkeypatch.setattr(dashboard, "data_version", lambda wh: later)
+    settings.DASHBOARD_WARMING = False
+    assert "behind-latest-load" not in viewer.get(page, query).content.decode()
 
 
 def charted_against_tabled(html: str) -> list[tuple[dict, dict]]:

@@ -255,6 +255,10 @@ UPLOAD_EXPIRY_HOURS = _positive_int("SVDUTY_PORTAL_UPLOAD_EXPIRY_HOURS", 72)
 # The background worker computes the dashboards' data after each load and when it starts, so
 # readers find them ready (portal/dashboard/warming.py, docs/concurrency.md)
 DASHBOARD_WARMING = flag("SVDUTY_PORTAL_WARM_DASHBOARDS", True)
+# For this long after a load, while the worker computes its new figures, the dashboards show
+# the figures it last finished, saying so, rather than computing them while a person waits
+# (portal/dashboard/catching_up.py)
+DASHBOARD_CATCH_UP_SECONDS = _positive_int("SVDUTY_PORTAL_DASHBOARD_CATCH_UP_SECONDS", 300)
 PRODUCTS_ROOT = HOME / "portal-products"  # built product versions (drafts and published)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -5,7 +5,9 @@ analysis layer and kept in memory between page views.
 - ``opening``: the warehouse opened for one page's reading (portal.reading), and its data
   version;
 - ``caching``: the bounded in-process caches, keyed by the warehouse and its data version (a new
-  load changes the version, so the next view computes afresh);
+  load changes the version, so the next view computes afresh), and ``shared`` the same results
+  kept on disk for every process; ``warming``: the worker computing them after each load;
+  ``catching_up``: what a view shows until it has;
 - ``configured``: the portal's svduty settings, the partnership's areas, the measures catalogue;
 - ``geography``: the LSOAs and wards of an area; ``choice``: what the person chose;
 - ``results``: the measures' results per area and a measure's counts by LSOA;
@@ -17,6 +19,7 @@ analysis layer and kept in memory between page views.
 """
 
 from svduty.portal.dashboard.caching import Memo, forget
+from svduty.portal.dashboard.catching_up import Shown, when_ready
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import areas, catalogue
 from svduty.portal.dashboard.geography import wards
@@ -42,6 +45,7 @@ __all__ = [
     "Memo",
     "Panel",
     "Records",
+    "Shown",
     "WarehouseUnavailable",
     "age_band",
     "area_years",
@@ -60,4 +64,5 @@ __all__ = [
     "records_csv",
     "table_cells",
     "wards",
+    "when_ready",
 ]

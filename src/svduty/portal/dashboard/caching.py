@@ -11,15 +11,36 @@ disk (shared.SharedResults), where the background worker puts them after each lo
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from svduty.portal.dashboard.shared import SharedResults
+from svduty.portal.dashboard.shared import MISSING, SharedResults
 from svduty.warehouse import Warehouse
 
-__all__ = ["DATA", "PANELS", "SHARED", "VIEWS", "Memo", "forget", "key"]
+__all__ = ["DATA", "PANELS", "SHARED", "VIEWS", "Memo", "NotReady", "forget", "key", "only_ready"]
+
+
+class NotReady(LookupError):
+    """A result asked for under ``only_ready`` that no process has computed."""
+
+
+_ONLY_READY = contextvars.ContextVar("only_ready", default=False)
+
+
+@contextlib.contextmanager
+def only_ready() -> Iterator[None]:
+    """Within this block the caches only read: a result no process has computed raises NotReady
+    instead of being computed (catching_up: a view of the figures as the worker last left them,
+    or none). Each thread has its own context, so other requests are not affected."""
+    token = _ONLY_READY.set(True)
+    try:
+        yield
+    finally:
+        _ONLY_READY.reset(token)
 
 
 class Memo:
@@ -38,6 +59,9 @@ class Memo:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
+        if _ONLY_READY.get():
+            return self._ready(key)
+        with self._lock:
             making = self._making.setdefault(key, threading.Lock())
         with making:
             with self._lock:
@@ -48,11 +72,21 @@ class Memo:
             finally:
                 with self._lock:
                     self._making.pop(key, None)
-            with self._lock:
-                self._values[key] = value
-                while len(self._values) > self.size:
-                    self._values.popitem(last=False)
-            return value
+            return self._keep(key, value)
+
+    def _ready(self, key):
+        """The value kept for ``key`` by any process, without computing it (only_ready)."""
+        value = self.shared.peek(key) if self.shared else MISSING
+        if value is MISSING:
+            raise NotReady(key)
+        return self._keep(key, value)
+
+    def _keep(self, key, value):
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
 
     def clear(self) -> None:
         with self._lock:

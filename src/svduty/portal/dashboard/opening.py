@@ -10,7 +10,10 @@ the dashboards; with one version for everything, every load emptied every cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
 
 from svduty.analysis.measures.catalogue import Measure
 from svduty.portal.reading import WarehouseUnavailable, reading
@@ -40,6 +43,9 @@ class DataVersion:
     and populations; the whole version keys what reads everything."""
 
     loads: tuple[tuple[str, int, int, int], ...]
+    # when the newest load committed (UTC): how long readers have waited for the worker to
+    # bring the dashboards up to date (catching_up). Not part of what the version is.
+    newest_load_at: datetime | None = field(default=None, compare=False, repr=False)
 
     def _sources(self, wanted) -> tuple:
         return tuple(
@@ -79,6 +85,7 @@ def data_version(wh: Warehouse) -> DataVersion:
             n=loads.count(),
             last=loads.load_id.max(),
             replaced=loads.superseded_by_load_id.count(),
+            at=loads.loaded_at.max(),
         )
         .execute()
     )
@@ -86,4 +93,12 @@ def data_version(wh: Warehouse) -> DataVersion:
         (str(r.source), int(r.n), int(r.last), int(r.replaced))
         for r in frame.itertuples(index=False)
     )
-    return DataVersion(tuple(sorted(entries)))
+    return DataVersion(tuple(sorted(entries)), _utc(frame["at"].max() if len(frame) else None))
+
+
+def _utc(at) -> datetime | None:
+    """A load time as a naive UTC datetime (the loads table's TIMESTAMP is UTC)."""
+    if at is None or pd.isna(at):
+        return None
+    at = pd.Timestamp(at)
+    return (at.tz_convert("UTC").tz_localize(None) if at.tzinfo else at).to_pydatetime()

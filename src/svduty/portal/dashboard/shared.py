@@ -29,12 +29,13 @@ from pathlib import Path
 
 import svduty
 
-__all__ = ["SharedResults"]
+__all__ = ["MISSING", "SharedResults"]
 
 log = logging.getLogger(__name__)
 
 # Read errors that mean "compute it again": a partial or foreign file, or a class that moved.
 _UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError)
+MISSING = object()  # what ``peek`` returns for a key with no readable result
 
 
 class SharedResults:
@@ -55,20 +56,32 @@ class SharedResults:
         return folder / f"{name}.pickle"
 
     def get(self, key, make: Callable[[], object]):
+        value = self.peek(key)
+        if value is not MISSING:
+            return value
+        value = make()
+        self.put(key, value)
+        return value
+
+    def peek(self, key):
+        """The result kept for ``key``, or MISSING (none, or one that cannot be read)."""
         path = self.path(key)
         if path is None:
-            return make()
+            return MISSING
         try:
             with path.open("rb") as f:
                 return pickle.load(f)
         except FileNotFoundError:
-            pass
+            return MISSING
         except _UNREADABLE as problem:
             log.warning("a shared dashboard result could not be read (%s): computing it again",
                         type(problem).__name__)  # fmt: skip
-        value = make()
-        self._write(path, value)
-        return value
+            return MISSING
+
+    def put(self, key, value) -> None:
+        path = self.path(key)
+        if path is not None:
+            self._write(path, value)
 
     def _write(self, path: Path, value) -> None:
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
+from svduty.portal.dashboard.catching_up import record_warmed
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import areas, catalogue, config
 from svduty.portal.dashboard.geography import geography, lsoas
@@ -47,6 +48,7 @@ def warm(cfg: Config | None = None) -> dict:
         for area in areas(cfg):
             for period_type in PERIOD_TYPES:
                 panels(wh, version, Choice(area, period_type), cfg)
+        record_warmed(wh, version)  # readers catching up with this load can show it now
     took = round(time.monotonic() - started, 2)
     log.info("dashboards warmed: %d measures in %.2f s", len(measures), took)
     return {"sources": len(version.loads), "measures": len(measures), "seconds": took}

@@ -224,13 +224,17 @@ def measures(request: HttpRequest) -> HttpResponse:
     """The measures of the area or ward chosen: headline tables, then a trend per measure."""
     try:
         with dashboard.reading() as wh:
-            version = dashboard.data_version(wh)
-            chosen = _filters(request, wh, version)
-            choice = chosen.choice
-            panels = dashboard.panels(wh, version, choice) if choice else []
+
+            def make(version):
+                chosen = _filters(request, wh, version)
+                choice = chosen.choice
+                return chosen, choice, dashboard.panels(wh, version, choice) if choice else []
+
+            shown = dashboard.when_ready(wh, dashboard.data_version(wh), make)
+            chosen, choice, panels = shown.value
     except WarehouseUnavailable as problem:
         return _unavailable(request, problem)
-    shown = [p for p in panels if p.unavailable is None]
+    ready = [p for p in panels if p.unavailable is None]
     return render(
         request,
         "portal/dashboard/measures.html",
@@ -238,10 +242,11 @@ def measures(request: HttpRequest) -> HttpResponse:
             "form": chosen.form,
             "notices": chosen.notices,
             "choice": choice,
-            "success": [p for p in shown if p.measure.home_office],
-            "others": [p for p in shown if not p.measure.home_office],
+            "success": [p for p in ready if p.measure.home_office],
+            "others": [p for p in ready if not p.measure.home_office],
             "unavailable": [p for p in panels if p.unavailable is not None],
-            "synthetic": any(p.synthetic for p in shown),
+            "synthetic": any(p.synthetic for p in ready),
+            "behind": shown.behind_load_at,
             # one denominator per level, named under the tables (svduty.reference.population)
             "area_population": denominator("la").source,
             "ward_population": denominator("ward").source,
@@ -260,30 +265,35 @@ def maps(request: HttpRequest) -> HttpResponse:
     measures_ = dashboard.mappable()
     try:
         with dashboard.reading() as wh:
-            version = dashboard.data_version(wh)
-            data = {"area": areas[0].id} | request.GET.dict()
-            by_id = {m.id: m for m in measures_}
-            if measures_:
-                data.setdefault("measure", measures_[0].id)
-            measure = by_id.get(data.get("measure"))
-            years = dashboard.map_years(wh, version, areas[0], measure) if measure else []
-            if years and "year" not in data:
-                whole = [y for y, n in years if n == 12]
-                data["year"] = str(whole[-1] if whole else years[-1][0])
-            form = MapForm(data, areas=areas, measures=measures_, years=years)
-            view = None
-            if form.is_valid():
+
+            def make(version):
+                data = {"area": areas[0].id} | request.GET.dict()
+                by_id = {m.id: m for m in measures_}
+                if measures_:
+                    data.setdefault("measure", measures_[0].id)
+                measure = by_id.get(data.get("measure"))
+                years = dashboard.map_years(wh, version, areas[0], measure) if measure else []
+                if years and "year" not in data:
+                    whole = [y for y, n in years if n == 12]
+                    data["year"] = str(whole[-1] if whole else years[-1][0])
+                form = MapForm(data, areas=areas, measures=measures_, years=years)
+                if not form.is_valid():
+                    return form, None
                 d = form.cleaned_data
-                view = dashboard.map_view(
+                return form, dashboard.map_view(
                     wh, version, form.areas[d["area"]], form.measures[d["measure"]], d["year"]
                 )
+
+            shown = dashboard.when_ready(wh, dashboard.data_version(wh), make)
+            form, view = shown.value
     except WarehouseUnavailable as problem:
         return _unavailable(request, problem)
     return render(
         request,
         "portal/dashboard/maps.html",
-        {"form": form, "view": view, "no_measures": not measures_, "active": "maps"},
-    )
+        {"form": form, "view": view, "no_measures": not measures_, "active": "maps",
+         "behind": shown.behind_load_at},
+    )  # fmt: skip
 
 
 # ---- record-level rows --------------------------------------------------------------------------
