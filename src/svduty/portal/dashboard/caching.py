@@ -33,9 +33,11 @@ _ONLY_READY = contextvars.ContextVar("only_ready", default=False)
 
 @contextlib.contextmanager
 def only_ready() -> Iterator[None]:
-    """Within this block the caches only read: a result no process has computed raises NotReady
-    instead of being computed (catching_up: a view of the figures as the worker last left them,
-    or none). Each thread has its own context, so other requests are not affected."""
+    """Within this block the computed data are only read: data no process has computed raise
+    NotReady instead of being computed (catching_up: a view of the figures as the worker last
+    left them, or none). What is derived from the data (a panel, a map) is still made from them
+    when the data are ready: cutting a range of years from a whole series is cheap, counting is
+    not. Each thread has its own context, so other requests are not affected."""
     token = _ONLY_READY.set(True)
     try:
         yield
@@ -47,9 +49,10 @@ class Memo:
     """A bounded in-process cache, least recently used out first. A key is computed once at a
     time: a second request for a key being computed waits for the first, then reads its value."""
 
-    def __init__(self, size: int, shared: SharedResults | None = None):
+    def __init__(self, size: int, shared: SharedResults | None = None, *, derived: bool = False):
         self.size = size
         self.shared = shared  # where a value missing here is looked for before computing it
+        self.derived = derived  # made from other caches' values: made even under only_ready
         self._values: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict = {}
@@ -59,7 +62,7 @@ class Memo:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
-        if _ONLY_READY.get():
+        if _ONLY_READY.get() and not self.derived:
             return self._ready(key)
         with self._lock:
             making = self._making.setdefault(key, threading.Lock())
@@ -109,8 +112,8 @@ SHARED = SharedResults(_shared_folder)
 # its trend chart's specification, tens of kilobytes) and the maps (drawn SVG, up to 1 MB a map,
 # seconds to make), each shared on disk too.
 DATA = Memo(256, SHARED)
-PANELS = Memo(14 * 48, SHARED)
-VIEWS = Memo(48, SHARED)
+PANELS = Memo(14 * 48, SHARED, derived=True)
+VIEWS = Memo(48, SHARED, derived=True)
 
 
 def forget() -> None:
