@@ -365,21 +365,21 @@ def prepare_portal() -> None:
     made = serve.prepare()
     from django.contrib.auth import get_user_model
 
-    from svduty.portal import products
+    from svduty.portal import product_workflow
 
     users = get_user_model().objects
     analyst, board = users.get(username="analyst"), users.get(username="board")
-    version = products.start_draft(analyst, "strategy", "somerset")
-    built = products.build_draft(version.pk)
+    version = product_workflow.start_draft(analyst, "strategy", "somerset")
+    built = product_workflow.build_draft(version.pk)
     if not built.get("built"):
         raise SystemExit(f"Somerset's strategy did not build: {built}")
     version.refresh_from_db()
-    products.submit(version, analyst, [board.pk])
+    product_workflow.submit(version, analyst, [board.pk])
     version.refresh_from_db()
-    products.decide(version, board, "approved")
+    product_workflow.decide(version, board, "approved")
     version.refresh_from_db()
-    products.request_publish(version, analyst)
-    published = products.publish_site(version.pk, analyst.pk)
+    product_workflow.request_publish(version, analyst)
+    published = product_workflow.publish_site(version.pk, analyst.pk)
     if not published.get("published"):
         raise SystemExit(f"the public site was not published: {published}")
     people = {username: password for username, _, _, password in made or []}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from svduty.analysis.measures.catalogue import SHIPPED
-from svduty.products import strategy as strategies
+from svduty.products.strategy import file as strategies
 
 OUR_MEASURE = "our-street-violence"
 OUR_TITLE = "Street violence as our partnership counts it"

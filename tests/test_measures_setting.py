@@ -14,7 +14,7 @@ from measures_setting import OUR_MEASURE, OUR_TITLE, write_measures, write_strat
 from svduty import partnership
 from svduty.cli import app
 from svduty.cli.products import DEMO_REVIEW_YEAR
-from svduty.products import strategy as strategies
+from svduty.products.strategy import file as strategies
 
 runner = CliRunner()
 

@@ -21,7 +21,10 @@ from scipy import stats
 
 from svduty.analysis import hotspots
 from svduty.analysis.evidence import where
-from svduty.products import review, strategy
+from svduty.products.review import build as review
+from svduty.products.review.actions import action_rows
+from svduty.products.review.comparison import MIN_EVENTS
+from svduty.products.strategy import file as strategy
 from svduty.reference.population import denominator
 
 YEAR = 2021
@@ -154,11 +157,11 @@ def test_overdue_is_milestone_passed_and_not_finished(built, area):
         assert ("Overdue" in rows[a.id]) == a.overdue
     milestones = sorted(a.milestone for _, _, a in plan.actions())
     for today in (milestones[0], date(2030, 1, 1), milestones[len(milestones) // 2]):
-        got, counts = review.action_rows(plan, today)
+        got, counts = action_rows(plan, today)
         assert {a.action.id for a in got if a.overdue} == expected(today)
         assert sum(counts.values()) == len(milestones)
     # on a milestone's own day the action is not yet overdue
-    assert not any(a.overdue for a in review.action_rows(plan, milestones[0])[0])
+    assert not any(a.overdue for a in action_rows(plan, milestones[0])[0])
 
 
 # ---- hotspots -----------------------------------------------------------------------------------
@@ -272,7 +275,7 @@ def test_too_few_events_cannot_tell(built):
     r, page, _ = built["avon-and-somerset"]
     homicide = next(m for m in r.measures if m.measure.id == "homicide-under-25")
     for change in (homicide.baseline, homicide.previous):
-        assert min(change.count, change.count_then) < review.MIN_EVENTS
+        assert min(change.count, change.count_then) < MIN_EVENTS
         assert change.finding == "cannot tell" and "too few events" in change.reason
     assert "cannot tell against 2020: too few events" in page
 

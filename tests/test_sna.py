@@ -1,9 +1,9 @@
-"""The strategic needs assessment (svduty.products.sna) on the demo warehouse, for the force area
-and for Somerset: the sections come in the issue's order; every figure has its text alternative,
-data table and provenance; every link lands on an id of the page; Somerset's LSOA map holds
-Somerset's LSOAs and nothing else (counted from the reference tables); the headline count equals
-a count of the raw police.uk files; the missing month is named as a data gap; figures made from
-synthetic feeds say so; findings keep their counts apart for the disclosure gate. Also: how
+"""The strategic needs assessment (svduty.products.assessment.build) on the demo warehouse, for the
+force area and for Somerset: the sections come in the issue's order; every figure has its text
+alternative, data table and provenance; every link lands on an id of the page; Somerset's LSOA map
+holds Somerset's LSOAs and nothing else (counted from the reference tables); the headline count
+equals a count of the raw police.uk files; the missing month is named as a data gap; figures made
+from synthetic feeds say so; findings keep their counts apart for the disclosure gate. Also: how
 periods are written and the default period.
 """
 
@@ -21,9 +21,10 @@ import pytest
 
 import svduty
 from svduty.privacy.disclosure import Source
-from svduty.products import sna, strategy
 from svduty.products.area import resolve
+from svduty.products.assessment import build as sna
 from svduty.products.assessment.period import PeriodError, default_period, parse_period
+from svduty.products.strategy import file as strategy
 from svduty.reference.population import DENOMINATORS, denominator
 
 AREAS = ("avon-and-somerset", "somerset")

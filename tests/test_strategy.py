@@ -21,11 +21,12 @@ import yaml
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.partnership import load as load_partnership
 from svduty.products import area
-from svduty.products import strategy as st
+from svduty.products.strategy import check as checks
+from svduty.products.strategy import file as st
 from svduty.reference import geography
 
 ROOT = Path(__file__).resolve().parent.parent
-STRATEGIES = ROOT / "src/svduty/products/strategies"
+STRATEGIES = ROOT / "src/svduty/products/strategy/examples"
 STREET = ROOT / "src/svduty/data/police_uk/street/avon-and-somerset"
 
 # The approaches of the Youth Endowment Fund Toolkit as read in its pages (docs/sources.md, "YEF
@@ -191,17 +192,17 @@ def test_place_based_lsoas_exist_in_the_bundled_geography(name, la_codes):
     # the start month is one the bundled police.uk data covers, with months before it
     months = sorted(re.match(r"\d{4}-\d{2}", p.name)[0] for p in STREET.glob("*.csv.gz"))
     assert months[0] < places[0].start_month <= months[-1]
-    assert st.check_places(s) == []
+    assert checks.check_places(s) == []
 
 
 def test_check_places_reports_a_code_that_does_not_exist():
     doc = _doc(**{f"{INTERVENTION}__place_based": {"lsoas": ["E01999999"], "start": "2020-01"}})
-    problems = st.check_places(_loads(doc))
+    problems = checks.check_places(_loads(doc))
     assert len(problems) == 1
     assert "priorities[0].interventions[0].place_based.lsoas[0]: E01999999" in problems[0]
     # a ward that exists is accepted
     doc = _doc(**{f"{INTERVENTION}__place_based": {"wards": ["E05010892"], "start": "2020-01"}})
-    assert st.check_places(_loads(doc)) == []
+    assert checks.check_places(_loads(doc)) == []
 
 
 def test_place_lsoas_adds_the_lsoas_of_the_wards():
@@ -407,10 +408,10 @@ def test_action_summary_of_examples_matches_the_raw_file(name):
 
 def test_check_findings():
     s = _loads(MINIMAL)
-    assert st.check_findings(s, {"fig-knife", "fig-other"}) == []
-    [problem] = st.check_findings(s, {"fig-knife-trend"})
+    assert checks.check_findings(s, {"fig-knife", "fig-other"}) == []
+    [problem] = checks.check_findings(s, {"fig-knife-trend"})
     assert "priorities[0].finding_ref: 'fig-knife'" in problem and "fig-knife-trend" in problem
-    assert st.check_findings(_loads(_doc(priorities__0__finding_ref=None)), set()) == []
+    assert checks.check_findings(_loads(_doc(priorities__0__finding_ref=None)), set()) == []
 
 
 # ---- the catalogue ------------------------------------------------------------------------------

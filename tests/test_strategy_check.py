@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from svduty import partnership
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.cli import app
-from svduty.products import strategy as st
-from svduty.products.strategy_fit import fits, measure_topics
+from svduty.products.strategy import check as checks
+from svduty.products.strategy import file as st
+from svduty.products.strategy.fit import fits, measure_topics
 
 runner = CliRunner()
 
@@ -92,7 +93,7 @@ def test_the_valid_strategy_loads_with_its_targets_and_baseline():
     )
     assert t.text() == "10% lower than in 2019 by 2027" and t.ratio == pytest.approx(0.9)
     assert s.baseline == 2019 and s.target("police-uk-weapons") is None
-    assert st.check_sections(s) == []
+    assert checks.check_sections(s) == []
 
 
 def test_without_a_baseline_year_the_baseline_is_the_year_before_the_period():
@@ -139,7 +140,7 @@ def test_a_target_outside_the_period_and_a_late_baseline_are_refused():
 
 def test_missing_sections_are_warned_about():
     text = TEXT.replace("resources: Each partner names its staff.\n", "")
-    (warning,) = st.check_sections(st.loads(text, "plan.yaml"))
+    (warning,) = checks.check_sections(st.loads(text, "plan.yaml"))
     assert "no resources section" in warning
 
 
@@ -196,8 +197,8 @@ def _assessment():
 )
 def test_a_priority_must_cite_something_the_assessment_found(ref, says):
     text = TEXT.replace("finding_ref: finding-knife", f"finding_ref: {ref}")
-    known, empty = st.assessment_refs(_assessment())
-    problems = st.check_findings(st.loads(text, "plan.yaml"), known, empty=empty)
+    known, empty = checks.assessment_refs(_assessment())
+    problems = checks.check_findings(st.loads(text, "plan.yaml"), known, empty=empty)
     if says is None:
         assert problems == []
     else:

@@ -20,12 +20,13 @@ import yaml
 from browser import assert_clean, check_page, serve_dir
 from svduty.partnership import DEFAULT_YAML
 from svduty.partnership import load as load_partnership
-from svduty.products import html, strategy_page
-from svduty.products import strategy as st
+from svduty.products import html
+from svduty.products.strategy import file as st
+from svduty.products.strategy import page as strategy_page
 
 ROOT = Path(__file__).resolve().parent.parent
-STRATEGIES = ROOT / "src/svduty/products/strategies"
-CATALOGUE = ROOT / "src/svduty/products/catalogues/yef-toolkit.yaml"
+STRATEGIES = ROOT / "src/svduty/products/strategy/examples"
+CATALOGUE = ROOT / "src/svduty/products/strategy/catalogues/yef-toolkit.yaml"
 MEASURES = ROOT / "src/svduty/analysis/measures/measures.yaml"
 EXAMPLES = ("avon-and-somerset", "somerset")
 # A day on which some of the examples' actions are overdue and some are not yet due.

@@ -45,7 +45,7 @@ from portal.worker import run_queued_tasks
 from svduty import partnership, synth
 from svduty.portal import seed
 from svduty.portal.models import AuditEvent, Membership, Organisation, Upload
-from svduty.products import strategy as strategies
+from svduty.products.strategy import file as strategies
 
 # the demo's whole path, so on SQLite (the demo's portal database) as well as PostgreSQL
 pytestmark = [

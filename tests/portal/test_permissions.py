@@ -45,7 +45,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from svduty import cli
-from svduty.portal import products
+from svduty.portal import product_workflow
 from svduty.portal.models import (
     Agreement,
     Approval,
@@ -463,7 +463,7 @@ def _product(status: str, number: int, author, root: Path, approvers=()) -> Prod
     folder = root / "strategy" / "somerset" / f"v{number}"
     folder.mkdir(parents=True)
     (folder / "index.html").write_text("<!DOCTYPE html><title>Strategy</title><p>Draft</p>")
-    (folder / products.BUILD_STATE).write_text(json.dumps({"state": "built"}))
+    (folder / product_workflow.BUILD_STATE).write_text(json.dumps({"state": "built"}))
     version = ProductVersion.objects.create(
         kind="strategy",
         area_id="somerset",
@@ -480,11 +480,11 @@ def _product(status: str, number: int, author, root: Path, approvers=()) -> Prod
 def _public_site(home: Path) -> None:
     """A published site as the publishing step leaves one: a build and the pointer to it."""
     root = home / "public-site"
-    site = root / products.SITE_BUILDS / "20260101T000000000000-v1"
+    site = root / product_workflow.SITE_BUILDS / "20260101T000000000000-v1"
     (site / "somerset").mkdir(parents=True)
     (site / "index.html").write_text("<!DOCTYPE html><title>Public</title><p>Public site</p>")
     (site / "somerset" / "strategy.html").write_text("<!DOCTYPE html><title>S</title><p>S</p>")
-    (root / products.SITE_POINTER).write_text(site.name)
+    (root / product_workflow.SITE_POINTER).write_text(site.name)
 
 
 @pytest.fixture
@@ -544,7 +544,8 @@ def state() -> tuple:
         sorted(Upload.objects.values_list("pk", "status")),
         sorted(ProductVersion.objects.values_list("pk", "status")),
         sorted(
-            (v.pk, products.publish_state(v).get("state")) for v in ProductVersion.objects.all()
+            (v.pk, product_workflow.publish_state(v).get("state"))
+            for v in ProductVersion.objects.all()
         ),
     )
 

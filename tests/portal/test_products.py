@@ -25,10 +25,10 @@ from django.utils import timezone
 from portal.conftest import make_person
 from portal.worker import run_queued_tasks
 from svduty import cli, partnership
-from svduty.portal import products
+from svduty.portal import product_workflow
 from svduty.portal.models import Approval, AuditEvent, ProductVersion
-from svduty.products import strategy as strategies
 from svduty.products.site.summary import quotes_no_numbers
+from svduty.products.strategy import file as strategies
 from svduty.settings import Config
 
 APPROVED = "Wording the board approved, first edition"
@@ -86,9 +86,9 @@ def board(people, organisations):
 
 def actions(version: ProductVersion) -> list[str]:
     """The audit log's actions on the version, oldest first."""
-    events = AuditEvent.objects.filter(target__startswith=products.target(version)).order_by(
-        "at", "id"
-    )
+    events = AuditEvent.objects.filter(
+        target__startswith=product_workflow.target(version)
+    ).order_by("at", "id")
     return [e.action for e in events]
 
 
@@ -173,7 +173,7 @@ def test_a_strategy_goes_from_draft_to_the_public_site_as_approved(
     assert status["finished"] is False
 
     run_worker()
-    assert products.build_state(v1)["state"] == "built"
+    assert product_workflow.build_state(v1)["state"] == "built"
     page, text = fetch(client, reverse("portal:product-view", args=[v1.pk, "index.html"]))
     assert page.status_code == 200 and page["Content-Type"] == "text/html; charset=utf-8"
     assert APPROVED in text
@@ -233,10 +233,10 @@ def test_a_strategy_goes_from_draft_to_the_public_site_as_approved(
         "restricted_view",
     ]  # fmt: skip
     assert actions(v2) == ["draft", "submit", "approval", "approval", "publish", "publish"]
-    outcomes = AuditEvent.objects.filter(action="publish", target=products.target(v1))
+    outcomes = AuditEvent.objects.filter(action="publish", target=product_workflow.target(v1))
     assert sorted(e.detail["outcome"] for e in outcomes) == ["published", "requested"]
     assert all(e.username == "ana" for e in outcomes)
-    decisions = AuditEvent.objects.filter(action="approval", target=products.target(v1))
+    decisions = AuditEvent.objects.filter(action="approval", target=product_workflow.target(v1))
     assert {e.username for e in decisions} == {"bo", "bea"}
 
 
@@ -246,7 +246,7 @@ def test_an_assessment_is_approved_and_only_its_summary_is_public(client, people
     v1 = draft(client, analyst, "assessment", period="2018-2020")
     assert v1.label == "2018 to 2020"
     run_worker()
-    state = products.build_state(v1)
+    state = product_workflow.build_state(v1)
     assert state["state"] == "built", state
     internal, document = fetch(client, reverse("portal:product-view", args=[v1.pk, "index.html"]))
     assert internal.status_code == 200
@@ -270,14 +270,14 @@ def test_an_assessment_is_approved_and_only_its_summary_is_public(client, people
 
     # the public summary: what quotes no figure (here the recommendations), and no finding that
     # quotes counts
-    saved = products.ApprovedAssessment.load(Path(v1.path) / products.SUMMARY_FILE)
+    saved = product_workflow.ApprovedAssessment.load(Path(v1.path) / product_workflow.SUMMARY_FILE)
     plain = [r.text for r in saved.recommendations if quotes_no_numbers(r.text)]
     counted = [f.text for f in saved.findings if f.counts]
     assert plain and counted
     for text in plain + counted:
         assert text in document  # both are in the internal document
     assert all(t in public for t in plain)
-    site = products.site_dir()
+    site = product_workflow.site_dir()
     every_page = "\n".join(
         html.unescape(p.read_text(encoding="utf-8")) for p in site.rglob("*.html")
     )
@@ -299,7 +299,9 @@ def test_an_annual_review_is_built_from_the_published_strategy(client, people, b
     assert review.label == "2021"
     assert APPROVED in (Path(review.path) / "strategy.yaml").read_text(encoding="utf-8")
     run_worker()
-    assert products.build_state(review)["state"] == "built", products.build_state(review)
+    assert product_workflow.build_state(review)["state"] == "built", product_workflow.build_state(
+        review
+    )
     _, page = fetch(client, reverse("portal:product-view", args=[review.pk, "index.html"]))
     assert "Annual review 2021" in page
     detail = client.get(reverse("portal:product", args=[review.pk])).content.decode()
@@ -314,7 +316,7 @@ def built_strategy(client, people, fast_home):
     """Version 1 of Somerset's strategy, built (no warehouse needed)."""
     version = draft(client, people["analyst"], "strategy")
     run_worker()
-    assert products.build_state(version)["state"] == "built"
+    assert product_workflow.build_state(version)["state"] == "built"
     return version
 
 
@@ -426,7 +428,7 @@ def test_nobody_publishes_what_is_not_approved(client, people, board, built_stra
     assert client.post(publish_url).status_code == 409  # awaiting approval
     assert client.get(publish_url).status_code == 405
     v.refresh_from_db()
-    assert v.status == "in_approval" and products.site_dir() is None
+    assert v.status == "in_approval" and product_workflow.site_dir() is None
     assert not AuditEvent.objects.filter(action="publish").exists()
 
 
@@ -508,14 +510,16 @@ def test_no_path_leads_out_of_the_public_site(client, fast_home, tmp_path, db):
     )
 
     # a site as the publishing step leaves it: a build and the pointer beside it
-    root = products.site_root()
-    site = root / products.SITE_BUILDS / "20260101T000000000000-v1"
+    root = product_workflow.site_root()
+    site = root / product_workflow.SITE_BUILDS / "20260101T000000000000-v1"
     (site / "somerset" / "empty").mkdir(parents=True)
     (site / "index.html").write_text("<p>The public site</p>")
     (site / "somerset" / "index.html").write_text("<p>Somerset</p>")
     (site / ".hidden").write_text("hidden")
-    (root / products.SITE_BUILDS / "20260101T000000000000-v1.manifest.json").write_text("{}")
-    (root / products.SITE_POINTER).write_text(site.name)
+    (root / product_workflow.SITE_BUILDS / "20260101T000000000000-v1.manifest.json").write_text(
+        "{}"
+    )
+    (root / product_workflow.SITE_POINTER).write_text(site.name)
     (site / "escape").symlink_to(tmp_path)
     (tmp_path / "secret.txt").write_text("not public")
     assert "The public site" in fetch(client, reverse("portal:public"))[1]
@@ -557,8 +561,8 @@ def test_a_site_build_that_fails_publishes_nothing(client, people, board, built_
     client.post(reverse("portal:product-decide", args=[v.pk]), {"decision": "approved"})
     publish(client, v, people["analyst"])
     assert v.status == "approved" and v.published_at is None
-    assert products.site_dir() is None
-    state = products.publish_state(v)
+    assert product_workflow.site_dir() is None
+    state = product_workflow.publish_state(v)
     assert state["state"] == "failed" and "no measure" in state["message"]
     page = client.get(reverse("portal:product", args=[v.pk])).content.decode()
     assert "Publishing failed: the public site is unchanged" in page
@@ -569,10 +573,12 @@ def test_a_site_build_that_fails_publishes_nothing(client, people, board, built_
 
 def test_a_request_to_publish_lost_by_a_stopped_worker_may_be_made_again():
     now = timezone.now()
-    assert products.publishing_under_way({"state": "queued", "updated": now.isoformat()})
-    old = (now - products.PUBLISH_GIVEN_UP_AFTER - timedelta(minutes=1)).isoformat()
-    assert not products.publishing_under_way({"state": "building", "updated": old})
-    assert not products.publishing_under_way({"state": "failed", "updated": now.isoformat()})
+    assert product_workflow.publishing_under_way({"state": "queued", "updated": now.isoformat()})
+    old = (now - product_workflow.PUBLISH_GIVEN_UP_AFTER - timedelta(minutes=1)).isoformat()
+    assert not product_workflow.publishing_under_way({"state": "building", "updated": old})
+    assert not product_workflow.publishing_under_way(
+        {"state": "failed", "updated": now.isoformat()}
+    )
 
 
 def test_pages_can_read_the_warehouse_while_a_product_is_built(demo_home):
@@ -587,7 +593,7 @@ def test_pages_can_read_the_warehouse_while_a_product_is_built(demo_home):
         "wh = connect(sys.argv[1], read_only=True); "
         "print(wh.table('loads').count().execute()); wh.close()"
     )
-    with products._warehouse() as wh:
+    with product_workflow._warehouse() as wh:
         held = wh.table("loads").count().execute()
         page = subprocess.run(
             [sys.executable, "-c", reader, url], capture_output=True, text=True, timeout=120

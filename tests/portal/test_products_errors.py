@@ -5,16 +5,16 @@ it as unexpected and is raised for the worker's log, never shown as if the input
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from svduty import partnership
 from svduty.errors import InputError
-from svduty.portal import products
+from svduty.portal import product_workflow
+from svduty.products.strategy import file as strategies
 from svduty.settings import Config
 
-EXAMPLE = Path(products.__file__).parents[1] / "products" / "strategies" / "somerset.yaml"
+EXAMPLE = strategies.examples()["somerset"]
 
 
 @pytest.fixture
@@ -27,20 +27,20 @@ def draft(settings, tmp_path, cheap_argon2, people):
     )
     settings.HOME = home
     settings.PRODUCTS_ROOT = tmp_path / "products"
-    return products.start_draft(people["analyst"], "strategy", "somerset")
+    return product_workflow.start_draft(people["analyst"], "strategy", "somerset")
 
 
 def test_an_input_error_fails_the_build_with_its_message(draft, monkeypatch):
     def refuse(*args):
         raise InputError("the strategy file's line 3 names no measure: name one")
 
-    monkeypatch.setattr(products, "_build_strategy", refuse)
-    built = products.build_draft(draft.pk)
+    monkeypatch.setattr(product_workflow, "_build_strategy", refuse)
+    built = product_workflow.build_draft(draft.pk)
     assert built == {
         "built": False,
         "message": "the strategy file's line 3 names no measure: name one",
     }
-    state = products.build_state(draft)
+    state = product_workflow.build_state(draft)
     assert state["state"] == "failed" and "line 3" in state["message"]
 
 
@@ -48,14 +48,14 @@ def test_a_value_error_from_a_bug_is_a_defect_not_bad_input(draft, monkeypatch):
     def bug(*args):
         raise ValueError("could not convert string to float: 'abc'")
 
-    monkeypatch.setattr(products, "_build_strategy", bug)
+    monkeypatch.setattr(product_workflow, "_build_strategy", bug)
     with pytest.raises(ValueError, match="could not convert"):
-        products.build_draft(draft.pk)
-    state = products.build_state(draft)
+        product_workflow.build_draft(draft.pk)
+    state = product_workflow.build_state(draft)
     assert state["state"] == "failed"
     assert "stopped unexpectedly (ValueError)" in state["message"]
     assert "abc" not in state["message"]
 
 
 def test_a_workflow_refusal_is_input_error():
-    assert issubclass(products.WorkflowError, InputError)
+    assert issubclass(product_workflow.WorkflowError, InputError)

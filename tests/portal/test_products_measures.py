@@ -7,7 +7,7 @@ from pathlib import Path
 
 from measures_setting import OUR_TITLE, write_measures, write_strategy
 from svduty import partnership
-from svduty.portal import products
+from svduty.portal import product_workflow
 from svduty.settings import Config
 
 
@@ -26,7 +26,7 @@ def test_a_strategy_drafted_in_the_portal_may_track_a_measure_of_the_partnership
     settings.HOME = home
     settings.PRODUCTS_ROOT = tmp_path / "products"
 
-    version = products.start_draft(people["analyst"], "strategy", "somerset")
-    built = products.build_draft(version.pk)  # the background task's work, run here
+    version = product_workflow.start_draft(people["analyst"], "strategy", "somerset")
+    built = product_workflow.build_draft(version.pk)  # the background task's work, run here
     assert built["built"], built
     assert OUR_TITLE in (Path(version.path) / "index.html").read_text(encoding="utf-8")

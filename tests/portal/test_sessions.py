@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from svduty.portal import products, sessions
+from svduty.portal import product_workflow, sessions
 from svduty.portal.models import AuditEvent
 
 # the demo's database too: make test runs this file on SQLite as well as PostgreSQL
@@ -170,10 +170,10 @@ def _read(response):
 
 def test_the_stylesheet_and_the_public_site_stay_cacheable(people, settings, tmp_path):
     settings.HOME = tmp_path
-    site = tmp_path / "public-site" / products.SITE_BUILDS / "20260101T000000000000-v1"
+    site = tmp_path / "public-site" / product_workflow.SITE_BUILDS / "20260101T000000000000-v1"
     site.mkdir(parents=True)
     (site / "index.html").write_text("<!DOCTYPE html><title>Public</title><p>Public site</p>")
-    (tmp_path / "public-site" / products.SITE_POINTER).write_text(site.name)
+    (tmp_path / "public-site" / product_workflow.SITE_POINTER).write_text(site.name)
 
     visitor = Client()
     for url in ("/static/svduty.css", reverse("portal:public")):

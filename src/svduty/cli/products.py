@@ -24,11 +24,12 @@ from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.cli import output
 from svduty.errors import InputError
 from svduty.products import area as areas
-from svduty.products import strategy as strategies
+from svduty.products.strategy import check as strategy_checks
+from svduty.products.strategy import file as strategies
 from svduty.settings import Config
 
 if TYPE_CHECKING:
-    from svduty.products import sna as assessment
+    from svduty.products.assessment import build as assessment
 
 # The document builders (sna, review, publish, strategy_page) pull in Altair, vl-convert and
 # geopandas, about a second at start-up, and the warehouse DuckDB and Ibis: they are imported by
@@ -67,7 +68,7 @@ def strategy_path(config: Config, area_id: str) -> Path:
 def copy_example_strategies(config: Config) -> list[str]:
     """Give each area of the partnership with a shipped example a strategy file to edit;
     never overwrite one. The examples are Avon and Somerset's: another partnership gets a
-    template for its force area instead (svduty.products.strategy_template)."""
+    template for its force area instead (svduty.products.strategy.template)."""
     p = partnership.load(config.partnership_path)
     every = areas.areas(p)
     own = {a.id for a in every}
@@ -75,7 +76,7 @@ def copy_example_strategies(config: Config) -> list[str]:
     force = every[0]
     dest = strategy_path(config, force.id)
     if force.id not in strategies.examples() and not dest.exists():
-        from svduty.products import strategy_template
+        from svduty.products.strategy import template as strategy_template
 
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(strategy_template.render(p, force), encoding="utf-8")
@@ -125,7 +126,7 @@ def sna_built(
     config: Config, area_id: str | None, period: str | None = None, out: Path | None = None
 ) -> tuple[dict, assessment.Assessment]:
     """Build and write the needs assessment; the report and the assessment itself."""
-    from svduty.products import sna as assessment
+    from svduty.products.assessment import build as assessment
     from svduty.warehouse import connect
 
     p, area = _area(config, area_id)
@@ -194,7 +195,7 @@ def strategy_render(
                 else ""
             )
         )
-    from svduty.products import strategy_page
+    from svduty.products.strategy import page as strategy_page
 
     written = strategy_page.write(
         chosen,
@@ -249,20 +250,22 @@ def strategy_check(config: Config, file: Path, *, assessment: bool = True) -> di
     except strategies.StrategyError as exc:
         result["problems"] = exc.problems
         return result
-    problems = strategies.check_places(chosen)
+    problems = strategy_checks.check_places(chosen)
     area = None
     try:
         p = partnership.load(config.partnership_path)
     except (InputError, OSError) as exc:
         result["notes"].append(f"the area was not checked: no partnership configuration ({exc})")
     else:
-        problems += strategies.check_area(chosen, [a.id for a in areas.areas(p)])
+        problems += strategy_checks.check_area(chosen, [a.id for a in areas.areas(p)])
         if not problems:
             area = areas.resolve(p, chosen.area)
     if area is not None and assessment:
         problems += _check_against_assessment(config, p, area, chosen, result["notes"])
     warned = [{"severity": w.severity, "message": w.message} for w in strategies.warnings(chosen)]
-    warned += [{"severity": "warning", "message": m} for m in strategies.check_sections(chosen)]
+    warned += [
+        {"severity": "warning", "message": m} for m in strategy_checks.check_sections(chosen)
+    ]
     warned += [
         {
             "severity": "info",
@@ -277,10 +280,10 @@ def strategy_check(config: Config, file: Path, *, assessment: bool = True) -> di
 
 def _check_against_assessment(config, p, area, chosen, notes: list[str]) -> list[str]:
     """The strategy's finding_refs against the area's needs assessment, built from the
-    warehouse (svduty.products.sna.build, read through its Assessment model)."""
+    warehouse (svduty.products.assessment.build.build, read through its Assessment model)."""
     if not any(pr.finding_ref for pr in chosen.priorities):
         return []
-    from svduty.products import sna as assessment
+    from svduty.products.assessment import build as assessment
     from svduty.warehouse import WarehouseMissing, connect
 
     try:
@@ -289,9 +292,9 @@ def _check_against_assessment(config, p, area, chosen, notes: list[str]) -> list
     except (InputError, WarehouseMissing) as exc:
         notes.append(f"the findings cited were not checked: no needs assessment ({exc})")
         return []
-    known, empty = strategies.assessment_refs(built)
+    known, empty = strategy_checks.assessment_refs(built)
     notes.append(f"findings checked against the needs assessment for {area.name}, {built.period}")
-    return strategies.check_findings(chosen, known, empty=empty)
+    return strategy_checks.check_findings(chosen, known, empty=empty)
 
 
 @strategy_app.command("check")
@@ -345,7 +348,7 @@ def review(
     from svduty.warehouse import connect
 
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        from svduty.products import review as reviewing
+        from svduty.products.review import build as reviewing
 
         built = reviewing.build(
             wh,
@@ -450,8 +453,8 @@ def publish(
     paths = {
         a.id: strategy_path(config, a.id) for a in chosen if strategy_path(config, a.id).exists()
     }
-    from svduty.products import publish as publishing
-    from svduty.products import sna as assessment
+    from svduty.products.assessment import build as assessment
+    from svduty.products.site import build as publishing
     from svduty.warehouse import connect
 
     catalogue = measures_catalogue.configured(config)

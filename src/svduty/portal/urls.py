@@ -8,7 +8,7 @@ from svduty.portal.views import (
     agreements,
     audit_log,
     dashboard,
-    products,
+    product_versions,
     public,
     uploads,
 )
@@ -18,7 +18,7 @@ portal_patterns = [
     *agreements.urlpatterns,
     *uploads.urlpatterns,
     *dashboard.urlpatterns,
-    *products.urlpatterns,
+    *product_versions.urlpatterns,
     *audit_log.urlpatterns,
     *public.urlpatterns,
 ]

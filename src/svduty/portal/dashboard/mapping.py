@@ -19,9 +19,9 @@ from svduty.portal.dashboard.trends import LOWER, UPPER
 from svduty.portal.dashboard.wording import SOURCE_NAMES, table_cells
 from svduty.products import maps
 from svduty.products.area import Area
+from svduty.products.assessment.build import PERMUTATIONS
 from svduty.products.figure import Figure
 from svduty.products.html import fmt_number
-from svduty.products.sna import PERMUTATIONS
 from svduty.reference.population import denominator
 from svduty.settings import Config
 from svduty.warehouse import Warehouse

@@ -1,9 +1,9 @@
 """Views: the public site, served by the portal to anyone at /public/.
 
-The site is what svduty.portal.products last published (svduty.products.publish: every figure
-through the disclosure gate). Only files inside the build being served are sent: no directory
-listing, no path leading out of it, no hidden file. Before anything is published the page says
-so (404).
+The site is what svduty.portal.product_workflow last published (svduty.products.site.build:
+every figure through the disclosure gate). Only files inside the build being served are sent: no
+directory listing, no path leading out of it, no hidden file. Before anything is published the
+page says so (404).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from svduty.portal import products
-from svduty.portal.views.products import content_type
+from svduty.portal import product_workflow
+from svduty.portal.views.product_versions import content_type
 
 __all__ = ["public", "urlpatterns"]
 
@@ -22,7 +22,7 @@ __all__ = ["public", "urlpatterns"]
 @require_safe
 def public(request: HttpRequest, path: str = "") -> HttpResponse:
     """A file of the public site (a folder: its index.html); anonymous people welcome."""
-    site = products.site_dir()
+    site = product_workflow.site_dir()
     if site is None:
         return render(
             request,
@@ -30,7 +30,7 @@ def public(request: HttpRequest, path: str = "") -> HttpResponse:
             {"title": "Nothing published yet"},
             status=404,
         )
-    file = products.safe_file(site, path)
+    file = product_workflow.safe_file(site, path)
     if file is None:
         raise Http404("no such page on the public site")
     if file.name == "index.html" and path and not path.endswith(("/", "index.html")):

@@ -327,7 +327,7 @@ class Section:
 
 @dataclass(frozen=True)
 class Assessment:
-    """A strategic needs assessment, ready to write (``svduty.products.sna.write``)."""
+    """A strategic needs assessment, ready to write (``svduty.products.assessment.build.write``)."""
 
     area: Area
     period: Period

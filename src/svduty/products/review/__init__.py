@@ -25,34 +25,10 @@ by financial year (partner returns, ONS tables) are compared whole year with who
 review year 2021 reads the financial year 2021/22, as the measures read the baseline 2019 as
 2019/20. See docs/review.md.
 
-The parts, one module each: ``comparison`` (like with like: a year against an earlier one),
-``measures``, ``actions``, ``hotspot_changes``, ``interventions``, ``questions``, ``sources``
-(what each source is called and how much of the year it covers), ``words`` (months, titles and
-anchors as the page writes them); ``assemble`` puts them together (:func:`build`) and ``page``
-writes the HTML (:func:`write`).
+The parts, one module each: ``build`` is the entry (:func:`build.build` puts the parts together
+as the plain-data ``model.Review``; :func:`build.write`, from ``page``, writes the HTML);
+``comparison`` (like with like: a year against an earlier one), ``measures``, ``actions``,
+``hotspot_changes``, ``interventions``, ``questions``, ``sources`` (what each source is called and
+how much of the year it covers), ``summary`` and ``words`` (months, titles and anchors as the page
+writes them).
 """
-
-from svduty.products.review.actions import ActionRow, action_rows
-from svduty.products.review.assemble import Review, ReviewError, build
-from svduty.products.review.comparison import MIN_EVENTS, Change
-from svduty.products.review.hotspot_changes import HotspotChange, hotspot_change
-from svduty.products.review.interventions import InterventionResult
-from svduty.products.review.measures import MeasureResult
-from svduty.products.review.page import write
-from svduty.products.review.questions import Question
-
-__all__ = [
-    "MIN_EVENTS",
-    "ActionRow",
-    "Change",
-    "HotspotChange",
-    "InterventionResult",
-    "MeasureResult",
-    "Question",
-    "Review",
-    "ReviewError",
-    "action_rows",
-    "build",
-    "hotspot_change",
-    "write",
-]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from svduty.products import strategy as strategies
 from svduty.products.review.words import _slug
+from svduty.products.strategy import file as strategies
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import pandas as pd
 
 from svduty.analysis.evaluation import Evaluation, evaluate_place_based
 from svduty.products import charts
-from svduty.products import strategy as strategies
 from svduty.products.figure import Figure
 from svduty.products.review.sources import LOCATED, SOURCES
 from svduty.products.review.words import _lower, _month_name, _slug
+from svduty.products.strategy import file as strategies
 from svduty.reference.population import denominator
 
 POOR_BALANCE = 0.25  # |standardised mean difference| above which groups are poorly balanced

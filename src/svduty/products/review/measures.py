@@ -19,7 +19,6 @@ from svduty.analysis.evidence import where
 from svduty.analysis.measures.catalogue import Catalogue, Measure
 from svduty.analysis.measures.compute import Geography, denominator_note
 from svduty.products import charts, html
-from svduty.products import strategy as strategies
 from svduty.products.area import Area
 from svduty.products.figure import Figure
 from svduty.products.review.comparison import (
@@ -33,6 +32,7 @@ from svduty.products.review.comparison import (
 )
 from svduty.products.review.sources import SOURCES
 from svduty.products.review.words import _month_text, _slug
+from svduty.products.strategy import file as strategies
 
 MIN_MONTHS_DRAWN = 6
 

@@ -8,12 +8,12 @@ import math
 from pathlib import Path
 
 from svduty.products import html
-from svduty.products import strategy as strategies
-from svduty.products.review.assemble import Review
 from svduty.products.review.comparison import BASELINE, Change
 from svduty.products.review.hotspot_changes import CHANGE_CLASSES
+from svduty.products.review.model import Review
 from svduty.products.review.summary import summary
 from svduty.products.review.words import _lower, _month_text
+from svduty.products.strategy import file as strategies
 from svduty.reference.population import denominator
 
 

@@ -16,14 +16,15 @@ from svduty.analysis.measures.catalogue import Catalogue
 from svduty.errors import InputError
 from svduty.partnership import Partnership
 from svduty.products import area as areas_mod
-from svduty.products import html, maps, strategy_page
-from svduty.products import strategy as strategies
+from svduty.products import html, maps
 from svduty.products.area import Area
 from svduty.products.site import downloads, figures, review, summary
 from svduty.products.site.gate import Gate, GatedTable, RowSpec, count_key
 from svduty.products.site.msoa import POPULATION_SOURCE, MsoaCounts
 from svduty.products.site.series import ENGLAND_AND_WALES, Series
 from svduty.products.site.sources import describe, sources_of
+from svduty.products.strategy import file as strategies
+from svduty.products.strategy import page as strategy_page
 from svduty.reference.population import denominator
 from svduty.warehouse import Warehouse
 

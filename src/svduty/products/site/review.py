@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from svduty.products import strategy as strategies
 from svduty.products.area import Area
 from svduty.products.site.gate import Gate, GatedTable, RowSpec, count_key
 from svduty.products.site.series import Series
+from svduty.products.strategy import file as strategies
 
 __all__ = ["MeasureProgress", "Progress", "progress"]
 

@@ -1,6 +1,6 @@
 """The local strategy as an accessible HTML page (``svduty strategy render``).
 
-``write`` renders a strategy (:mod:`svduty.products.strategy`) to ``out_dir/index.html``: its
+``write`` renders a strategy (:mod:`svduty.products.strategy.file`) to ``out_dir/index.html``: its
 title, area, owning body, period, status and adopted date; the summary and the local
 definition; each priority with the finding that motivates it (linked to the needs assessment),
 its objectives, success measures and interventions, each intervention with its YEF Toolkit
@@ -27,7 +27,7 @@ from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.partnership import Partnership
 from svduty.products import html
 from svduty.products.area import Area, resolve
-from svduty.products.strategy import (
+from svduty.products.strategy.file import (
     Action,
     Intervention,
     Priority,
@@ -35,7 +35,13 @@ from svduty.products.strategy import (
     StrategyError,
     action_summary,
 )
-from svduty.products.toolkit import Approach, Catalogue, EvidenceWarning, load_catalogue, warnings
+from svduty.products.strategy.toolkit import (
+    Approach,
+    Catalogue,
+    EvidenceWarning,
+    load_catalogue,
+    warnings,
+)
 
 __all__ = [
     "ASSESSMENT_HREF",

@@ -1,6 +1,6 @@
 """A strategy template for a partnership svduty ships no example for.
 
-The shipped example strategies are Avon and Somerset's (``products/strategies/``). Another
+The shipped example strategies are Avon and Somerset's (``products/strategy/examples/``). Another
 partnership (`svduty init --force NAME`) gets instead a template for its own force area: valid
 (``svduty strategy check`` passes), labelled as an example on every page, naming the
 partnership's own place, definition and police force, and marked TO FILL wherever only the

@@ -1,6 +1,6 @@
 """Views: products. Every version of the needs assessment, strategy and annual review by area;
 drafting one (built in the background), sending it to named approvers, their decisions, and
-publishing an approved one to the public site. The workflow is svduty.portal.products.
+publishing an approved one to the public site. The workflow is svduty.portal.product_workflow.
 
 Partnership analysts draft and publish; board members approve. The built documents quote exact
 counts, so they are served only to signed-in people who draft or approve, and each page view
@@ -25,11 +25,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST, require_safe
 
-from svduty.portal import audit, products
+from svduty.portal import audit, product_workflow
 from svduty.portal.access import require, role_of
 from svduty.portal.models import AuditEvent, ProductVersion
+from svduty.portal.product_builds import build_product, publish_product
 from svduty.portal.roles import Capability, can
-from svduty.portal.tasks_products import build_product, publish_product
 from svduty.products.area import areas as partnership_areas
 
 __all__ = ["CONTENT_TYPES", "content_type", "require_any", "urlpatterns"]
@@ -111,11 +111,11 @@ def _decorate(version: ProductVersion, names: dict[str, str]) -> ProductVersion:
     """Add what the pages show: area name, status tag, build state, this round's decisions."""
     version.area_name = names.get(version.area_id, version.area_id)
     version.tag = TAGS.get(version.status, "tag-grey")
-    version.build = products.build_state(version)
+    version.build = product_workflow.build_state(version)
     version.build_words = BUILD_WORDS.get(version.build.get("state"), "Unknown")
     version.built_at = _when(version.build.get("finished"))
-    version.publishing = products.publish_state(version)
-    decided = {a.approver_id: a for a in products.current_round(version)}
+    version.publishing = product_workflow.publish_state(version)
+    decided = {a.approver_id: a for a in product_workflow.current_round(version)}
     version.approver_rows = [(u, decided.get(u.pk)) for u in version.approvers.all()]
     return version
 
@@ -125,7 +125,7 @@ def _decorate(version: ProductVersion, names: dict[str, str]) -> ProductVersion:
 def product_list(request: HttpRequest) -> HttpResponse:
     """Every version, by kind and area, with its status, approvers and decisions; a board
     member's own queue first."""
-    names = products.area_names()
+    names = product_workflow.area_names()
     versions = [
         _decorate(v, names)
         for v in ProductVersion.objects.select_related("created_by").prefetch_related("approvers")
@@ -133,7 +133,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     groups: dict[tuple[str, str], list] = {}
     for v in versions:
         groups.setdefault((v.get_kind_display(), v.area_name), []).append(v)
-    mine = {v.pk for v in products.awaiting(request.user)}
+    mine = {v.pk for v in product_workflow.awaiting(request.user)}
     return render(
         request,
         "portal/products/list.html",
@@ -143,7 +143,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
                 {"kind": kind, "area": area, "versions": vs} for (kind, area), vs in groups.items()
             ],
             "awaiting": [v for v in versions if v.pk in mine],
-            "site_published": products.site_dir() is not None,
+            "site_published": product_workflow.site_dir() is not None,
         },
     )
 
@@ -173,22 +173,24 @@ def product_new(request: HttpRequest) -> HttpResponse:
     """Choose kind, area and period; the draft is numbered and built in the background."""
     problem = ""
     try:
-        choices = [(a.id, a.name) for a in partnership_areas(products.load_partnership())]
-    except products.WorkflowError as exc:
+        choices = [(a.id, a.name) for a in partnership_areas(product_workflow.load_partnership())]
+    except product_workflow.WorkflowError as exc:
         choices, problem = [], str(exc)
     form = DraftForm(request.POST or None, areas=choices)
     if request.method == "POST" and not problem and form.is_valid():
         data = form.cleaned_data
         try:
-            version = products.start_draft(request.user, data["kind"], data["area"], data["period"])
-        except products.WorkflowError as exc:
+            version = product_workflow.start_draft(
+                request.user, data["kind"], data["area"], data["period"]
+            )
+        except product_workflow.WorkflowError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             queued = build_product.enqueue(version.pk)
             audit.record(
                 request,
                 AuditEvent.Action.DRAFT,
-                products.target(version),
+                product_workflow.target(version),
                 product=version.pk,
                 kind=version.kind,
                 area=version.area_id,
@@ -209,13 +211,13 @@ def product_new(request: HttpRequest) -> HttpResponse:
 
 def _detail(request, version: ProductVersion, *, errors=None, status: int = 200) -> HttpResponse:
     """The version's page, with any ``errors`` (field -> message) of a step just refused."""
-    version = _decorate(version, products.area_names())
+    version = _decorate(version, product_workflow.area_names())
     role = role_of(request.user)
     decided = {row[0].pk: row[1] for row in version.approver_rows}
     named = request.user.pk in decided
     building = version.build.get("state") in ("queued", "building")
-    publishing = products.publishing_under_way(version.publishing)
-    public_page = products.public_page(version)
+    publishing = product_workflow.publishing_under_way(version.publishing)
+    public_page = product_workflow.public_page(version)
     return render(
         request,
         "portal/products/detail.html",
@@ -229,7 +231,7 @@ def _detail(request, version: ProductVersion, *, errors=None, status: int = 200)
                 and version.status == Status.DRAFT
                 and version.build.get("state") == "built"
             ),
-            "board": products.board_members().exclude(pk=version.created_by_id),
+            "board": product_workflow.board_members().exclude(pk=version.created_by_id),
             "chosen": {u.pk for u in version.approvers.all()},
             "may_decide": (
                 can(role, Capability.APPROVE_PRODUCTS)
@@ -262,9 +264,9 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
 def product_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Whether a build or publication is still under way, polled by static/portal/progress.js
     (the version's page then reloads to show the outcome)."""
-    version = _decorate(get_object_or_404(ProductVersion, pk=pk), products.area_names())
+    version = _decorate(get_object_or_404(ProductVersion, pk=pk), product_workflow.area_names())
     building = version.build.get("state") in ("queued", "building")
-    publishing = products.publishing_under_way(version.publishing)
+    publishing = product_workflow.publishing_under_way(version.publishing)
     return JsonResponse(
         {
             "label": version.build_words.lower() if building else "publishing",
@@ -280,16 +282,16 @@ def product_view(request: HttpRequest, pk: int, path: str) -> HttpResponse:
     """A file of the built document, from the version's own directory only; a page view is
     audited (the documents quote exact counts)."""
     version = get_object_or_404(ProductVersion, pk=pk)
-    if products.build_state(version).get("state") != "built":
+    if product_workflow.build_state(version).get("state") != "built":
         raise Http404("this version has no built document yet")
-    file = products.safe_file(Path(version.path), path)
+    file = product_workflow.safe_file(Path(version.path), path)
     if file is None:
         raise Http404("no such file in this product")
     if file.suffix == ".html":
         audit.record(
             request,
             AuditEvent.Action.RESTRICTED_VIEW,
-            f"{products.target(version)}: {path}",
+            f"{product_workflow.target(version)}: {path}",
             product=version.pk,
             path=path,
         )
@@ -305,13 +307,13 @@ def product_submit(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(ProductVersion, pk=pk)
     chosen = request.POST.getlist("approvers")
     try:
-        products.submit(version, request.user, chosen)
-    except products.WorkflowError as exc:
+        product_workflow.submit(version, request.user, chosen)
+    except product_workflow.WorkflowError as exc:
         return _refused(request, version, exc)
     audit.record(
         request,
         AuditEvent.Action.SUBMIT,
-        products.target(version),
+        product_workflow.target(version),
         product=version.pk,
         approvers=sorted(u.get_username() for u in version.approvers.all()),
     )
@@ -324,15 +326,15 @@ def product_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """A named approver approves or asks for changes, with a comment."""
     version = get_object_or_404(ProductVersion, pk=pk)
     try:
-        made = products.decide(
+        made = product_workflow.decide(
             version, request.user, request.POST.get("decision", ""), request.POST.get("comment")
         )
-    except products.WorkflowError as exc:
+    except product_workflow.WorkflowError as exc:
         return _refused(request, version, exc)
     audit.record(
         request,
         AuditEvent.Action.APPROVAL,
-        products.target(version),
+        product_workflow.target(version),
         product=version.pk,
         decision=made.decision,
         status=version.status,
@@ -346,13 +348,13 @@ def product_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish an approved version: the public site is rebuilt in the background."""
     version = get_object_or_404(ProductVersion, pk=pk)
     try:
-        products.request_publish(version, request.user)
-    except products.WorkflowError as exc:
+        product_workflow.request_publish(version, request.user)
+    except product_workflow.WorkflowError as exc:
         return _refused(request, version, exc)
     audit.record(
         request,
         AuditEvent.Action.PUBLISH,
-        products.target(version),
+        product_workflow.target(version),
         product=version.pk,
         outcome="requested",
     )
@@ -360,10 +362,10 @@ def product_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("portal:product", pk=version.pk)
 
 
-def _refused(request, version: ProductVersion, exc: products.WorkflowError) -> HttpResponse:
+def _refused(request, version: ProductVersion, exc: product_workflow.WorkflowError) -> HttpResponse:
     """A step refused: not this person's to take (403, audited), a form to correct (400) or
     not possible in the version's status (409)."""
-    if isinstance(exc, products.NotAllowed):
+    if isinstance(exc, product_workflow.NotAllowed):
         audit.record(
             request,
             AuditEvent.Action.REFUSED,

@@ -16,13 +16,13 @@ per kind and area) built by svduty.products into its own directory, and kept::
 The steps, each a function here so the views and the tasks stay thin:
 
 1. :func:`start_draft` checks the choice, numbers the version and saves its inputs;
-   :func:`build_draft` (the background task ``tasks_products.build_product``) builds it.
+   :func:`build_draft` (the background task ``product_builds.build_product``) builds it.
 2. :func:`submit` names the approvers: board members, never the author.
 3. :func:`decide`: each named approver approves or asks for changes; changes send the version
    back to draft, and once every named approver has approved it is ``approved``. A round of
    decisions starts after the last request for changes.
-4. :func:`request_publish` then :func:`publish_site` (task ``tasks_products.publish_product``):
-   the public site is rebuilt with svduty.products.publish, every figure through the disclosure
+4. :func:`request_publish` then :func:`publish_site` (task ``product_builds.publish_product``):
+   the public site is rebuilt with svduty.products.site.build, every figure through the disclosure
    gate, from the published versions plus this one; only when that build succeeds does this
    version become ``published`` and the one it replaces ``superseded``, and the site switch to
    the new build. A build the gate stops publishes nothing and leaves the version approved.
@@ -64,10 +64,11 @@ from svduty.portal.reading import reading
 from svduty.portal.roles import Role
 from svduty.privacy.disclosure import DisclosureError
 from svduty.products import area as areas
-from svduty.products import review as reviewing
-from svduty.products import sna, strategy_page
-from svduty.products import strategy as strategies
-from svduty.products.publish import publish as build_public_site
+from svduty.products.assessment import build as sna
+from svduty.products.review import build as reviewing
+from svduty.products.site.build import publish as build_public_site
+from svduty.products.strategy import file as strategies
+from svduty.products.strategy import page as strategy_page
 from svduty.warehouse import Warehouse, connect
 
 try:  # POSIX: one site build at a time, whatever the number of workers

@@ -1,11 +1,11 @@
-"""The review as a whole: :class:`Review`, and :func:`build`, which reads the strategy,
-computes the measures once for the months and calendar years the review needs, and puts the
-measures, actions, hotspot changes, interventions, coverage and questions together."""
+"""The review's entry: :func:`build`, which reads the strategy, computes the measures once for
+the months and calendar years the review needs, and puts the measures, actions, hotspot changes,
+interventions, coverage and questions together as a :class:`~svduty.products.review.model.Review`;
+and :func:`write` (:mod:`svduty.products.review.page`), which renders it."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -14,75 +14,20 @@ import pandas as pd
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.analysis.measures.catalogue import Catalogue
 from svduty.analysis.measures.compute import Geography, compute
-from svduty.errors import InputError
 from svduty.partnership import Partnership
-from svduty.products import strategy as strategies
 from svduty.products.area import Area, resolve
-from svduty.products.figure import Figure
-from svduty.products.review.actions import ActionRow, action_rows
-from svduty.products.review.hotspot_changes import HotspotChange, hotspot_change
-from svduty.products.review.interventions import InterventionResult, _intervention
-from svduty.products.review.measures import MeasureResult, _measure, _measure_ids, baseline_year
-from svduty.products.review.questions import Question, _questions
+from svduty.products.review.actions import action_rows
+from svduty.products.review.hotspot_changes import hotspot_change
+from svduty.products.review.interventions import _intervention
+from svduty.products.review.measures import _measure, _measure_ids, baseline_year
+from svduty.products.review.model import Review, ReviewError
+from svduty.products.review.page import write
+from svduty.products.review.questions import _questions
 from svduty.products.review.sources import _coverage, _located_measure
+from svduty.products.strategy import file as strategies
 from svduty.warehouse import Warehouse
 
-
-class ReviewError(InputError):
-    """A review that cannot be built as asked; the message says what would fix it."""
-
-
-@dataclass(frozen=True)
-class Review:
-    partnership: str
-    area: Area
-    year: int
-    today: date
-    strategy: strategies.Strategy | None
-    coverage: pd.DataFrame  # source, months covered in the year, what they are
-    measures: tuple[MeasureResult, ...]
-    actions: tuple[ActionRow, ...]
-    action_counts: dict[str, int]
-    hotspots: HotspotChange
-    interventions: tuple[InterventionResult, ...]
-    questions: tuple[Question, ...]
-    seconds: float
-    baseline_year: int = 0  # the one baseline of every measure (measures.baseline_year)
-    warnings: tuple[str, ...] = ()  # shown at the top: a year outside the strategy's period
-
-    @property
-    def baseline_rule(self) -> str:
-        """The baseline rule as the page states it."""
-        if self.strategy is None:
-            return (
-                f"Every measure is compared with {self.baseline_year}, the baseline year of the "
-                "measures catalogue (there is no strategy to set one)."
-            )
-        said = "sets" if self.strategy.baseline_year is not None else "implies"
-        return (
-            f"Every measure is compared with one baseline year, {self.baseline_year}, the year "
-            f"the strategy {said} ({strategies.BASELINE_RULE[0].lower()}"
-            f"{strategies.BASELINE_RULE[1:-1]})."
-        )
-
-    @property
-    def figures(self) -> list[Figure]:
-        out = [m.figure for m in self.measures]
-        out += [self.hotspots.figure] if self.hotspots.figure else []
-        return out + [i.figure for i in self.interventions if i.figure]
-
-    @property
-    def synthetic(self) -> bool:
-        return any(f.synthetic for f in self.figures)
-
-    @property
-    def part_year(self) -> bool:
-        return bool((self.coverage["Months covered"] < 12).any()) if len(self.coverage) else False
-
-    @property
-    def significant_moves(self) -> list[MeasureResult]:
-        """Measures whose change from the year before is statistically significant."""
-        return [m for m in self.measures if m.previous.significant]
+__all__ = ["Review", "ReviewError", "build", "write"]
 
 
 def build(

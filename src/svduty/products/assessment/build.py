@@ -23,7 +23,6 @@ from svduty import partnership as partnership_config
 from svduty.analysis.hotspots import DEFAULT_SEED
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.partnership import Partnership
-from svduty.products import strategy
 from svduty.products.area import Area, resolve
 from svduty.products.assessment import (
     data,
@@ -47,13 +46,15 @@ from svduty.products.assessment.model import (
     Section,
     Table,
 )
+from svduty.products.assessment.page import ANNEX_PAGE, BOARD_PAGE, write
 from svduty.products.assessment.period import Period, PeriodError, default_period, parse_period
 from svduty.products.assessment.recommend import recommendations
 from svduty.products.assessment.scope import Context
-from svduty.products.html import write_page
 from svduty.warehouse import Warehouse, connect
 
 __all__ = [
+    "ANNEX_PAGE",
+    "BOARD_PAGE",
     "PERMUTATIONS",
     "Assessment",
     "Period",
@@ -68,14 +69,6 @@ __all__ = [
 #: Gi* permutations: with fewer, the false discovery rate correction cannot find a hotspot among
 #: a thousand LSOAs (svduty.analysis.hotspots explains the floor on p-values)
 PERMUTATIONS = 9999
-BANDS = {
-    "high": "high impact",
-    "moderate": "moderate impact",
-    "low": "low impact",
-    "no_clear_evidence": "no clear evidence of impact",
-    "harmful": "harmful",
-    "not_banded": "no violence impact band",
-}
 
 _EVIDENCE = (
     ("definition", setting.definition_section),
@@ -236,97 +229,6 @@ def _check_links(a: Assessment) -> None:
         missing = [e for e in (*r.evidence, *r.findings) if e not in anchors]
         if missing:
             raise ValueError(f"{r.id} points at {missing}, which are not in the assessment")
-
-
-# ---- writing --------------------------------------------------------------------------------
-
-
-#: the board version is the entry (index.html); the technical annex sits beside it
-BOARD_PAGE = "index.html"
-ANNEX_PAGE = "annex.html"
-
-
-def write(assessment: Assessment, out_dir: Path | str) -> Path:
-    """Write the assessment to ``out_dir``: the board version as ``index.html`` (the entry)
-    and the technical annex as ``annex.html``, with their stylesheet; return the board's path."""
-    a = assessment
-    out = Path(out_dir)
-    approaches = _approaches(a)
-    labels = _labels(a)
-    name = f"Serious violence in {a.area.name}: strategic needs assessment, {a.period.label}"
-    key = a.key_findings
-    on_board = {f.id for f in key} | {f.id for f in a.caveats}
-    numbered = {f.id: f"Finding {n}" for n, f in enumerate(key, start=1)}
-    numbered |= {c.id: "the caveat" for c in a.caveats}
-    figures = [a.figure(i) for i in dict.fromkeys(f.figure_id for f in key)]
-    shown = {f.id for f in figures}
-    common = {
-        "body_name": a.area.body,
-        "synthetic": a.synthetic,
-        "a": a,
-        "numbers": a.figure_numbers(),
-        "labels": labels,
-        "approaches": approaches,
-    }
-    write_page(
-        out,
-        ANNEX_PAGE,
-        "sna.html",
-        title=f"{name}: technical annex",
-        contents=[(s.title, s.id) for s in a.sections],
-        finding_href=lambda i: f"#{i}",
-        finding_label=lambda i: "the finding",
-        figure_href=lambda i: f"#{i}",
-        board_href=BOARD_PAGE,
-        **common,
-    )
-    return write_page(
-        out,
-        BOARD_PAGE,
-        "sna_board.html",
-        title=name,
-        body_class="board",
-        key=key,
-        figures=figures,
-        figure_digits={f.id: table_digits(f.table) for f in figures},
-        rule_text=rank.RULE_TEXT,
-        finding_href=lambda i: f"#{i}" if i in on_board else f"{ANNEX_PAGE}#{i}",
-        finding_label=lambda i: numbered.get(i, "a finding of the annex"),
-        figure_href=lambda i: f"#{i}" if i in shown else f"{ANNEX_PAGE}#{i}",
-        **common,
-    )
-
-
-def _labels(a: Assessment) -> dict[str, str]:
-    """How a link to each anchor reads: 'Figure 3' or the table's caption."""
-    out = {f.id: f"Figure {n}" for f, n in zip(a.figures, a.figure_numbers().values(), strict=True)}
-    for s in a.sections:
-        out[s.id] = s.title
-        for p in s.parts:
-            if isinstance(p, Table):
-                out[p.id] = f"Table: {p.caption}"
-    return out
-
-
-def _approaches(a: Assessment) -> dict[str, str]:
-    """Each approach a recommendation names, as 'Name (impact band)' from the YEF catalogue."""
-    wanted = {x for r in a.recommendations for x in r.approaches}
-    if not wanted:
-        return {}
-    catalogue = strategy.load_catalogue()
-    out = {}
-    for approach_id in sorted(wanted):
-        try:
-            found = catalogue.get(approach_id)
-        except KeyError:
-            raise ValueError(
-                f"a recommendation names the approach {approach_id!r}, which the YEF Toolkit "
-                f"catalogue ({catalogue.path}) does not have; use one of: "
-                + ", ".join(catalogue.ids)
-            ) from None
-        band = BANDS.get(found.impact_band, found.impact_band)
-        out[approach_id] = f"{found.name} (YEF Toolkit: {band})"
-    return out
 
 
 # ---- for the command line --------------------------------------------------------------------

@@ -27,7 +27,7 @@ import yaml
 from svduty.errors import InputError
 
 if TYPE_CHECKING:
-    from svduty.products.strategy import Intervention, Strategy
+    from svduty.products.strategy.file import Intervention, Strategy
 
 __all__ = [
     "CATALOGUE_FILE",

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from svduty.portal import products
+from svduty.portal import product_workflow
 
 __all__ = ["build_product", "publish_product"]
 
 
 @task()
 def build_product(version_id: int) -> dict:
-    """Build a draft product version's document (products.build_draft)."""
-    return products.build_draft(version_id)
+    """Build a draft product version's document (product_workflow.build_draft)."""
+    return product_workflow.build_draft(version_id)
 
 
 @task()
 def publish_product(version_id: int, user_id: int | None = None) -> dict:
-    """Rebuild the public site with an approved version published (products.publish_site)."""
-    return products.publish_site(version_id, user_id)
+    """Rebuild the public site with an approved version published
+    (product_workflow.publish_site)."""
+    return product_workflow.publish_site(version_id, user_id)
