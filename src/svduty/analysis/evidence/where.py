@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -132,6 +132,9 @@ class MeasureCounts:
     definition_version: str | None
     synthetic: bool
     notes: tuple[str, ...]
+    # the months whose rows include synthetic ones, so that a choice of years says so only when
+    # its own rows do (of_years)
+    synthetic_months: frozenset[str] = frozenset()
 
     @property
     def total(self) -> int:
@@ -156,6 +159,30 @@ class MeasureCounts:
         if self.measure.source == "police_uk_street":
             out.append(SNAP_NOTE)
         return out
+
+    def of_years(self, years: Iterable[int]) -> MeasureCounts:
+        """These counts narrowed to ``years`` (calendar years), as measure_counts would count
+        them: a choice with no data raises ``ValueError``."""
+        m = self.measure
+        chosen = tuple(sorted({int(y) for y in years}))
+        if not chosen:
+            raise ValueError(f"measure {m.id!r}: the warehouse holds no {m.source} data")
+        covered = tuple(mo for mo in self.months_covered if int(mo[:4]) in chosen)
+        if not covered:
+            raise ValueError(
+                f"measure {m.id!r}: the warehouse holds no {m.source} data for "
+                f"{_years_text(chosen)}"
+            )
+        every = [f"{y}-{mo:02d}" for y in chosen for mo in range(1, 13)]
+        frame = self.frame[self.frame["month"].str[:4].astype(int).isin(chosen)]
+        return replace(
+            self,
+            years=chosen,
+            frame=frame.reset_index(drop=True),
+            months_covered=covered,
+            months_missing=tuple(mo for mo in every if mo not in covered),
+            synthetic=any(int(mo[:4]) in chosen for mo in self.synthetic_months),
+        )
 
     def period(self) -> dict:
         return {
@@ -183,36 +210,32 @@ def measure_counts(
         )
     geo = Geography.load(wh, pfa_code, police_uk_slug(wh, pfa_code))
     got = counting.record_counts(wh, m, police_uk_force=geo.police_uk_force)
-    covered_all = sorted(got.months_covered)
-    chosen = (
-        tuple(sorted({int(y) for y in years}))
-        if years is not None
-        else tuple(sorted({int(mo[:4]) for mo in covered_all}))
-    )
-    if not chosen:
+    covered = tuple(sorted(got.months_covered))
+    every_year = tuple(sorted({int(mo[:4]) for mo in covered}))
+    if not every_year:
         raise ValueError(f"measure {m.id!r}: the warehouse holds no {m.source} data")
-    covered = tuple(mo for mo in covered_all if int(mo[:4]) in chosen)
-    if not covered:
-        raise ValueError(
-            f"measure {m.id!r}: the warehouse holds no {m.source} data for {_years_text(chosen)}"
-        )
-    every = [f"{y}-{mo:02d}" for y in chosen for mo in range(1, 13)]
-    chosen_rows = got.frame[got.frame["month"].str[:4].astype(int).isin(chosen)]
-    synthetic = bool(chosen_rows["synthetic"].fillna(False).astype(bool).any())
-    frame = chosen_rows[["month", "lsoa", "count"]].reset_index(drop=True)
+    rows = got.frame
+    flagged = rows["synthetic"].fillna(False).astype(bool)
+    frame = rows[["month", "lsoa", "count"]].reset_index(drop=True)
     frame["count"] = frame["count"].astype("int64")
-    return MeasureCounts(
+    whole = MeasureCounts(
         measure=m,
         pfa_code=pfa_code,
         geography=geo,
-        years=chosen,
+        years=every_year,
         frame=frame,
         months_covered=covered,
-        months_missing=tuple(mo for mo in every if mo not in covered),
+        months_missing=tuple(
+            month
+            for month in (f"{y}-{mo:02d}" for y in every_year for mo in range(1, 13))
+            if month not in set(covered)
+        ),
         definition_version=got.definition_version,
-        synthetic=synthetic,
+        synthetic=bool(flagged.any()),
         notes=got.notes,
+        synthetic_months=frozenset(rows.loc[flagged, "month"].astype(str)),
     )
+    return whole if years is None else whole.of_years(years)
 
 
 def police_uk_slug(wh: Warehouse, pfa_code: str) -> str:

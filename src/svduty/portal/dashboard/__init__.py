@@ -23,7 +23,7 @@ from svduty.portal.dashboard.catching_up import Shown, when_ready
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import areas, catalogue
 from svduty.portal.dashboard.geography import wards
-from svduty.portal.dashboard.mapping import MapView, map_view, map_years, mappable
+from svduty.portal.dashboard.mapping import MapView, map_view, map_years, mappable, opening_year
 from svduty.portal.dashboard.measure_panels import Panel, area_years, panels
 from svduty.portal.dashboard.opening import WarehouseUnavailable, data_version, reading
 from svduty.portal.dashboard.record_rows import (
@@ -56,6 +56,7 @@ __all__ = [
     "map_view",
     "map_years",
     "mappable",
+    "opening_year",
     "panels",
     "reading",
     "record_measures",

@@ -26,7 +26,7 @@ from svduty.reference.population import denominator
 from svduty.settings import Config
 from svduty.warehouse import Warehouse
 
-__all__ = ["MapView", "map_view", "map_years", "mappable"]
+__all__ = ["MapView", "map_view", "map_years", "mappable", "opening_year"]
 
 
 def mappable(cfg: Config | None = None) -> list[Measure]:
@@ -38,6 +38,12 @@ def map_years(wh: Warehouse, version, area: Area, measure: Measure) -> list[tupl
     """(year, months covered) of every calendar year the measure's source has data for."""
     months = pd.Series([int(m[:4]) for m in results.months(wh, version, measure, area.pfa_code)])
     return sorted((int(y), int(n)) for y, n in months.value_counts().items())
+
+
+def opening_year(years: list[tuple[int, int]]) -> int | None:
+    """The year a map opens on: the latest whole calendar year, else the latest year held."""
+    whole = [y for y, n in years if n == 12]
+    return whole[-1] if whole else (years[-1][0] if years else None)
 
 
 @dataclass(frozen=True)

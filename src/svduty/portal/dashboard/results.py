@@ -66,11 +66,13 @@ def measure_results(wh: Warehouse, version, cfg: Config, area: Area, m: Measure)
 
 
 def counts(wh: Warehouse, version, measure: Measure, pfa_code: str, year: int | None = None):
-    """A record-level measure's monthly counts by LSOA (every year, or one)."""
-    return DATA.get(
-        key(wh, version.of(measure), "counts", repr(measure), pfa_code, year),
-        lambda: where.measure_counts(wh, measure, pfa_code, years=None if year is None else [year]),
+    """A record-level measure's monthly counts by LSOA (every year, or one). A year's are cut
+    from every year's (which the worker's warm-up computes), not counted again."""
+    every = DATA.get(
+        key(wh, version.of(measure), "counts", repr(measure), pfa_code, None),
+        lambda: where.measure_counts(wh, measure, pfa_code),
     )
+    return every if year is None else every.of_years([year])
 
 
 def has_rows(wh: Warehouse, table: str) -> bool:

@@ -6,8 +6,8 @@ What a view of the measures page needs: the LSOA reference and geography of the 
 every measure's results for it (one frame serves the force area and each of its local
 authorities), each record-level measure's counts by LSOA (its years, the wards and the maps
 count from them), and the panels of each area's page over every year, calendar and financial
-(a range of years is cut from those). Results a load did not change are found on disk and not
-computed again.
+(a range of years is cut from those), and each area's map as it opens. Results a load did not
+change are found on disk and not computed again.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from svduty.portal.dashboard.catching_up import record_warmed
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import areas, catalogue, config
 from svduty.portal.dashboard.geography import geography, lsoas
+from svduty.portal.dashboard.mapping import map_view, map_years, mappable, opening_year
 from svduty.portal.dashboard.measure_panels import panels
 from svduty.portal.dashboard.opening import data_version, reading
 from svduty.portal.dashboard.results import PLACED_SOURCES, has_rows, measure_results, months
@@ -48,6 +49,13 @@ def warm(cfg: Config | None = None) -> dict:
         for area in areas(cfg):
             for period_type in PERIOD_TYPES:
                 panels(wh, version, Choice(area, period_type), cfg)
+        # each area's map as it opens (its first measure, the latest whole year): drawn once
+        # here rather than by each web worker's first reader
+        opening = next(iter(mappable(cfg)), None)
+        years = map_years(wh, version, areas(cfg)[0], opening) if opening else []
+        if years:
+            for area in areas(cfg):
+                map_view(wh, version, area, opening, opening_year(years))
         record_warmed(wh, version)  # readers catching up with this load can show it now
     took = round(time.monotonic() - started, 2)
     log.info("dashboards warmed: %d measures in %.2f s", len(measures), took)

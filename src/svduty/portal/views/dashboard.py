@@ -274,8 +274,7 @@ def maps(request: HttpRequest) -> HttpResponse:
                 measure = by_id.get(data.get("measure"))
                 years = dashboard.map_years(wh, version, areas[0], measure) if measure else []
                 if years and "year" not in data:
-                    whole = [y for y, n in years if n == 12]
-                    data["year"] = str(whole[-1] if whole else years[-1][0])
+                    data["year"] = str(dashboard.opening_year(years))
                 form = MapForm(data, areas=areas, measures=measures_, years=years)
                 if not form.is_valid():
                     return form, None
