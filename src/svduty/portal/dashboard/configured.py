@@ -3,6 +3,8 @@ partnership's areas and the measures catalogue."""
 
 from __future__ import annotations
 
+import threading
+
 from django.conf import settings
 
 from svduty import partnership as partnerships
@@ -31,7 +33,18 @@ def areas(cfg: Config | None = None) -> list[Area]:
 
 
 def catalogue(cfg: Config | None = None) -> Catalogue:
-    return catalogues.configured(cfg or config())
+    """The measures catalogue, read again only when its file changes (each view asks for it)."""
+    cfg = cfg or config()
+    stamp = catalogue_stamp(cfg)
+    with _LOCK:
+        if stamp not in _CATALOGUES:
+            _CATALOGUES.clear()
+            _CATALOGUES[stamp] = catalogues.configured(cfg)
+        return _CATALOGUES[stamp]
+
+
+_CATALOGUES: dict = {}
+_LOCK = threading.Lock()
 
 
 def catalogue_stamp(cfg: Config) -> tuple[str, int]:

@@ -181,11 +181,12 @@ def _unavailable(m: Measure, choice: Choice) -> str | None:
 
 
 def _in_range(rows: pd.DataFrame, choice: Choice) -> pd.DataFrame:
-    rows = rows[rows["period_type"] == choice.period_type]
-    years = rows["period_start"].str[:4].astype(int)
-    if choice.first is not None:
-        rows = rows[years >= choice.first]
-        years = years[years >= choice.first]
-    if choice.last is not None:
-        rows = rows[years <= choice.last]
-    return rows.sort_values("period_start")
+    # one mask, one copy: each copy of these wide frames costs more than the comparisons
+    keep = rows["period_type"] == choice.period_type
+    if choice.first is not None or choice.last is not None:
+        years = rows["period_start"].str[:4].astype(int)
+        if choice.first is not None:
+            keep &= years >= choice.first
+        if choice.last is not None:
+            keep &= years <= choice.last
+    return rows[keep].sort_values("period_start")
