@@ -18,13 +18,15 @@ version) is computed again.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import svduty
@@ -36,6 +38,22 @@ log = logging.getLogger(__name__)
 # Read errors that mean "compute it again": a partial or foreign file, or a class that moved.
 _UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError)
 MISSING = object()  # what ``peek`` returns for a key with no readable result
+
+
+@contextlib.contextmanager
+def _claimed(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path``'s key across the portal's processes (an flock on a file
+    beside it, released by the kernel if the process dies). Where it cannot be taken (a
+    read-only or full disk), nothing is locked: at worst two processes compute the same."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = path.with_suffix(".lock").open("a")
+    except OSError:
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 class SharedResults:
@@ -59,9 +77,17 @@ class SharedResults:
         value = self.peek(key)
         if value is not MISSING:
             return value
-        value = make()
-        self.put(key, value)
-        return value
+        path = self.path(key)
+        if path is None:
+            return make()
+        # one process computes a key at a time: another that wants it waits, then reads it (as
+        # when the worker's warm-up and the first readers of a fresh portal want the same)
+        with _claimed(path):
+            value = self.peek(key)
+            if value is MISSING:
+                value = make()
+                self.put(key, value)
+            return value
 
     def peek(self, key):
         """The result kept for ``key``, or MISSING (none, or one that cannot be read)."""
@@ -105,6 +131,8 @@ class SharedResults:
             return
         files = []
         for entry in os.scandir(folder):
+            if entry.name.endswith(".lock"):
+                continue  # goes with its result
             try:
                 files.append((entry.stat().st_mtime, entry.path))
             except FileNotFoundError:  # another process pruned it
@@ -112,6 +140,7 @@ class SharedResults:
         files.sort(reverse=True)
         for _, name in files[self.limit :]:
             Path(name).unlink(missing_ok=True)
+            Path(name).with_suffix(".lock").unlink(missing_ok=True)
 
     def clear(self) -> None:
         folder = self._folder()
