@@ -75,6 +75,7 @@ class Warehouse:
         # The published snapshot a DuckDB reader reads (None: PostgreSQL, or a DuckDB file
         # never published), and the DuckDB file a writer publishes when it closes.
         self.snapshot: int | None = None
+        self._tables: frozenset[str] | None = None  # a snapshot's tables, once listed
         self._publishes: Path | None = None
         if url.startswith("duckdb://"):
             path = url.removeprefix("duckdb://") or ":memory:"
@@ -129,7 +130,13 @@ class Warehouse:
         return self.ibis.table(name)
 
     def has_table(self, name: str) -> bool:
-        return name in self.ibis.list_tables()
+        if self.snapshot is None:
+            return name in self.ibis.list_tables()
+        # a published snapshot never changes: list its tables once (a dashboard view asks
+        # a dozen times, each a catalogue query)
+        if self._tables is None:
+            self._tables = frozenset(self.ibis.list_tables())
+        return name in self._tables
 
     def replace_table(self, name: str, data: pa.Table) -> None:
         """Replace a whole table in one transaction (reference data is reloaded whole)."""

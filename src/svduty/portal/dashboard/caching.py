@@ -62,7 +62,7 @@ class Memo:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
-        if _ONLY_READY.get() and not self.derived:
+        if self.only_reading():
             return self._ready(key)
         with self._lock:
             making = self._making.setdefault(key, threading.Lock())
@@ -76,6 +76,18 @@ class Memo:
                 with self._lock:
                     self._making.pop(key, None)
             return self._keep(key, value)
+
+    def known(self, key) -> bool:
+        """Whether a value for ``key`` is kept here or by any process (without reading it)."""
+        with self._lock:
+            if key in self._values:
+                return True
+        path = self.shared.path(key) if self.shared else None
+        return path is not None and path.exists()
+
+    def only_reading(self) -> bool:
+        """Whether this thread is within only_ready, where this cache computes nothing."""
+        return _ONLY_READY.get() and not self.derived
 
     def _ready(self, key):
         """The value kept for ``key`` by any process, without computing it (only_ready)."""

@@ -45,6 +45,7 @@ def _force_area_view(wh: Warehouse, pfa_code: str) -> Narrowed:
 def area_results(wh: Warehouse, version, cfg: Config, area: Area) -> pd.DataFrame:
     """Every measure's annual rows for the force area and its local authorities."""
     cat = catalogue(cfg)
+    _compute_together(wh, version, cfg, area, cat.measures)
     parts = [measure_results(wh, version, cfg, area, m) for m in cat.measures]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -55,14 +56,51 @@ def measure_results(wh: Warehouse, version, cfg: Config, area: Area, m: Measure)
     load changes what the measure reads (opening.DataVersion.of)."""
 
     def make() -> pd.DataFrame:
-        cat = catalogue(cfg)
-        geo = geography(wh, version, area)
-        view = _force_area_view(wh, area.pfa_code)
-        rows = compute(view, cat, geo, measure_ids=[m.id], period_types=ANNUAL)
-        return _plain(pd.DataFrame(rows))
+        return _results(wh, version, cfg, area, [m])[m.id]
 
-    stamp = catalogue_stamp(cfg)
-    return DATA.get(key(wh, version.of(m), "measure", repr(m), area.pfa_code, stamp), make)
+    return DATA.get(_measure_key(wh, version, cfg, area, m), make)
+
+
+def _measure_key(wh: Warehouse, version, cfg: Config, area: Area, m: Measure) -> tuple:
+    return key(wh, version.of(m), "measure", repr(m), area.pfa_code, catalogue_stamp(cfg))
+
+
+def _results(
+    wh: Warehouse, version, cfg: Config, area: Area, measures: list[Measure]
+) -> dict[str, pd.DataFrame]:
+    """The measures' rows by measure id, computed together (compute() counts the record-level
+    measures of one source in one query)."""
+    view = _force_area_view(wh, area.pfa_code)
+    geo = geography(wh, version, area)
+    rows = pd.DataFrame(
+        compute(view, catalogue(cfg), geo, measure_ids=[m.id for m in measures],
+                period_types=ANNUAL)
+    )  # fmt: skip
+    if rows.empty:
+        return {m.id: pd.DataFrame() for m in measures}
+    rows = _plain(rows)
+    return {
+        m.id: rows[rows["measure"] == m.id].reset_index(drop=True)
+        if (rows["measure"] == m.id).any()
+        else pd.DataFrame()
+        for m in measures
+    }
+
+
+def _compute_together(wh: Warehouse, version, cfg: Config, area: Area, measures) -> None:
+    """Compute in one go the measures that no process of the portal has computed (after a load,
+    or on a fresh portal): one query per source instead of one per measure. The worker's
+    warm-up and a fresh portal's first readers take turns (a claim on the area), so the
+    second finds the first's results."""
+    if len(measures) < 2 or DATA.only_reading():
+        return
+    with DATA.shared.claimed((wh.url, "measures together", area.pfa_code)):
+        missing = [m for m in measures if not DATA.known(_measure_key(wh, version, cfg, area, m))]
+        if len(missing) < 2:
+            return
+        computed = _results(wh, version, cfg, area, missing)
+        for m in missing:
+            DATA.get(_measure_key(wh, version, cfg, area, m), lambda m=m: computed[m.id])
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

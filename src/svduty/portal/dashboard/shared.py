@@ -82,12 +82,17 @@ class SharedResults:
             return make()
         # one process computes a key at a time: another that wants it waits, then reads it (as
         # when the worker's warm-up and the first readers of a fresh portal want the same)
-        with _claimed(path):
+        with self.claimed(key):
             value = self.peek(key)
             if value is MISSING:
                 value = make()
                 self.put(key, value)
             return value
+
+    def claimed(self, key) -> contextlib.AbstractContextManager:
+        """Hold ``key`` against the portal's other processes (see _claimed)."""
+        path = self.path(key)
+        return contextlib.nullcontext() if path is None else _claimed(path)
 
     def peek(self, key):
         """The result kept for ``key``, or MISSING (none, or one that cannot be read)."""

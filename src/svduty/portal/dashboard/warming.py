@@ -22,7 +22,7 @@ from svduty.portal.dashboard.geography import geography, lsoas
 from svduty.portal.dashboard.mapping import map_view, map_years, mappable, opening_year
 from svduty.portal.dashboard.measure_panels import panels
 from svduty.portal.dashboard.opening import data_version, reading
-from svduty.portal.dashboard.results import PLACED_SOURCES, has_rows, measure_results, months
+from svduty.portal.dashboard.results import PLACED_SOURCES, area_results, has_rows, months
 from svduty.settings import Config
 
 __all__ = ["warm"]
@@ -42,8 +42,8 @@ def warm(cfg: Config | None = None) -> dict:
         for area in force_areas:
             lsoas(wh, version, area.pfa_code)
             geography(wh, version, area)
+            area_results(wh, version, cfg, area)  # the measures a load changed, together
             for m in measures:
-                measure_results(wh, version, cfg, area, m)
                 if m.source in PLACED_SOURCES and has_rows(wh, m.source):
                     months(wh, version, m, area.pfa_code)
         for area in areas(cfg):
