@@ -1,4 +1,5 @@
-"""Reference data: ONS geography, population, IMD 2019, police forces and boundaries.
+"""Reference data: ONS geography, population, deprivation (IMD 2019, IMD 2025, WIMD 2019),
+rural-urban classification, police forces and boundaries.
 
 Every table is built from the open-data files bundled in ``svduty/data`` and returned as a
 :class:`pyarrow.Table` whose columns and types are declared in :data:`SCHEMAS`. This package
@@ -213,6 +214,25 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("lad19_name", _S, "local authority district name (2019)"),
         *_imd_columns(),
     ],
+    "ref_deprivation": [
+        ("lsoa_code", _S, "LSOA code"),
+        ("lsoa_vintage", _I, "2011 or 2021: the LSOAs the code belongs to"),
+        ("la_code", _S, "current local authority"),
+        ("country_code", _S, "E92000001 England or W92000004 Wales: the index's country"),
+        ("deprivation_index", _S, "'IMD 2025' (England, 2021 LSOAs) or 'WIMD 2019' (Wales)"),
+        ("rank", _I, "overall index rank among the country's LSOAs, 1 = most deprived"),
+        ("decile", _I, "overall index decile of the country's LSOAs, 1 = most deprived"),
+        ("score", _F, "overall index score (higher = more deprived)"),
+        ("ranked_areas", _I, "how many LSOAs the index ranks (33,755 England; 1,909 Wales)"),
+        ("mapping", _S, "'as published', or how a 2021 LSOA got a 2011 LSOA's WIMD rank"),
+    ],
+    "ref_rural_urban21": [
+        ("lsoa21_code", _S, "2021 LSOA"),
+        ("la_code", _S, "current local authority"),
+        ("ruc21_code", _S, "ONS 2021 rural-urban classification code (UN1, UF1, RSN1, ...)"),
+        ("ruc21_name", _S, "its name, e.g. 'Urban: Nearer to a major town or city'"),
+        ("urban_rural", _S, "broad group: 'Urban' or 'Rural'"),
+    ],
     "ref_boundary": [
         ("level", _S, "'lsoa11', 'lsoa21', 'msoa11', 'ward25', 'la22' or 'pfa23'"),
         ("code", _S, "the area's ONS code"),
@@ -251,6 +271,12 @@ SOURCES: dict[str, list[str]] = {
         "imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz",
     ],
     "ref_imd2019": ["imd2019/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz"],
+    # built empty; the rows of a partnership's authorities are added at load (reference_load)
+    "ref_deprivation": [
+        "imd2025/imd2025_england_lsoa21.csv.gz",
+        "wimd2019/wimd2019_wales_lsoa11.csv.gz",
+    ],
+    "ref_rural_urban21": [_GEO + "ruc21_lsoa21.csv.gz"],
     "ref_boundary": [
         _BND + "avon_somerset_LSOA11_boundaries.geojson.gz",
         _BND + "avon_somerset_LSOA21_boundaries.geojson.gz",
@@ -303,10 +329,12 @@ def schema_markdown(name: str) -> str:
 # The builders live in submodules that import the helpers above, so they come last.
 from svduty.reference import (  # noqa: E402
     boundaries,
+    deprivation,
     forces,
     geography,
     imd,
     population,
+    rurality,
 )
 
 TABLES: dict[str, Callable[[], pa.Table]] = {
@@ -318,6 +346,8 @@ TABLES: dict[str, Callable[[], pa.Table]] = {
     "ref_population": population.population,
     "ref_population_lsoa11": population.population_lsoa11,
     "ref_imd2019": imd.imd2019,
+    "ref_deprivation": deprivation.empty,
+    "ref_rural_urban21": rurality.empty,
     "ref_boundary": boundaries.boundary,
 }
 

@@ -69,6 +69,15 @@ DENOMINATORS: dict[str, Denominator] = {
         "imd_decile", "mid-2018", _MID_2018 + ", summed to IMD 2019 deciles",
         "ref_population_lsoa11", "population_mid2018", None,
     ),
+    "wimd_decile": Denominator(
+        "wimd_decile", "mid-2018", _MID_2018 + ", summed to WIMD 2019 deciles",
+        "ref_population_lsoa11", "population_mid2018", None,
+    ),
+    # deprivation deciles of 2021 LSOAs (IMD 2025, WIMD 2019 carried to 2021 LSOAs)
+    "decile_2021": Denominator(
+        "decile_2021", "Census 2021", _CENSUS + ", summed from 2021 LSOAs to deprivation deciles",
+        "ref_population", "residents", None,
+    ),
     "la": Denominator(
         "la", "Census 2021", _CENSUS_AREAS,
         "ref_local_authority", "population_2021", "population_2021_under_25",
@@ -81,7 +90,8 @@ DENOMINATORS: dict[str, Denominator] = {
 
 
 def denominator(level: str) -> Denominator:
-    """The denominator of every rate at ``level`` (lsoa, msoa, ward, imd_decile, la, pfa)."""
+    """The denominator of every rate at ``level`` (lsoa, msoa, ward, imd_decile, wimd_decile,
+    decile_2021, la, pfa)."""
     try:
         return DENOMINATORS[level]
     except KeyError:

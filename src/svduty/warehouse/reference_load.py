@@ -29,8 +29,10 @@ def load_reference(warehouse: Warehouse, *, loaded_by: str, la_codes: Iterable[s
         done = tx.execute(
             "SELECT 1 FROM loads WHERE source = ? AND content_sha256 = ?", (SOURCE, version)
         )
+    la_codes = list(la_codes)
     if done and all(warehouse.has_table(name) for name in reference.TABLES):
         load_area_boundaries(warehouse, la_codes)
+        load_area_tables(warehouse, la_codes)
         return False
     for name in reference.TABLES:
         warehouse.replace_table(name, reference.build(name))
@@ -44,7 +46,37 @@ def load_reference(warehouse: Warehouse, *, loaded_by: str, la_codes: Iterable[s
             (load_id, SOURCE, version, loaded_by),
         )
     load_area_boundaries(warehouse, la_codes)
+    load_area_tables(warehouse, la_codes)
     return True
+
+
+def load_area_tables(warehouse: Warehouse, la_codes: Iterable[str]) -> dict[str, int]:
+    """Add the deprivation (``ref_deprivation``) and 2021 rural-urban (``ref_rural_urban21``)
+    rows of the local authorities ``la_codes`` that the tables do not hold yet; rows added per
+    table. Like the national boundaries, only a partnership's own authorities are stored."""
+    from svduty.reference import deprivation, rurality
+
+    wanted = list(dict.fromkeys(la_codes))
+    added = {"ref_deprivation": 0, "ref_rural_urban21": 0}
+    if not wanted:
+        return added
+    for name, rows_for in (
+        ("ref_deprivation", deprivation.for_authorities),
+        ("ref_rural_urban21", rurality.for_authorities),
+    ):
+        t = warehouse.table(name)
+        present = set(
+            t.filter(t.la_code.isin(wanted)).select("la_code").distinct().execute()["la_code"]
+        )
+        missing = [code for code in wanted if code not in present]
+        if not missing:
+            continue
+        rows = rows_for(missing)
+        if rows.num_rows:
+            with warehouse.transaction() as tx:
+                tx.insert(name, rows)
+        added[name] = rows.num_rows
+    return added
 
 
 def load_area_boundaries(warehouse: Warehouse, la_codes: Iterable[str]) -> int:

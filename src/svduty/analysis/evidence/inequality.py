@@ -26,6 +26,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from svduty.analysis.evidence import deprivation_areas as areas_of
 from svduty.analysis.evidence.where import (
     NO_LOCATION,
     OUTSIDE,
@@ -45,6 +46,7 @@ from svduty.analysis.hotspots import DEFAULT_SEED
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.measures.compute import SYNTHETIC_NOTE, Geography
 from svduty.analysis.stats import rate_ratio, slope_index_of_inequality
+from svduty.reference.deprivation import INDICES, Index
 from svduty.reference.population import denominator as denominator_of
 from svduty.warehouse import Warehouse
 
@@ -63,7 +65,7 @@ __all__ = [
 DECILES = tuple(range(1, 11))
 NO_DECILE = "no IMD 2019 decile (a 2021-only or Welsh LSOA)"
 DEFAULT_INDICATORS = ("suspensions", "permanent_exclusions", "children_in_need", "neet_16_17")
-IMD_SOURCE = "English Indices of Deprivation 2019 (MHCLG), IMD decile of each 2011 LSOA"
+IMD_SOURCE = INDICES["IMD 2019"].source
 
 
 # ---- rate by deprivation decile -----------------------------------------------------------------
@@ -172,23 +174,31 @@ def gradient(
 
 @dataclass(frozen=True, kw_only=True)
 class Deprivation(_Evidence):
-    """The measure by IMD 2019 decile of the force area's LSOAs.
+    """The measure by deprivation decile of the force area's LSOAs in one country, on that
+    country's own index (``index``: IMD 2019 or IMD 2025 for England, WIMD 2019 for Wales).
 
-    ``frame``: one row per decile 1..10: ``imd_decile``, ``lsoas``, ``count``, ``population``
-    (mid-2018), ``person_years``, ``rate`` (per ``multiplier`` per year), ``lower_95``,
-    ``upper_95``, ``lower_998``, ``upper_998``, ``rate_method``, ``unstable``. ``not_placed``:
-    rows with no location, outside the force area, an unknown code, or an LSOA with no decile;
-    ``frame`` count + ``not_placed`` count = ``total``. ``gradient``: rate ratio and SII/RII.
+    ``frame``: one row per decile 1..10: ``imd_decile`` (the decile of ``index``), ``lsoas``,
+    ``count``, ``population``, ``person_years``, ``rate`` (per ``multiplier`` per year),
+    ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``, ``rate_method``, ``unstable``.
+    ``not_placed``: rows with no location, outside the force area, an unknown code, an LSOA
+    with no decile or (a force area in both countries) in the other country; ``frame`` count +
+    ``not_placed`` count = ``total``. ``gradient``: rate ratio and SII/RII. ``lsoa_vintage``:
+    the LSOAs counted on (2011 or 2021); ``mapped``: rows whose 2011 code was carried to its
+    best-fit 2021 LSOA.
     """
 
     pfa_code: str
     period: dict
     multiplier: int
     denominator: str | None
+    denominator_label: str
     frame: pd.DataFrame
     not_placed: pd.DataFrame
     total: int
     gradient: Gradient
+    index: Index
+    lsoa_vintage: int
+    mapped: int
 
     def as_dict(self) -> dict:
         return self._header() | {
@@ -197,12 +207,28 @@ class Deprivation(_Evidence):
             "multiplier": self.multiplier,
             "rate_unit": f"per {self.multiplier:,} residents per year",
             "denominator": self.denominator,
-            "deprivation": IMD_SOURCE,
+            "deprivation": self.index.source,
+            "deprivation_index": self.index.name,
+            "country": self.index.country,
+            "lsoa_vintage": self.lsoa_vintage,
             "total": self.total,
             "deciles": records(self.frame),
             "not_placed": records(self.not_placed),
             "gradient": self.gradient.as_dict(),
         }
+
+
+def no_decile(index: Index) -> str:
+    """The reason a row in the area has no decile."""
+    if index.name == "IMD 2019":
+        return NO_DECILE
+    return f"no {index.name} decile"
+
+
+def in_other_country(index: Index) -> str:
+    """The reason a row in the area is not on ``index``: its LSOA is in the other country."""
+    other = "Wales" if index.country == "England" else "England"
+    return f"in {other}: ranked on {other}'s own index"
 
 
 def deprivation(
@@ -214,44 +240,94 @@ def deprivation(
     counts: MeasureCounts | None = None,
     transform: bool = True,
     seed: int | None = DEFAULT_SEED,
+    country: str | None = None,
 ) -> Deprivation:
-    """Rates of ``measure`` by IMD 2019 decile in the force area ``pfa_code`` over ``years``,
-    with the rate ratio (decile 1 / decile 10) and the SII and RII (see :func:`gradient`)."""
+    """Rates of ``measure`` by deprivation decile in the force area ``pfa_code`` over ``years``,
+    with the rate ratio (decile 1 / decile 10) and the SII and RII (see :func:`gradient`).
+
+    Each country's LSOAs are ranked on its own index and never together: ``country``
+    (E92000001 or W92000004) picks one; it may be left out when the force area is in one
+    country only. The index and the LSOAs counted on follow the rows' LSOA codes
+    (svduty.analysis.evidence.deprivation_areas)."""
     if counts is None:
         counts = measure_counts(wh, measure, pfa_code, years=years)
     m = counts.measure
     lsoas = lsoa_reference(wh, pfa_code)
+    present = areas_of.countries(lsoas)
+    if country is None:
+        if len(present) > 1:
+            raise ValueError(
+                f"{pfa_code} has LSOAs in England and in Wales: each is ranked on its own index; "
+                "pass country='E92000001' or 'W92000004'"
+            )
+        country = present[0]
     placed = place(counts, wh, lsoas)
-    decile_of = dict(zip(lsoas["lsoa_code"], lsoas["imd_decile"].astype("float64"), strict=True))
-    decile = placed["lsoa"].map(decile_of)
-    no_decile = (placed["category"] == "inside") & decile.isna()
-    placed.loc[no_decile, "category"] = NO_DECILE
+    vintage = areas_of.lsoa_vintage(placed["lsoa"], lsoas, counts.months_covered)
+    index, areas = areas_of.area_deciles(wh, lsoas, country, vintage)
+    mapped = 0
+    codes = placed["lsoa"]
+    if vintage == 2021:
+        old = lsoas[lsoas["in_2011"] & ~lsoas["in_2021"]]["lsoa_code"]
+        carried = codes.isin(set(old)) & (placed["category"] == "inside")
+        mapped = int(placed.loc[carried, "count"].sum())
+        codes = codes.where(~carried, codes.map(areas_of.to_lsoa21(wh, codes[carried])))
+    other = (placed["category"] == "inside") & ~codes.isin(set(areas["lsoa_code"]))
+    country_of_code = lsoas.set_index("lsoa_code")["la_code"].map(areas_of.country_of)
+    elsewhere = other & (placed["lsoa"].map(country_of_code) != country)
+    placed.loc[elsewhere, "category"] = in_other_country(index)
+    decile_of = dict(zip(areas["lsoa_code"], areas["decile"].astype("float64"), strict=True))
+    decile = codes.map(decile_of)
+    missing = (placed["category"] == "inside") & decile.isna()
+    placed.loc[missing, "category"] = no_decile(index)
     inside = placed["category"] == "inside"
     per_decile = placed[inside].groupby(decile[inside].astype(int))["count"].sum()
-    areas = lsoas[lsoas["in_2011"] & lsoas["imd_decile"].notna()]
-    by = areas.groupby(areas["imd_decile"].astype(int))
+    ranked = areas[areas["decile"].notna()]
+    by = ranked.groupby(ranked["decile"].astype(int))
     frame = pd.DataFrame({"imd_decile": list(DECILES)})
     frame["lsoas"] = by.size().reindex(DECILES, fill_value=0).to_numpy()
     frame["count"] = per_decile.reindex(DECILES, fill_value=0).to_numpy()
     frame["population"] = by["population"].sum(min_count=1).reindex(DECILES).to_numpy(dtype=float)
     caveats = [UNSTABLE_NOTE]
-    denominator = denominator_of("imd_decile").source
+    level = (
+        "decile_2021"
+        if vintage == 2021
+        else ("imd_decile" if index.name == "IMD 2019" else "wimd_decile")
+    )
+    denominator = denominator_of(level).source
     if m.denominator != "population":
         frame["population"] = np.nan
         denominator = None
         caveats.append(
-            f"The measure's denominator is {m.denominator}; no such population by 2011 LSOA is "
-            "bundled, so deciles have counts but no rates, rate ratio or SII."
+            f"The measure's denominator is {m.denominator}; no such population by {vintage} "
+            "LSOA is bundled, so deciles have counts but no rates, rate ratio or SII."
         )
     frame = with_rates(frame, counts.person_year_fraction, m.multiplier)
-    caveats += [
-        "IMD 2019 ranks 2011 LSOAs of England on data mostly from 2015-16; deciles are "
-        "national (decile 1: the most deprived 10% of LSOAs in England).",
+    caveats.append(index.note)
+    if vintage == 2021 and index.lsoa_vintage == 2011:
+        carried_ranks = int((areas["mapping"] != "as published").sum())
+        caveats.append(
+            f"{index.name} is published on 2011 LSOAs; each 2021 LSOA takes the rank of its "
+            "2011 LSOA in the ONS best-fit lookup (a merged one the population-weighted mean "
+            "rank of its 2011 LSOAs, a part of a split one the rank of the nearest 2011 LSOA): "
+            f"{carried_ranks} of the area's {len(areas)} 2021 LSOAs are not as published."
+        )
+    if mapped:
+        caveats.append(
+            f"Offences recorded on 2011 LSOA codes ({mapped:,}) are placed in their best-fit "
+            "2021 LSOA (ONS LSOA 2011 to 2021 lookup) to be ranked on 2021 LSOAs."
+        )
+    caveats.append(
         "Deprivation deciles describe areas, not people: a higher rate in deprived areas does "
         "not say who the victims or offenders are, and police.uk locations are where crimes "
-        "were recorded, not where the people involved live.",
-    ]
-    order = {NO_LOCATION: 0, OUTSIDE: 1, UNKNOWN_CODE: 2, NO_DECILE: 3}
+        "were recorded, not where the people involved live."
+    )
+    order = {
+        NO_LOCATION: 0,
+        OUTSIDE: 1,
+        UNKNOWN_CODE: 2,
+        in_other_country(index): 3,
+        no_decile(index): 4,
+    }
     rest = placed[~inside]
     not_placed = rest.groupby("category", as_index=False)["count"].sum()
     not_placed["count"] = not_placed["count"].astype("int64")
@@ -262,10 +338,14 @@ def deprivation(
         period=counts.period(),
         multiplier=m.multiplier,
         denominator=denominator,
+        denominator_label=denominator_of(level).label,
         frame=frame,
         not_placed=not_placed.reset_index(drop=True),
         total=counts.total,
         gradient=gradient(frame, transform=transform, seed=seed),
+        index=index,
+        lsoa_vintage=vintage,
+        mapped=mapped,
     )
 
 

@@ -51,7 +51,8 @@ def source_name(ctx: Context, source: str, synthetic: bool = False) -> str:
         "partnership": "the partnership configuration (partnership.yaml)",
         "reference": (
             "ONS LSOA boundaries and lookups, Census 2021 and mid-2018 population estimates, "
-            "IMD 2019"
+            "the ONS 2021 rural-urban classification, IMD 2019, IMD 2025 (England) and WIMD 2019 "
+            "(Wales)"
         ),
     }
     return names[source] + (_SYNTHETIC if synthetic else "")

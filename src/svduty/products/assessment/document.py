@@ -117,6 +117,23 @@ def recommendations_section(recommendations: list[Recommendation]) -> Section:
     return Section("recommendations", "Recommendations", tuple(parts))
 
 
+def deciles_note(la_codes) -> str:
+    """Which national deciles rank the area's LSOAs: each country's own, never together."""
+    parts = []
+    if any(not str(code).startswith("W") for code in la_codes):
+        parts.append(
+            "England's (IMD 2019 national deciles of 2011 LSOAs for rows recorded on 2011 LSOAs, "
+            "IMD 2025 of 2021 LSOAs for rows on 2021 LSOAs)"
+        )
+    if any(str(code).startswith("W") for code in la_codes):
+        parts.append("Wales's (WIMD 2019 national deciles of LSOAs)")
+    return (
+        f"Deprivation deciles are {' and '.join(parts)}, not the area's own: an area may have "
+        "few LSOAs in the most deprived tenth. England's and Wales's indices are never mixed in "
+        "one ranking."
+    )
+
+
 def about_section(ctx: Context) -> Section:
     pairs = (
         ("Area", f"{ctx.area.name} ({ctx.area.level}; {', '.join(ctx.area.la_codes)})"),
@@ -135,11 +152,7 @@ def about_section(ctx: Context) -> Section:
         ),
         ("Ranking of findings", RULE_TEXT),
         ("Rounding", ROUNDING_RULE),
-        (
-            "Deciles",
-            "Deprivation deciles are England's (IMD 2019 national deciles of LSOAs), not the "
-            "area's own: an area may have few LSOAs in England's most deprived tenth.",
-        ),
+        ("Deciles", deciles_note(ctx.area.la_codes)),
         (
             "Missing is not zero",
             "A measure whose source has no record that can be placed in the area says it cannot "

@@ -9,13 +9,14 @@ import altair as alt
 import pandas as pd
 
 from svduty.analysis.evidence import inequality
+from svduty.analysis.evidence.deprivation_areas import countries
+from svduty.analysis.evidence.where import lsoa_reference
 from svduty.products import charts
 from svduty.products.assessment.common import SOURCE_KINDS, Built, num, source_name
 from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Section, Table
 from svduty.products.assessment.scope import Context
 from svduty.products.assessment.volumes import HEADLINE
 from svduty.products.figure import COLOURS, Figure
-from svduty.reference.population import denominator
 
 DEPRIVATION = "fig-why-deprivation"
 PARTNERS = "fig-why-partners"
@@ -35,25 +36,21 @@ INDICATOR_NAMES = {
 def why_section(ctx: Context) -> Built:
     m = ctx.measures.get(HEADLINE)
     gaps: list[tuple[str, str]] = []
-    if ctx.area.pfa_code.startswith("W"):
-        # the English index ranks England's LSOAs only; the two indices are never mixed
-        deprivation: FigurePart | Paragraph = Paragraph(
-            f"No deprivation gradient is shown for {ctx.area.name}: the English Indices of "
-            "Deprivation rank England's neighbourhoods only, and svduty does not yet carry the "
-            "Welsh Index of Multiple Deprivation (WIMD), which ranks Wales's. The two indices "
-            "are never mixed in one ranking."
+    # each country's neighbourhoods on its own index, never one ranking (a force area in both
+    # countries, which none is today, gets one figure per country)
+    lsoas = lsoa_reference(ctx.view, ctx.area.pfa_code)
+    deprivation: list[FigurePart] = []
+    gradients: list[Finding] = []
+    present = countries(lsoas)
+    for country in present:
+        dep = inequality.deprivation(
+            ctx.view, m, ctx.area.pfa_code, counts=ctx.counts(HEADLINE), country=country
         )
-        gradient = None
-        gaps.append(
-            (
-                "No deprivation gradient for a Welsh area: the Welsh index is not yet in svduty.",
-                "why",
-            )
-        )
-    else:
-        dep = inequality.deprivation(ctx.view, m, ctx.area.pfa_code, counts=ctx.counts(HEADLINE))
-        dep_fig, gradient = _deprivation(ctx, dep)
-        deprivation = FigurePart(dep_fig, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2})
+        suffix = "" if len(present) == 1 else "-" + dep.index.country.lower()
+        dep_fig, gradient = _deprivation(ctx, dep, suffix)
+        deprivation.append(FigurePart(dep_fig, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}))
+        if gradient is not None:
+            gradients.append(gradient)
     assoc = inequality.partner_association(
         ctx.force_view, m, ctx.area.pfa_code, counts=ctx.force_counts(HEADLINE)
     )
@@ -65,9 +62,9 @@ def why_section(ctx: Context) -> Built:
             "education, employment or training). Both describe areas, not people, and neither "
             "shows a cause."
         ),
-        deprivation,
+        *deprivation,
     ]
-    findings = [gradient] if gradient else []
+    findings = gradients
     partners = _partners(ctx, assoc)
     if partners is not None:
         figure, table, finding = partners
@@ -78,17 +75,21 @@ def why_section(ctx: Context) -> Built:
     return Built(section, findings, gaps)
 
 
-def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Finding | None]:
+def _deprivation(
+    ctx: Context, dep: inequality.Deprivation, suffix: str = ""
+) -> tuple[Figure, Finding | None]:
     frame = dep.frame
+    index = dep.index
+    decile_column = f"{index.short} decile (of {index.country})"
     table = pd.DataFrame(
         {
-            "IMD decile (of England)": [
+            decile_column: [
                 f"{d}{' (most deprived)' if d == 1 else ' (least deprived)' if d == 10 else ''}"
                 for d in frame["imd_decile"]
             ],
             "LSOAs": frame["lsoas"],
             "Offences": frame["count"],
-            f"Residents ({denominator('imd_decile').label})": frame["population"],
+            f"Residents ({dep.denominator_label})": frame["population"],
             RATE: frame["rate"],
             "Lower 95%": frame["lower_95"],
             "Upper 95%": frame["upper_95"],
@@ -98,20 +99,21 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
     have = not math.isnan(g.rate_ratio)
     sentences = []
     rated = frame.dropna(subset=["rate"])
+    country = index.country
     if len(rated):
         first, last = rated.iloc[0], rated.iloc[-1]
         sentences.append(
             f"In {ctx.area.name}, {ctx.period.label}, the rate of violence and sexual offences "
-            f"was {num(first['rate'], 1)} per 1,000 residents per year in the LSOAs of IMD decile "
-            f"{int(first['imd_decile'])} and {num(last['rate'], 1)} in decile "
-            f"{int(last['imd_decile'])} (England's deciles: decile 1 is the most deprived tenth of "
-            "England's neighbourhoods, not of the area's own)."
+            f"was {num(first['rate'], 1)} per 1,000 residents per year in the LSOAs of "
+            f"{index.short} decile {int(first['imd_decile'])} and {num(last['rate'], 1)} in "
+            f"decile {int(last['imd_decile'])} ({index.deciles}: decile 1 is the most deprived "
+            f"tenth of {country}'s neighbourhoods, not of the area's own)."
         )
     if have:
         sentences.append(
-            f"The area's neighbourhoods in England's most deprived tenth have {g.rate_ratio:.1f} "
-            "times the rate of those in England's least deprived tenth (95% interval "
-            f"{g.rate_ratio_lower:.1f} to {g.rate_ratio_upper:.1f})."
+            f"The area's neighbourhoods in {country}'s most deprived tenth have "
+            f"{g.rate_ratio:.1f} times the rate of those in {country}'s least deprived tenth "
+            f"(95% interval {g.rate_ratio_lower:.1f} to {g.rate_ratio_upper:.1f})."
         )
     elif g.rate_ratio_note:
         sentences.append(f"No rate ratio: {g.rate_ratio_note}.")
@@ -121,47 +123,52 @@ def _deprivation(ctx: Context, dep: inequality.Deprivation) -> tuple[Figure, Fin
             f"interval {g.sii_lower:.1f} to {g.sii_upper:.1f})."
         )
     chart_data = table.dropna(subset=[RATE])
+    figure_id = DEPRIVATION + suffix
     figure = Figure(
-        id=DEPRIVATION,
-        title=f"Violence and sexual offences by deprivation decile (IMD 2019), {ctx.area.name}, "
-        f"{ctx.period.label}",
+        id=figure_id,
+        title=f"Violence and sexual offences by deprivation decile ({index.name}), "
+        f"{ctx.area.name}, {ctx.period.label}",
         alt=" ".join(sentences) or "No decile has residents with a rate.",
         table=table,
         source=source_name(ctx, "police_uk_street")
         + "; "
-        + inequality.IMD_SOURCE
+        + index.source
         + (f"; {dep.denominator}" if dep.denominator else ""),
         chart=charts.bars(
             chart_data,
-            "IMD decile (of England)",
+            decile_column,
             RATE,
             lower="Lower 95%",
             upper="Upper 95%",
             horizontal=False,
             value_title=RATE,
-            category_title="IMD 2019 decile (1 = most deprived)",
+            category_title=f"{index.name} decile (1 = most deprived)",
         )
         if len(chart_data)
         else None,
         definition_version=ctx.not_applied,
         synthetic=dep.synthetic,
-        notes=tuple(c for c in dep.caveats if c.startswith(("IMD 2019", "Deprivation deciles"))),
+        notes=tuple(
+            c
+            for c in dep.caveats
+            if c.startswith((index.name, "Offences recorded on 2011", "Deprivation deciles"))
+        ),
     )
     finding = None
     if have and g.rate_ratio >= STRONG_GRADIENT and g.rate_ratio_lower > 1:
         d1 = frame.set_index("imd_decile")
         finding = Finding(
-            id="finding-why-deprivation",
+            id="finding-why-deprivation" + suffix,
             rule="deprivation-gradient",
             template=(
-                f"Violence follows deprivation: {ctx.area.name}'s neighbourhoods in England's "
-                f"most deprived tenth (IMD 2019 decile 1) had {g.rate_ratio:.1f} times the rate "
-                "of those in England's least deprived tenth (95% interval "
+                f"Violence follows deprivation: {ctx.area.name}'s neighbourhoods in {country}'s "
+                f"most deprived tenth ({index.name} decile 1) had {g.rate_ratio:.1f} times the "
+                f"rate of those in {country}'s least deprived tenth (95% interval "
                 f"{g.rate_ratio_lower:.1f} to {g.rate_ratio_upper:.1f}; "
                 "{most} and {least} offences)."
             ),
             counts={"most": int(d1.loc[1, "count"]), "least": int(d1.loc[10, "count"])},
-            figure_id=DEPRIVATION,
+            figure_id=figure_id,
             section="why",
             source_kind=SOURCE_KINDS["police_uk_street"],
             synthetic=dep.synthetic,
