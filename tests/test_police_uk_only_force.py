@@ -217,7 +217,11 @@ def test_welsh_health_boards_are_called_local_health_boards(home):
     assert "Integrated care board" not in annex
 
 
-def test_a_welsh_area_is_never_ranked_on_the_english_index(home):
+def test_a_welsh_area_is_ranked_on_the_welsh_index_and_says_so(home):
     annex = _text(Path(home["sna"]["annex"]))
     assert "IMD decile (of England)" not in annex
-    assert "does not yet carry the Welsh Index of Multiple Deprivation" in annex
+    assert "England's most deprived tenth" not in annex
+    assert "WIMD decile (of Wales)" in annex
+    assert "by deprivation decile (WIMD 2019)" in annex
+    assert "Welsh Index of Multiple Deprivation 2019 (Welsh Government)" in annex
+    assert "Wales's WIMD 2019 deciles" in annex
