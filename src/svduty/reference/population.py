@@ -78,6 +78,11 @@ DENOMINATORS: dict[str, Denominator] = {
         "decile_2021", "Census 2021", _CENSUS + ", summed from 2021 LSOAs to deprivation deciles",
         "ref_population", "residents", None,
     ),
+    "urban_rural": Denominator(
+        "urban_rural", "Census 2021",
+        _CENSUS + ", summed from 2021 LSOAs to urban and rural neighbourhoods",
+        "ref_population", "residents", None,
+    ),
     "la": Denominator(
         "la", "Census 2021", _CENSUS_AREAS,
         "ref_local_authority", "population_2021", "population_2021_under_25",
@@ -91,7 +96,7 @@ DENOMINATORS: dict[str, Denominator] = {
 
 def denominator(level: str) -> Denominator:
     """The denominator of every rate at ``level`` (lsoa, msoa, ward, imd_decile, wimd_decile,
-    decile_2021, la, pfa)."""
+    decile_2021, urban_rural, la, pfa)."""
     try:
         return DENOMINATORS[level]
     except KeyError:

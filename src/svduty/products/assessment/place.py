@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from svduty.analysis import hotplaces
-from svduty.analysis.evidence import where
+from svduty.analysis.evidence import rurality, where
 from svduty.analysis.hotplaces import HOT_PLACE
 from svduty.analysis.hotspots import COLD, HOT
 from svduty.products import charts, maps
@@ -33,6 +33,7 @@ TOP_RATE = "tbl-where-top-rate"
 AREAS = "fig-where-areas"
 PERSISTENT = "tbl-where-persistent"
 REPEAT = "tbl-where-repeat-locations"
+URBAN_RURAL = "tbl-where-urban-rural"
 RATE = "Rate per 1,000 residents per year"
 PLACE = "Place (ward, May 2024)"
 ONS_NAME = "ONS LSOA name"
@@ -87,6 +88,7 @@ def where_section(ctx: Context) -> Built:
     areas = _areas_figure(ctx, m, counts)
     if areas is not None:
         parts.append(FigurePart(areas, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}))
+    parts.append(_urban_rural_table(ctx, counts))
     parts.append(_repeat_table(ctx, m))
     findings = [f for f in (concentration, hot_finding, persistent_finding) if f is not None]
     return Built(Section("where", "Where", tuple(parts)), findings)
@@ -542,6 +544,48 @@ def _areas_figure(ctx: Context, m, counts) -> Figure | None:
         definition_version=ctx.not_applied,
         synthetic=rates.synthetic,
         notes=tuple(c for c in rates.caveats if c.startswith(("Rates from", "Wards are"))),
+    )
+
+
+def _urban_rural_table(ctx: Context, counts) -> Table:
+    r = rurality.urban_rural(ctx.view, counts, ctx.area.la_codes)
+    frame = pd.DataFrame(
+        {
+            "Neighbourhoods (ONS 2021 rural-urban classification)": r.frame["group"],
+            "LSOAs": r.frame["lsoas"],
+            "Offences": r.frame["count"],
+            "Residents (Census 2021)": r.frame["population"],
+            RATE: r.frame["rate"],
+            "Lower 95%": r.frame["lower_95"],
+            "Upper 95%": r.frame["upper_95"],
+            "Classes (LSOAs)": r.frame["classes"].replace("", "none"),
+        }
+    )
+    value, lower, upper = r.ratio
+    if not math.isnan(value):
+        reading = (
+            f"The rate in {ctx.area.name}'s rural neighbourhoods was {value:.1f} times that in "
+            f"its urban ones (95% interval {lower:.1f} to {upper:.1f})."
+        )
+    else:
+        empty = [
+            g.lower() for g, n in zip(r.frame["group"], r.frame["lsoas"], strict=True) if not n
+        ]
+        reading = (
+            f"{ctx.area.name} has no {' or '.join(empty)} LSOAs: no rural to urban comparison."
+            if empty
+            else "No rural to urban rate ratio: a group has no offences."
+        )
+    return Table(
+        URBAN_RURAL,
+        f"Violence and sexual offences in urban and rural neighbourhoods, {ctx.area.name}, "
+        f"{ctx.period.label}",
+        frame,
+        source_name(ctx, "police_uk_street") + "; " + rurality.SOURCE + "; " + r.denominator,
+        ctx.not_applied,
+        synthetic=r.synthetic,
+        notes=(reading, *(c for c in r.caveats if c.startswith(("Offences recorded", "Urban")))),
+        digits={RATE: 1, "Lower 95%": 1, "Upper 95%": 1, "Residents (Census 2021)": 0},
     )
 
 

@@ -201,3 +201,48 @@ def test_a_period_across_the_change_of_lsoas_counts_on_2021_lsoas(england, tmp_p
         c.startswith(f"Offences recorded on 2011 LSOA codes ({dep.mapped:,})") for c in dep.caveats
     )
     assert dep.frame["count"].sum() + dep.not_placed["count"].sum() == dep.total
+
+
+# ---- rural and urban neighbourhoods (ONS 2021 classification) -----------------------------------
+
+
+def test_urban_and_rural_counts_and_rates_recompute_from_the_published_files(england):
+    from svduty.analysis.evidence import rurality
+    from svduty.analysis.evidence.where import measure_counts
+
+    # two authorities of the force area: a city (no rural LSOA) and a largely rural county
+    las = ["E06000023", "E06000066"]
+    counts = measure_counts(england["wh"], MEASURE, AVON)
+    got = rurality.urban_rural(england["wh"], counts, las).frame.set_index("group")
+    ruc = pd.read_csv(DATA / "geography/ruc21_lsoa21.csv.gz").set_index("lsoa21_code")
+    areas = england["areas"]
+    mine = ruc.loc[areas.loc[areas["ltla24_code"].isin(las), "lsoa21_code"]]
+    violence = _violence(england["paths"])
+    census = _census()
+    months = 1  # one month of data: a twelfth of a year of exposure
+    for group in ("Urban", "Rural"):
+        codes = mine.index[mine["ruc"] == group]
+        count = int(violence.reindex(codes).fillna(0).sum())
+        years = census[codes].sum() * months / 12
+        assert got.at[group, "lsoas"] == len(codes)
+        assert got.at[group, "count"] == count
+        assert got.at[group, "population"] == census[codes].sum()
+        assert got.at[group, "rate"] == pytest.approx(1000 * count / years)
+        # Byar's approximation, as PHEindicatormethods (10 events or more)
+        assert count >= 10
+        lower = count * (1 - 1 / (9 * count) - 1.959964 / (3 * np.sqrt(count))) ** 3
+        assert got.at[group, "lower_95"] == pytest.approx(1000 * lower / years, rel=1e-4)
+    assert (mine["ruc"] == "Rural").sum() > 0 and (mine["ruc"] == "Urban").sum() > 0
+
+
+def test_an_area_with_no_rural_lsoa_says_so_without_a_ratio(england):
+    from svduty.analysis.evidence import rurality
+    from svduty.analysis.evidence.where import measure_counts
+
+    counts = measure_counts(england["wh"], MEASURE, AVON)
+    r = rurality.urban_rural(england["wh"], counts, ["E06000023"])  # Bristol
+    by = r.frame.set_index("group")
+    assert by.at["Rural", "lsoas"] == 0 and by.at["Rural", "count"] == 0
+    assert np.isnan(by.at["Rural", "rate"]) and np.isnan(r.ratio[0])
+    # every row is somewhere: in Bristol, elsewhere in the force area, or not located
+    assert r.frame["count"].sum() + r.not_placed["count"].sum() == r.total
