@@ -563,9 +563,13 @@ def _urban_rural_table(ctx: Context, counts) -> Table:
     )
     value, lower, upper = r.ratio
     if not math.isnan(value):
+        # the higher rate first, so the ratio reads as "times" rather than a fraction
+        high, low = ("rural", "urban") if value >= 1 else ("urban", "rural")
+        if value < 1:
+            value, lower, upper = 1 / value, 1 / upper, 1 / lower
         reading = (
-            f"The rate in {ctx.area.name}'s rural neighbourhoods was {value:.1f} times that in "
-            f"its urban ones (95% interval {lower:.1f} to {upper:.1f})."
+            f"The rate in {ctx.area.name}'s {high} neighbourhoods was {value:.1f} times that in "
+            f"its {low} ones (95% interval {lower:.1f} to {upper:.1f})."
         )
     else:
         empty = [
