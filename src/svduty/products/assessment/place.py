@@ -562,7 +562,7 @@ def _urban_rural_table(ctx: Context, counts) -> Table:
         }
     )
     value, lower, upper = r.ratio
-    if not math.isnan(value):
+    if math.isfinite(value) and value > 0:
         # the higher rate first, so the ratio reads as "times" rather than a fraction
         high, low = ("rural", "urban") if value >= 1 else ("urban", "rural")
         if value < 1:
