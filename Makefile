@@ -26,10 +26,14 @@ lint: install-test
 # The tests on both cores (pytest-xdist): one test file per worker at a time (--dist loadfile),
 # so a module's fixtures (built products, a Spark session) are made once, not once per worker;
 # the demo warehouse is built once for both workers, beside the tests that do not need it
-# (tests/demo_build.py). Small statsmodels fits run several times slower when BLAS spreads them
-# over threads, hence OMP_NUM_THREADS=1.
+# (tests/demo_build.py). Files are handed out longest first (tests/file_order.py). Small
+# statsmodels fits run several times slower when BLAS spreads them over threads, hence
+# OMP_NUM_THREADS=1. Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: without it
+# each worker compiles and assertion-rewrites every test module and every svduty module it
+# imports, and so does every process a test starts (about 5 s of CPU a worker, 0.6 s a
+# portal process); the __pycache__ folders are ignored by git.
 WORKERS ?= 2
-PYTEST := OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
+PYTEST := PYTHONDONTWRITEBYTECODE= OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 # What test-fast leaves out: the whole police.uk archive (slow), chromium (browser), the JVM
 # (spark), the PostgreSQL server (postgres) and the demo warehouse (demo, two minutes to build).
 FAST := not slow and not browser and not spark and not postgres and not demo

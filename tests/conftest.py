@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 import demo_build
+import file_order
 from browser import browser_fixture, page_fixture  # noqa: F401  (registers browser and page)
 from svduty import partnership
 from svduty.warehouse import connect
@@ -38,6 +39,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.DATABASES  # noqa: B018  (loads the settings, so pytest-django sets Django up)
+    file_order.configure(config)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -51,6 +53,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.demo)
         if "pg_url" in names and item.get_closest_marker("postgres") is None:
             item.add_marker(pytest.mark.postgres)
+    file_order.sort_items(items)  # longest files first (tests/file_order.py)
 
 
 STREET = Path(__file__).resolve().parent.parent / "src/svduty/data/police_uk/street"
