@@ -73,6 +73,7 @@ bench: install-test
 	$(BIN)/python benchmarks/bench_hotspots.py
 	$(BIN)/python benchmarks/bench_upload_check.py
 	$(BIN)/python benchmarks/bench_products.py
+	$(BIN)/python benchmarks/bench_ons.py
 
 # twenty people on `svduty serve` for ten minutes (about fifteen with the demo build); figures
 # and machine in docs/reliability.md
