@@ -1,19 +1,24 @@
-"""Some sections of an assessment built in a second process, alongside the first.
+"""An assessment's sections shared between two processes.
 
 An assessment's sections are independent: each reads the warehouse through the same
 :class:`~svduty.products.assessment.scope.Context` and returns a
 :class:`~svduty.products.assessment.common.Built`; the Context only caches what they read. Most
 of the time goes in Python (Ibis compiling queries, pandas, Gi*'s permutations, vl-convert
-drawing the charts), which one process runs on one core at a time. So `svduty sna` hands the
-sections named in :data:`SECTIONS` to a second Python process, which opens the same published
-snapshot of the warehouse read only (DuckDB lets any number of processes read one file), makes
-its own Context over the same area and period, builds them, draws their charts and hands them
-back, while the first process builds the others. The sections are the same functions on the
-same data, so the document is the same (byte for byte: tests/test_sna.py).
+drawing the charts), which one process runs on one core at a time. So `svduty sna` starts a
+second Python process, which opens the same published snapshot of the warehouse read only
+(DuckDB lets any number of processes read one file) and makes its own Context over the same area
+and period. The first process builds the sections in reading order; the second starts with
+:data:`FIRST` (the heaviest) and then takes them from the end. Each section is claimed before it
+is built, by creating a file named after it in a folder both share (``O_EXCL``: exactly one
+process succeeds), so each is built once, by whichever process is free, however loaded the
+machine. The second draws its sections' charts and hands them back when the first has finished
+its own. The sections are the same functions on the same data, so the document is the same,
+byte for byte, whichever process built what (tests/test_sna.py).
 
 It is used only when the warehouse is a published DuckDB snapshot (``Warehouse.snapshot_url``);
-anything else, or a second process that fails for any reason, builds every section in the first
-process as before, so an error in a section is raised where it always was.
+anything else builds every section in the first process. When the second process fails, for
+any reason, the first builds the sections it took, so an error in a section is raised where it
+always was.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import dataclasses
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import time
@@ -33,12 +39,11 @@ from pathlib import Path
 from svduty.products.assessment.common import Built
 from svduty.products.assessment.model import FigurePart
 
-__all__ = ["SECTIONS", "Job", "Running", "start"]
+__all__ = ["FIRST", "Job", "Running", "claim", "start"]
 
-#: The sections the second process builds. Chosen by measuring (docs/benchmarks.md, third pass)
-#: so that the two processes take about as long: "where" alone is about a third of the build
-#: (Gi* hotspots for each year, three maps, the heaviest charts to draw).
-SECTIONS = ("definition", "where", "why")
+#: What the second process starts with: "where" is about a third of the build (Gi* hotspots for
+#: each year, three maps, the heaviest charts to draw), and its maps are best drawn early.
+FIRST = ("where",)
 
 # The second process starts with the first one's import path (a test's or a checkout's svduty),
 # then reads its Job from standard input.
@@ -51,8 +56,9 @@ _BOOT = (
 @dataclass(frozen=True)
 class Job:
     """What the second process needs to make the same Context and build ``sections``: (name,
-    the function that builds it) pairs, each built as ``missing(ctx, name)`` or, when that is
-    None, ``make(ctx)`` (functions are pickled by name)."""
+    the function that builds it) pairs in reading order, each built as ``missing(ctx, name)``
+    or, when that is None, ``make(ctx)`` (functions are pickled by name), once claimed in the
+    folder ``claims``."""
 
     url: str
     partnership: object
@@ -63,26 +69,43 @@ class Job:
     measures: object
     sections: tuple[tuple[str, Callable], ...]
     missing: Callable
+    claims: Path
     drawings: Path | None = None  # where drawn charts are kept (products.drawings), if anywhere
 
 
-class Running:
-    """The second process, building its sections."""
+def claim(claims: Path, name: str) -> bool:
+    """Whether this process may build the section ``name``: True for exactly one process."""
+    try:
+        os.close(os.open(claims / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
-    def __init__(self, process: subprocess.Popen, sections: tuple[str, ...]):
+
+class Running:
+    """The second process, building sections."""
+
+    def __init__(self, process: subprocess.Popen, claims: Path):
         self.process = process
-        self.sections = sections
+        self.claims = claims
         self.failure: str | None = None
 
+    def claim(self, name: str) -> bool:
+        """Whether the first process may build ``name`` (the second has not taken it)."""
+        return claim(self.claims, name)
+
     def result(self) -> dict[str, tuple[Built, float]] | None:
-        """Each section's Built and seconds taken, once the process has finished; None when
-        it failed (the caller then builds the sections itself)."""
+        """The Built of each section the process built, and the seconds it took, once it has
+        finished; None when it failed (``failure`` says why; the caller builds the sections it
+        took)."""
         try:
             payload = self.process.stdout.read()
         finally:
             self.process.stdout.close()
             self.process.wait()
+            shutil.rmtree(self.claims, ignore_errors=True)
         if self.process.returncode != 0 or not payload:
+            self.failure = f"the second process ended with status {self.process.returncode}"
             return None
         status, value = pickle.loads(payload)
         if status != "built":
@@ -96,10 +119,11 @@ class Running:
             self.process.kill()
         self.process.stdout.close()
         self.process.wait()
+        shutil.rmtree(self.claims, ignore_errors=True)
 
 
 def start(job: Job) -> Running:
-    """Start the second process on ``job``."""
+    """Start the second process on ``job`` (its ``claims`` folder is removed when it ends)."""
     process = subprocess.Popen(
         [sys.executable, "-c", _BOOT, json.dumps(sys.path)],
         stdin=subprocess.PIPE,
@@ -107,7 +131,7 @@ def start(job: Job) -> Running:
     )
     with process.stdin:
         pickle.dump(job, process.stdin)
-    return Running(process, tuple(name for name, _ in job.sections))
+    return Running(process, job.claims)
 
 
 def drawn(built: Built) -> Built:
@@ -141,7 +165,10 @@ def build(job: Job) -> dict[str, tuple[Built, float]]:
             measures=job.measures,
         )
         try:
-            for name, make in job.sections:
+            first = [s for s in job.sections if s[0] in FIRST]
+            for name, make in first + [s for s in reversed(job.sections) if s not in first]:
+                if not claim(job.claims, name):
+                    continue
                 started = time.perf_counter()
                 made = job.missing(ctx, name) or make(ctx)
                 out[name] = (drawn(made), time.perf_counter() - started)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
@@ -107,8 +108,8 @@ def build(
     Hotspots use ``permutations`` Gi* permutations from the seeded generator ``seed``, so the
     same warehouse gives the same document. ``measures``: the measures catalogue (default: the
     shipped one; the commands pass the partnership's own when SVDUTY_MEASURES names one).
-    ``parallel``: build some sections in a second process (assessment.alongside) when ``wh`` is
-    a published DuckDB snapshot; the document is the same.
+    ``parallel``: share the sections with a second process (assessment.alongside) when ``wh``
+    is a published DuckDB snapshot; the document is the same.
     """
     ctx = Context.make(
         wh, partnership, area, period, permutations=permutations, seed=seed, measures=measures
@@ -117,18 +118,20 @@ def build(
     done: dict[str, Built] = {}
     second = _start_alongside(ctx) if parallel else None
     try:
+        # in reading order; the second process takes them from the other end (alongside.ORDER)
         for name, make in _EVIDENCE:
-            if second is not None and name in second.sections:
-                continue
-            done[name], timings[name] = _section(ctx, name, make)
+            if second is None or second.claim(name):
+                done[name], timings[name] = _section(ctx, name, make)
         if second is not None:
-            got = second.result()
-            second = None
-            if got is None:  # the second process failed: build its sections here, as before
-                _log.debug("sections built alongside failed; building them here")
+            # draw this process's charts now, while the second may still be at work, rather
+            # than when the pages are written after it has finished
+            done = {name: alongside.drawn(b) for name, b in done.items()}
+            got = second.result() or {}
+            if second.failure:  # it failed: what it took is built here, as without it
+                _log.debug("the second process failed:\n%s", second.failure)
             for name, make in _EVIDENCE:
                 if name not in done:
-                    done[name], timings[name] = got[name] if got else _section(ctx, name, make)
+                    done[name], timings[name] = got.get(name) or _section(ctx, name, make)
     finally:
         if second is not None:
             second.stop()
@@ -171,8 +174,8 @@ def _section(ctx: Context, name: str, make) -> tuple[Built, float]:
 
 
 def _start_alongside(ctx: Context) -> alongside.Running | None:
-    """The second process building alongside.SECTIONS, or None when ``ctx.wh`` cannot be
-    opened by another process as it is (not a published DuckDB snapshot)."""
+    """The second process, taking sections from the other end of the list, or None when
+    ``ctx.wh`` cannot be opened by another process as it is (not a published DuckDB snapshot)."""
     url = ctx.wh.snapshot_url() if hasattr(ctx.wh, "snapshot_url") else None
     if url is None:
         return None
@@ -184,8 +187,9 @@ def _start_alongside(ctx: Context) -> alongside.Running | None:
         permutations=ctx.permutations,
         seed=ctx.seed,
         measures=ctx.measures,
-        sections=tuple((n, m) for n, m in _EVIDENCE if n in alongside.SECTIONS),
+        sections=_EVIDENCE,
         missing=_missing_source,
+        claims=Path(tempfile.mkdtemp(prefix="svduty-sections-")),
         drawings=drawings.folder(),
     )
     return alongside.start(job)
