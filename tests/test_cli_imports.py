@@ -111,3 +111,16 @@ def test_the_portals_start_up_leaves_the_statistics_libraries_until_they_are_use
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_reading_the_warehouse_does_not_import_geopandas():
+    """Ibis imports geopandas for every result when it is installed, to look for geometry
+    columns a warehouse never has (connection._without_geometry): a quarter of a second for
+    `svduty measures`, which draws no map."""
+    code = (
+        "from svduty.warehouse import connect\n"
+        "wh = connect('duckdb://')\n"
+        "wh._raw.execute('CREATE TABLE t AS SELECT 1 AS a')\n"
+        "assert len(wh.table('t').execute()) == 1\n"
+    )
+    assert "geopandas" not in _imported_after(code)

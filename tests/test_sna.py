@@ -433,3 +433,24 @@ def test_the_page_is_accessible_in_a_browser(built, page):
     with serve_dir(path.parent) as base:
         assert_clean(check_page(page, base + "index.html"))
         assert_clean(check_page(page, base + "annex.html"))
+
+
+def test_sections_built_alongside_make_the_same_document(
+    built, demo_wh, demo_partnership, tmp_path, monkeypatch
+):
+    """`svduty sna` shares the sections with a second process (assessment.alongside): the
+    pages must be the same, byte for byte, as those built in one process."""
+    from svduty.products.assessment import alongside
+
+    # the second process must have built some (a failure would build them here, silently)
+    answered = []
+    result = alongside.Running.result
+    monkeypatch.setattr(
+        alongside.Running, "result", lambda self: answered.append(result(self)) or answered[-1]
+    )
+    a = sna.build(demo_wh, demo_partnership, resolve(demo_partnership, "somerset"), parallel=True)
+    assert answered and answered[0], "the second process built nothing"
+    board = sna.write(a, tmp_path)
+    serial = built["somerset"][2].parent
+    for page in (sna.BOARD_PAGE, sna.ANNEX_PAGE):
+        assert (board.parent / page).read_bytes() == (serial / page).read_bytes(), page

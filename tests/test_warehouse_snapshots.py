@@ -158,3 +158,46 @@ def test_a_deleted_warehouse_is_missing_whatever_snapshots_are_left(made):
     path.unlink()  # deleted to start again
     with pytest.raises(WarehouseMissing, match="svduty init"):
         connect(url, read_only=True)
+
+
+def test_another_process_reads_the_snapshot_a_reader_has_open_even_after_a_newer_one(made):
+    """The assessment's second process (products.assessment.alongside) must read what the first
+    reads: the URL names the reader's snapshot, not the newest."""
+    url, _path = made
+    reader = connect(url, read_only=True)
+    try:
+        seen = reader.snapshot_url()
+        assert _write(url, "INSERT INTO t VALUES (2)") == 2
+        other = connect(seen, read_only=True)
+        try:
+            assert _rows(other) == _rows(reader) == 1
+        finally:
+            other.close()
+    finally:
+        reader.close()
+    newer = connect(url, read_only=True)
+    try:
+        assert newer.snapshot_url() != seen
+    finally:
+        newer.close()
+
+
+def test_only_a_reader_of_a_published_snapshot_has_a_snapshot_url(made, tmp_path):
+    url, _ = made
+    writer = connect(url)
+    try:
+        assert writer.snapshot_url() is None
+    finally:
+        writer.close()
+    memory = connect("duckdb://")
+    try:
+        assert memory.snapshot_url() is None
+    finally:
+        memory.close()
+    never = tmp_path / "never.duckdb"  # made directly, never published: read as it is
+    duckdb.connect(str(never)).close()
+    direct = connect(f"duckdb:///{never}", read_only=True)
+    try:
+        assert direct.snapshot is None and direct.snapshot_url() is None
+    finally:
+        direct.close()

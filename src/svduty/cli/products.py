@@ -126,14 +126,16 @@ def sna_built(
     config: Config, area_id: str | None, period: str | None = None, out: Path | None = None
 ) -> tuple[dict, assessment.Assessment]:
     """Build and write the needs assessment; the report and the assessment itself."""
+    from svduty.products import drawings
     from svduty.products.assessment import build as assessment
     from svduty.warehouse import connect
 
     p, area = _area(config, area_id)
     chosen = assessment.Period.parse(period) if period else None
     catalogue = measures_catalogue.configured(config)
+    drawings.keep_in(config.home / "cache" / "charts")  # a run on unchanged data draws nothing
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        built = assessment.build(wh, p, area, chosen, measures=catalogue)
+        built = assessment.build(wh, p, area, chosen, measures=catalogue, parallel=True)
     path = assessment.write(built, _out(config, out, area.id, "sna"))
     return {
         "area": area.id,

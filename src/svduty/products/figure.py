@@ -15,9 +15,9 @@ from functools import cached_property
 
 import altair as alt
 import pandas as pd
-import vl_convert
 
 import svduty
+from svduty.products import drawings
 
 __all__ = ["SOFTWARE", "Figure", "FigureError"]
 
@@ -61,6 +61,11 @@ class Figure:
     definition_version: str | None = None
     synthetic: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: the chart as vl-convert drew it, not yet labelled, when another process drew it
+    #: (:meth:`drawn_apart`). A field, not a cached value, so that it survives
+    #: ``dataclasses.replace``: the assessment numbers its figures' titles after they are built,
+    #: and the label (title, ids) is added to the drawing only when the page asks for ``svg``.
+    drawing: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]*", self.id):
@@ -74,11 +79,9 @@ class Figure:
     @cached_property
     def svg(self) -> str | None:
         """The chart as inline SVG, labelled by the figure's text alternative."""
-        if self.chart is None:
+        raw = self.drawing if self.drawing is not None else self._draw()
+        if raw is None:
             return None
-        raw = vl_convert.vegalite_to_svg(
-            self.chart if isinstance(self.chart, dict) else self.chart.to_dict()
-        )
         # Inline SVG is announced as one image named by the text alternative (WCAG 1.1.1);
         # the marks inside are hidden from assistive technology, the data table carries them.
         opened = re.sub(
@@ -90,6 +93,20 @@ class Figure:
         )
         # vl-convert's ids (clip paths, gradients) would clash between charts on one page
         return re.sub(rf'(id="|url\(#|href="#)(?!{self.id})', rf"\g<1>{self.id}-", opened)
+
+    def _draw(self) -> str | None:
+        """The chart as vl-convert draws it (None: no chart)."""
+        if self.chart is None:
+            return None
+        return drawings.svg(self.chart if isinstance(self.chart, dict) else self.chart.to_dict())
+
+    def drawn_apart(self) -> Figure:
+        """This figure with its chart drawn (not yet labelled: see ``drawing``) and let go: what
+        a process that builds figures for another hands back (a map's chart holds megabytes of
+        boundaries; the pages need only the drawing)."""
+        if self.drawing is not None or self.chart is None:
+            return self
+        return dataclasses.replace(self, chart=None, drawing=self._draw())
 
     def drawn(self) -> Figure:
         """This figure with its SVG drawn and its chart let go: what a cache shared between

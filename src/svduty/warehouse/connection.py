@@ -77,6 +77,7 @@ class Warehouse:
         self.snapshot: int | None = None
         self._tables: frozenset[str] | None = None  # a snapshot's tables, once listed
         self._publishes: Path | None = None
+        self.read_only = read_only
         if url.startswith("duckdb://"):
             path = url.removeprefix("duckdb://") or ":memory:"
             self.kind = "duckdb"
@@ -100,6 +101,7 @@ class Warehouse:
             import ibis
 
             self.kind = "postgres"
+            _without_geometry()
             self._ibis = ibis.connect(url.replace("postgresql://", "postgres://", 1))
             self._raw = self._ibis.con
             if read_only:
@@ -118,8 +120,20 @@ class Warehouse:
         if self._ibis is None:
             import ibis
 
+            _without_geometry()
             self._ibis = ibis.duckdb.from_connection(self._raw)
         return self._ibis
+
+    def snapshot_url(self) -> str | None:
+        """A URL another process can open (read only) to read exactly what this reader reads:
+        the published snapshot it has open. None for anything else (a writer, a file never
+        published, in memory, PostgreSQL, whose later sessions would see later commits).
+        A later publish may prune the snapshot (snapshots.KEEP): opening the URL then fails."""
+        if self.kind != "duckdb" or not self.read_only or self.snapshot is None:
+            return None
+        path = self.url.removeprefix("duckdb://")
+        file = snapshots.folder(_file(path)) / f"{self.snapshot}{snapshots.SUFFIX}"
+        return f"duckdb://{file}"
 
     def ensure_schema(self) -> None:
         with self.transaction() as tx:
@@ -211,6 +225,17 @@ class Warehouse:
                 self._ibis.disconnect()
             else:
                 self._raw.close()
+
+
+def _without_geometry() -> None:
+    """Tell Ibis that results have no geometry columns. Ibis turns every result into pandas
+    through a step that, whenever geopandas is installed (svduty's maps need it), imports it
+    to look for geometry columns: about a quarter of a second for the first query of every
+    command (`svduty measures` draws no map). A warehouse has none: boundaries are GeoJSON
+    text (warehouse.schema), so the step could never find one. The flag is read per result."""
+    from ibis.formats import pandas as ibis_pandas
+
+    ibis_pandas.geospatial_supported = False
 
 
 def _file(path: str) -> Path:

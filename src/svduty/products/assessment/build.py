@@ -13,6 +13,8 @@ docs/sna.md says what each section shows and the rules for findings and recommen
 from __future__ import annotations
 
 import dataclasses
+import logging
+import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
@@ -23,8 +25,10 @@ from svduty import partnership as partnership_config
 from svduty.analysis.hotspots import DEFAULT_SEED
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.partnership import Partnership
+from svduty.products import drawings
 from svduty.products.area import Area, resolve
 from svduty.products.assessment import (
+    alongside,
     data,
     document,
     place,
@@ -69,6 +73,7 @@ __all__ = [
 #: Gi* permutations: with fewer, the false discovery rate correction cannot find a hotspot among
 #: a thousand LSOAs (svduty.analysis.hotspots explains the floor on p-values)
 PERMUTATIONS = 9999
+_log = logging.getLogger(__name__)
 
 _EVIDENCE = (
     ("definition", setting.definition_section),
@@ -95,6 +100,7 @@ def build(
     permutations: int = PERMUTATIONS,
     seed: int = DEFAULT_SEED,
     measures: measures_catalogue.Catalogue | None = None,
+    parallel: bool = False,
 ) -> Assessment:
     """The assessment of ``area`` over ``period`` (default: the latest complete calendar years
     of police data, see :func:`default_period`), read from the warehouse ``wh``.
@@ -102,20 +108,36 @@ def build(
     Hotspots use ``permutations`` Gi* permutations from the seeded generator ``seed``, so the
     same warehouse gives the same document. ``measures``: the measures catalogue (default: the
     shipped one; the commands pass the partnership's own when SVDUTY_MEASURES names one).
+    ``parallel``: share the sections with a second process (assessment.alongside) when ``wh``
+    is a published DuckDB snapshot; the document is the same.
     """
     ctx = Context.make(
         wh, partnership, area, period, permutations=permutations, seed=seed, measures=measures
     )
     timings: dict[str, float] = {}
-    built: list[Built] = []
+    done: dict[str, Built] = {}
+    second = _start_alongside(ctx) if parallel else None
     try:
+        # in reading order; the second process takes them from the other end (alongside.ORDER)
         for name, make in _EVIDENCE:
-            started = time.perf_counter()
-            missing = _missing_source(ctx, name)
-            built.append(make(ctx) if missing is None else missing)
-            timings[name] = time.perf_counter() - started
+            if second is None or second.claim(name):
+                done[name], timings[name] = _section(ctx, name, make)
+        if second is not None:
+            # draw this process's charts now, while the second may still be at work, rather
+            # than when the pages are written after it has finished
+            done = {name: alongside.drawn(b) for name, b in done.items()}
+            got = second.result() or {}
+            if second.failure:  # it failed: what it took is built here, as without it
+                _log.debug("the second process failed:\n%s", second.failure)
+            for name, make in _EVIDENCE:
+                if name not in done:
+                    done[name], timings[name] = got.get(name) or _section(ctx, name, make)
     finally:
+        if second is not None:
+            second.stop()
         ctx.close()
+    built = [done[name] for name, _ in _EVIDENCE]
+    timings = {name: timings[name] for name, _ in _EVIDENCE}
     found = _ranked([f for b in built for f in b.findings], len(ctx.period.months))
     advised = recommendations(found, partnership, area)
     sections = [b.section for b in built]
@@ -143,6 +165,34 @@ def build(
     )
     _check_links(assessment)
     return assessment
+
+
+def _section(ctx: Context, name: str, make) -> tuple[Built, float]:
+    started = time.perf_counter()
+    missing = _missing_source(ctx, name)
+    return (make(ctx) if missing is None else missing), time.perf_counter() - started
+
+
+def _start_alongside(ctx: Context) -> alongside.Running | None:
+    """The second process, taking sections from the other end of the list, or None when
+    ``ctx.wh`` cannot be opened by another process as it is (not a published DuckDB snapshot)."""
+    url = ctx.wh.snapshot_url() if hasattr(ctx.wh, "snapshot_url") else None
+    if url is None:
+        return None
+    job = alongside.Job(
+        url=url,
+        partnership=ctx.partnership,
+        area=ctx.area,
+        period=ctx.period,
+        permutations=ctx.permutations,
+        seed=ctx.seed,
+        measures=ctx.measures,
+        sections=_EVIDENCE,
+        missing=_missing_source,
+        claims=Path(tempfile.mkdtemp(prefix="svduty-sections-")),
+        drawings=drawings.folder(),
+    )
+    return alongside.start(job)
 
 
 #: The sections that read only the force's own crime records (the police-crime feed), the
@@ -241,6 +291,9 @@ def run(config, area_id: str, period: str | None, out: Path | str) -> Path:
     chosen = parse_period(period) if period else None
     p = partnership_config.load(config.partnership_path)
     area = resolve(p, area_id)
+    drawings.keep_in(config.home / "cache" / "charts")
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        assessment = build(wh, p, area, chosen, measures=measures_catalogue.configured(config))
+        assessment = build(
+            wh, p, area, chosen, measures=measures_catalogue.configured(config), parallel=True
+        )
     return write(assessment, out)
