@@ -39,6 +39,7 @@ HEADINGS = [
     "The most recent data",
     "Volumes and trends",
     "Success measures",
+    "Comparison with England and Wales and similar partnerships",
     "Where",
     "When",
     "Who",

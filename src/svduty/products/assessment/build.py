@@ -29,6 +29,7 @@ from svduty.products import drawings
 from svduty.products.area import Area, resolve
 from svduty.products.assessment import (
     alongside,
+    compare,
     data,
     document,
     place,
@@ -82,6 +83,7 @@ _EVIDENCE = (
     ("recent", recent.recent_section),
     ("volumes", volumes.volumes_section),
     ("measures", success.measures_section),
+    ("comparison", compare.comparison_section),
     ("where", place.where_section),
     ("when", profile.when_section),
     ("who", profile.who_section),

@@ -139,6 +139,8 @@ _SIZES: dict[str, Callable[[Finding, float], tuple[float, str]]] = {
     "seasonal-peak": lambda f, total: (0.25, "the three months of the peak season"),
     "ed-police-gap": lambda f, total: (1.0, "all violence with injury"),
     "partner-association": lambda f, total: (0.0, "areas, not offences"),
+    # violence against the person is most of recorded violence (ONS's own offence group)
+    "similar-comparison": lambda f, total: _ALL,
 }
 
 
@@ -163,6 +165,10 @@ def _change(f: Finding) -> tuple[int, str]:
         return 0, "no clear change"
     if f.rule in ("measure-comparison", "measure-trend", "deprivation-gradient"):
         return 2, tested
+    if f.rule == "similar-comparison":
+        if " higher than " in f.template or " lower than " in f.template:
+            return 2, tested
+        return 0, "no difference its 95% interval can show"
     if f.rule in ("hotspot-persistence", "hot-places", "cluster-persistence"):
         # more than expected by a test with a false discovery rate: significant, as an
         # interval leaving out none would be
@@ -183,6 +189,8 @@ def _certainty(f: Finding, months_missing: int) -> tuple[int, str]:
         return 0, "synthetic data"
     if f.rule == "partner-association":
         return 1, "an association across a handful of areas"
+    if f.rule == "similar-comparison":  # ONS's figures for a whole year, every month in them
+        return 2, "official statistics for a whole year"
     if months_missing:
         return 1, f"real data with {months_missing} month(s) missing"
     return 2, "real data, every month"
@@ -271,10 +279,23 @@ SO_WHAT: dict[str, str | Callable[[Finding], str]] = {
 }
 
 
+def _similar_so_what(f: Finding) -> str:
+    if " higher than the " in f.template:
+        return (
+            "Violence is recorded here at a higher rate than in areas like this one: ask them "
+            "what they do differently, and check how much is recording practice."
+        )
+    if " lower than the " in f.template:
+        return "Violence is recorded here at a lower rate than in areas like this one."
+    return "Violence is recorded here at about the rate of areas like this one."
+
+
 def so_what(f: Finding) -> str:
     """What a finding means for the partnership, in plain English."""
     if f.rule.startswith("measure-"):
         return _measure_so_what(f)
+    if f.rule == "similar-comparison":
+        return _similar_so_what(f)
     said = SO_WHAT.get(f.rule)
     if said is None:
         return ""

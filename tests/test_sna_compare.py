@@ -1,0 +1,191 @@
+"""The assessment's comparison with England and Wales and with similar partnerships
+(svduty.products.assessment.compare, svduty.analysis.evidence.similar), checked against the
+bundled files read here with pandas alone: the ONS workbook's Tables C2 and C4, the IoD 2019
+files and the ONS 2019 district lookup. The similar set, the rates, their 95% limits (Byar's
+formula written out) and the words of the comparison are recomputed, not read back.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from svduty.analysis.evidence import similar
+from svduty.products.area import resolve
+from svduty.products.assessment import compare
+from svduty.products.assessment.scope import Context
+
+DATA = Path(__file__).resolve().parent.parent / "src/svduty/data"
+WORKBOOK = DATA / "ons_prc/policeforceareatablesyedecember2024.xlsx"
+VAP = "Violence against the person"
+
+
+def _sheet(name: str) -> pd.DataFrame:
+    raw = pd.read_excel(WORKBOOK, sheet_name=name, header=None)
+    head = raw.index[raw[0].astype(str).str.startswith("Police Force")][0]
+    frame = raw.iloc[head + 1 :].copy()
+    frame.columns = [" ".join(str(c).split()) for c in raw.iloc[head]]
+    return frame.dropna(subset=["Police Force Area code"])
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    """Everything the comparison rests on, read from the bundled files with pandas."""
+    c2, c4 = _sheet("Table C2"), _sheet("Table C4")
+    population = next(c for c in c4.columns if c.startswith("Population figures"))
+    csp = "Community Safety Partnership code"
+    imd = pd.read_csv(DATA / "imd2019/File_2_-_IoD2019_Domains_of_Deprivation.csv.gz")
+    pop = pd.read_csv(DATA / "imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz")
+    lsoas = imd.iloc[:, [0, 2, 4]].set_axis(["lsoa", "lad", "rank"], axis=1)
+    lsoas["people"] = pop.iloc[:, 4].astype(str).str.replace(",", "").astype(float).to_numpy()
+    lookup = pd.read_csv(DATA / "geography/LAD19_to_CSP19_to_PFA19_lookup_EW.csv.gz")
+    return {"c2": c2, "c4": c4, "population": population, "csp": csp, "lsoas": lsoas,
+            "lookup": lookup}  # fmt: skip
+
+
+def _average_ranks(b, column: str) -> pd.Series:
+    per = b["lookup"].groupby("LAD19CD")[column].nunique()
+    split = set(b["lookup"].loc[b["lookup"]["LAD19CD"].isin(per[per > 1].index), column])
+    unique = b["lookup"][b["lookup"]["LAD19CD"].isin(per[per == 1].index)]
+    lsoas = b["lsoas"].merge(unique[["LAD19CD", column]], left_on="lad", right_on="LAD19CD")
+    lsoas = lsoas[~lsoas[column].isin(split)]
+    sums = (lsoas["rank"] * lsoas["people"]).groupby(lsoas[column]).sum()
+    return sums / lsoas.groupby(column)["people"].sum()
+
+
+def _nearest(table: pd.DataFrame, own: str, n: int) -> list[str]:
+    """table: code -> population, rank; the n nearest to own on standardised log size, rank."""
+    z = pd.DataFrame({"size": np.log10(table["population"]), "rank": table["rank"]})
+    z = (z - z.mean()) / z.std()
+    distance = np.sqrt(((z - z.loc[own]) ** 2).sum(axis=1)).drop(own)
+    return list(distance.sort_values().index[:n])
+
+
+def _byar(x: float) -> tuple[float, float]:
+    z = 1.959963984540054
+    lower = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
+    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
+    return lower, upper
+
+
+def _word(lower: float, upper: float, other: float) -> str:
+    return "higher" if lower > other else "lower" if upper < other else "similar"
+
+
+@pytest.fixture(scope="module")
+def somerset(demo_wh, demo_partnership):
+    ctx = Context.make(
+        demo_wh, demo_partnership, resolve(demo_partnership, "somerset"), None,
+        permutations=99, seed=1,
+    )  # fmt: skip
+    return compare.comparison_section(ctx)
+
+
+def test_the_similar_partnerships_are_the_nearest_in_size_and_deprivation(bundled, somerset):
+    b = bundled
+    c4 = b["c4"][b["c4"][b["csp"]].astype(str).str.startswith("E22")]
+    c4 = c4[pd.to_numeric(c4[VAP], errors="coerce").notna()].drop_duplicates(b["csp"])
+    ranks = _average_ranks(b, "CSP19CD")
+    table = pd.DataFrame(
+        {"population": c4.set_index(b["csp"])[b["population"]].astype(float), "rank": ranks}
+    ).dropna()
+    expected = _nearest(table, "E22000369", 10)
+    shown = next(p for p in somerset.section.parts if getattr(p, "id", "") == "tbl-compare-similar")
+    assert list(shown.frame["Code"]) == ["E22000369", *expected]
+    assert shown.frame["Area"].iloc[0] == "Somerset"
+    # ONS's "Bristol, City of" is named as a reader says it, if it is among them
+    assert not any(", City of" in a for a in shown.frame["Area"])
+    text = " ".join(p.text for p in somerset.section.parts if p.kind == "paragraph")
+    for said in ("10 English community safety partnerships nearest", "mid-2022", "average rank",
+                 "year ending December 2024", "Table C2", "Table C4"):  # fmt: skip
+        assert said in text
+
+
+def test_rates_intervals_and_comparisons_are_recomputed_from_the_workbook(bundled, somerset):
+    b = bundled
+    c2 = b["c2"]
+    named = c2["Community Safety Partnership name"].notna()  # partnerships, unassigned, airport
+    csps = c2[c2[b["csp"]].notna()].drop_duplicates(b["csp"]).set_index(b["csp"])
+    c4 = b["c4"][b["c4"][b["csp"]].notna()].drop_duplicates(b["csp"]).set_index(b["csp"])
+    people = c4[b["population"]].astype(float)
+    shown = next(
+        p for p in somerset.section.parts if getattr(p, "id", "") == "tbl-compare-offences"
+    )
+    similar_codes = list(
+        next(
+            p for p in somerset.section.parts if getattr(p, "id", "") == "tbl-compare-similar"
+        ).frame["Code"][1:]
+    )
+    rows = shown.frame.set_index("Offence group")
+    checked = 0
+    for offence in (VAP, "Sexual offences", "Robbery", "Possession of weapons offences"):
+        count = float(csps.loc["E22000369", offence])
+        rate = count / people["E22000369"] * 1000
+        lower, upper = (v / people["E22000369"] * 1000 for v in _byar(count))
+        ew = pd.to_numeric(c2.loc[named, offence], errors="coerce").sum() / people.sum() * 1000
+        pooled = (
+            csps.loc[similar_codes, offence].astype(float).sum()
+            / people[similar_codes].sum()
+            * 1000
+        )
+        row = rows.loc[offence]
+        assert row["Rate per 1,000 residents"] == pytest.approx(rate, rel=1e-9)
+        assert (row["Lower 95%"], row["Upper 95%"]) == pytest.approx((lower, upper), rel=1e-9)
+        assert row["England and Wales rate"] == pytest.approx(ew, rel=1e-9)
+        assert row["Similar partnerships rate"] == pytest.approx(pooled, rel=1e-9)
+        assert row["Compared with England and Wales"] == _word(lower, upper, ew)
+        assert row["Compared with similar partnerships"] == _word(lower, upper, pooled)
+        checked += 1
+    assert checked == 4
+    finding = somerset.findings[0]
+    assert finding.rule == "similar-comparison"
+    assert finding.counts == {"count": int(csps.loc["E22000369", VAP])}
+    assert f"{rows.loc[VAP, 'Rate per 1,000 residents']:.1f} per 1,000" in finding.text
+
+
+def test_the_force_area_is_compared_with_the_nearest_english_forces(
+    bundled, demo_wh, demo_partnership
+):
+    b = bundled
+    c4 = b["c4"][b["c4"][b["csp"]].isna() & b["c4"]["Police Force Area code"].str.startswith("E23")]
+    c4 = c4[pd.to_numeric(c4[VAP], errors="coerce").notna()].set_index("Police Force Area code")
+    table = pd.DataFrame(
+        {"population": c4[b["population"]].astype(float), "rank": _average_ranks(b, "PFA19CD")}
+    ).dropna()
+    ctx = Context.make(
+        demo_wh, demo_partnership, resolve(demo_partnership, "avon-and-somerset"), None,
+        permutations=99, seed=1,
+    )  # fmt: skip
+    built = compare.comparison_section(ctx)
+    shown = next(p for p in built.section.parts if getattr(p, "id", "") == "tbl-compare-similar")
+    assert list(shown.frame["Code"]) == ["E23000036", *_nearest(table, "E23000036", 5)]
+
+
+def test_a_missing_or_negative_figure_is_never_compared():
+    assert similar.versus(30.0, 29.0, 31.0, float("nan")) is None
+    assert similar.versus(float("nan"), float("nan"), float("nan"), 30.0) is None
+    assert similar.versus(30.0, 29.0, 31.0, 28.0) == "higher"
+    assert similar.versus(30.0, 29.0, 31.0, 30.5) == "similar"
+    counts = pd.DataFrame(
+        {
+            "area_code": ["A", "B", None],
+            "area_name": ["A", "B", "Unassigned X"],
+            "area_type": [similar.CSP, similar.CSP, "unassigned"],
+            "measure": "robbery",
+            "value": [-2.0, 40.0, 1.0],
+            "period_label": "year ending December 2024",
+        }
+    )
+    counts = pd.concat([counts.assign(measure=m) for m in similar.OFFENCES], ignore_index=True)
+    profile = pd.DataFrame({"code": ["A", "B"], "name": ["A", "B"], "similar": [False, True]})
+    populations = pd.Series({"A": 1000.0, "B": 2000.0})
+    rates = similar._rates(counts, populations, 3000.0, profile, "A", "A")
+    own = rates[(rates["group"] == "own")]
+    assert own["rate"].isna().all()  # a negative count is not a count
+    assert own["vs_england_and_wales"].isna().all() and own["vs_similar"].isna().all()
+    pooled = rates[rates["group"] == "similar_pooled"]
+    assert pooled["rate"].iloc[0] == pytest.approx(40 / 2000 * 1000)
