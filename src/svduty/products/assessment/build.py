@@ -37,6 +37,7 @@ from svduty.products.assessment import (
     rank,
     recent,
     setting,
+    strands,
     success,
     triangulate,
     volumes,
@@ -82,6 +83,7 @@ _EVIDENCE = (
     ("data", data.data_section),
     ("recent", recent.recent_section),
     ("volumes", volumes.volumes_section),
+    ("strands", strands.strands_section),
     ("measures", success.measures_section),
     ("comparison", compare.comparison_section),
     ("where", place.where_section),
@@ -201,6 +203,11 @@ def _start_alongside(ctx: Context) -> alongside.Running | None:
 #: title each has, and what those records would add. With police.uk data alone (which has no
 #: offence codes, times, ages or weapons) such a section says so instead of being drawn.
 _NEEDS_POLICE_RECORDS = {
+    "strands": (
+        "Serious violence by strand",
+        "the local definition's strands, their composition and the knife, exploitation and "
+        "night-time economy sub-profiles",
+    ),
     "when": ("When", "the day of the week and hour of each offence"),
     "who": ("Who", "the ages and sex of victims and suspects"),
     "what": ("What", "offence codes, the weapons used and the settings offences happen in"),

@@ -94,8 +94,9 @@ def _name(found: similar.Similar, code: str, published: str) -> str:
 def _source(ctx: Context, found: similar.Similar) -> str:
     return (
         f"ONS, Crime in England and Wales: Police Force Area data tables, {found.period_label} "
-        f"(Tables C2 and C4; police recorded crime, Home Office); "
-        f"{source_name(ctx, 'reference')}"
+        f"(Tables C2 and C4; police recorded crime, Home Office); residents: ONS "
+        f"{found.population_label} population estimates, as Table C4 gives them (rounded to "
+        f"100); {source_name(ctx, 'reference')}"
     )
 
 

@@ -322,7 +322,9 @@ def _monthly_figure(ctx: Context, m: Measure) -> tuple[Figure, Finding | None]:
     return figure, finding
 
 
-def _definition_figure(ctx: Context) -> tuple[Figure, Finding | None] | None:
+def strand_measures(ctx: Context) -> list[Measure]:
+    """A measure per strand of the local definition (police records), in the definition's order,
+    counted together in one query (the strands section reads the same)."""
     d = ctx.definition
     measures = [
         Measure(
@@ -336,6 +338,12 @@ def _definition_figure(ctx: Context) -> tuple[Figure, Finding | None] | None:
         for strand in d.strands
     ]
     ctx.count_together(measures)  # every strand in one query
+    return measures
+
+
+def _definition_figure(ctx: Context) -> tuple[Figure, Finding | None] | None:
+    d = ctx.definition
+    measures = strand_measures(ctx)
     frames = []
     for measure, strand in zip(measures, d.strands, strict=True):
         rows = ctx.annual(measure)
