@@ -498,3 +498,65 @@ def test_no_page_prints_nan_or_none(site, area_id):
             name,
             re.findall(r".{40}\bnan\b", words),
         )
+
+
+def test_every_area_is_named_one_way_the_partnerships(site, demo_config):
+    """The partnership file names each area; the measures' ONS spelling ("Bristol, City of")
+    appears on no page and in no download, and every row of a download names its area as the
+    partnership file does."""
+    p = partnership.load(demo_config.partnership_path)
+    configured = {a.code: a.name for a in areas.areas(p)}
+    wh = connect(demo_config.warehouse_url, read_only=True)
+    try:
+        ref = wh.table("ref_local_authority").execute()
+    finally:
+        wh.close()
+    ons = dict(zip(ref["la_code"], ref["la_name"], strict=True))
+    other = {ons[c] for c, name in configured.items() if c in ons and ons[c] != name}
+    assert other, "the demo partnership names no authority unlike ONS: the test shows nothing"
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".csv", ".geojson"):
+            text = html.unescape(path.read_text(encoding="utf-8"))
+            assert not [o for o in other if o in text], path
+    for area_id in AREAS:
+        for row in _csv(site / area_id / "data" / "measures.csv"):
+            if row["area_code"] in configured:
+                assert row["area"] == configured[row["area_code"]], row
+
+
+def test_a_year_missing_from_a_series_is_a_gap_in_its_chart(site):
+    """police.uk lacks a month of the demo's data, so one financial year is not published: the
+    chart keeps that year on its axis with no point, its line breaks there, and its text
+    alternative says so (it used to join the years either side)."""
+    rows = _csv(site / "avon-and-somerset" / "data" / "measures.csv")
+    years = sorted({int(r["period"][:4]) for r in rows if r["measure"] == "police-uk-violence"})
+    missing = [f"{y}/{(y + 1) % 100:02d}" for y in range(years[0], years[-1]) if y not in years]
+    assert missing, "no year is missing from the series: the test shows nothing"
+    page = (site / "avon-and-somerset" / "measures.html").read_text(encoding="utf-8")
+    figure = re.search(r'<figure[^>]*id="fig-police-uk-violence".*?</figure>', page, re.S)
+    assert figure
+    svg = figure.group(0)
+    axis = re.findall(r">(\d{4}/\d{2})</text>", svg)
+    for label in missing:
+        assert label in axis  # the missing year keeps its place on the axis
+        assert f"period: {label}" not in svg  # and has no point
+    for path in re.findall(r'aria-roledescription="line mark" d="([^"]+)"', svg):
+        assert path.count("M") >= 2, path  # each area's line is broken, not drawn across
+    alt = _squash(re.sub(r"<[^>]+>", " ", svg))
+    assert f"No figures for {', '.join(missing)}" in alt
+
+
+@pytest.mark.parametrize(
+    ("periods", "expected"),
+    [
+        (["2018/19", "2020/21"], ["2019/20"]),
+        (["2017/18", "2018/19"], []),
+        (["2020/21", "2021/22", "2023", "2024"], ["Apr to Dec 2022"]),
+        (["2018", "2021"], ["2019", "2020"]),
+        (["2021/22", "2024"], ["Apr 2022 to Dec 2023"]),
+    ],
+)
+def test_the_gaps_in_a_run_of_years(periods, expected):
+    from svduty.products.site.figures import gaps
+
+    assert [label for label, _ in gaps(periods)] == expected

@@ -38,6 +38,7 @@ HEADINGS = [
     "Data sources and their quality",
     "The most recent data",
     "Volumes and trends",
+    "Serious violence by strand",
     "Success measures",
     "Comparison with England and Wales and similar partnerships",
     "Where",

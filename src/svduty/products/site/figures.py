@@ -7,7 +7,10 @@ says no more than the table under it.
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
+from datetime import date, timedelta
 
 import geopandas as gpd
 import pandas as pd
@@ -16,7 +19,14 @@ from svduty.products import charts, maps
 from svduty.products.figure import Figure
 from svduty.products.site.gate import GatedTable
 
-__all__ = ["breakdown_figure", "map_classes", "map_figure", "rate_text", "trend_figure"]
+__all__ = [
+    "breakdown_figure",
+    "gaps",
+    "map_classes",
+    "map_figure",
+    "rate_text",
+    "trend_figure",
+]
 
 WITHHELD = "withheld [c]"
 
@@ -46,11 +56,16 @@ def trend_figure(
     rated = _rated(table)
     unit = table.rate_unit or ""
     chart = None
+    missing = gaps(list(dict.fromkeys(table.frame()["period"])))
     if not rated.empty:
         series = area_field if rated[area_field].nunique() > 1 else None
         # Withheld periods stay in, with no rate: the line breaks there instead of joining the
         # years either side as though the withheld year lay on the straight line between them.
-        drawn = table.frame().loc[lambda f: f[area_field].isin(rated[area_field])]
+        # Periods with no figure at all (a year the data do not cover in full) are put in the
+        # same way, so the axis shows them and the line breaks there too.
+        drawn = _with_gaps(
+            table.frame().loc[lambda f: f[area_field].isin(rated[area_field])], area_field, missing
+        )
         chart = charts.trend(
             drawn.astype({"rate": float, "lower_95": float, "upper_95": float}),
             "period",
@@ -62,10 +77,17 @@ def trend_figure(
             x_title=x_title,
             series_title="Area" if series else None,
         )
+    alt_text = _trend_alt(table, area_field)
+    if missing:
+        alt_text += (
+            f" No figures for {', '.join(label for label, _ in missing)}: the data do not cover "
+            + ("it" if len(missing) == 1 else "them")
+            + " in full, so the line breaks there."
+        )
     return Figure(
         id=id,
         title=table.title,
-        alt=_trend_alt(table, area_field),
+        alt=alt_text,
         table=table.frame(),
         source=source,
         chart=chart,
@@ -73,6 +95,71 @@ def trend_figure(
         synthetic=table.synthetic,
         notes=table.notes,
     )
+
+
+_FINANCIAL = re.compile(r"(\d{4})/(\d{2})")
+_CALENDAR = re.compile(r"(\d{4})")
+
+
+def _span(label: str) -> tuple[date, date] | None:
+    """The first and last day of a period label: '2019/20' (April to March) or '2019'."""
+    if m := _FINANCIAL.fullmatch(label):
+        year = int(m.group(1))
+        return date(year, 4, 1), date(year + 1, 3, 31)
+    if m := _CALENDAR.fullmatch(label):
+        year = int(m.group(1))
+        return date(year, 1, 1), date(year, 12, 31)
+    return None
+
+
+def gaps(periods: list[str]) -> list[tuple[str, str]]:
+    """The gaps in a run of period labels in time order, each as (label, the period after it):
+    whole financial or calendar years missing between two of the same kind ('2019/20'), or the
+    months between a financial and a calendar year ('Apr to Dec 2022'). Labels that are not
+    years leave no gap."""
+    out = []
+    for before, after in itertools.pairwise(periods):
+        a, b = _span(str(before)), _span(str(after))
+        if a is None or b is None or b[0] <= a[1] + timedelta(days=1):
+            continue
+        first, last = a[1] + timedelta(days=1), b[0] - timedelta(days=1)
+        same = (_FINANCIAL.fullmatch(str(before)) is None) == (
+            _FINANCIAL.fullmatch(str(after)) is None
+        )
+        if same and _FINANCIAL.fullmatch(str(before)):
+            labels = [f"{y}/{(y + 1) % 100:02d}" for y in range(first.year, last.year)]
+        elif same:
+            labels = [str(y) for y in range(first.year, last.year + 1)]
+        elif first.year == last.year:
+            labels = [f"{first:%b} to {last:%b %Y}"]
+        else:
+            labels = [f"{first:%b %Y} to {last:%b %Y}"]
+        out += [(label, str(after)) for label in labels]
+    return out
+
+
+def _with_gaps(frame: pd.DataFrame, area_field: str, missing) -> pd.DataFrame:
+    """``frame`` with a row of no rate for each missing period of each area, in time order."""
+    if not missing:
+        return frame
+    periods = list(dict.fromkeys(frame["period"]))
+    order = []
+    for p in periods:
+        order += [label for label, after in missing if after == p]
+        order.append(p)
+    blanks = pd.DataFrame(
+        [
+            {area_field: area, "period": label}
+            for area in dict.fromkeys(frame[area_field])
+            for label, _ in missing
+        ]
+    )
+    out = pd.concat([frame, blanks], ignore_index=True)
+    out["_order"] = out["period"].map({p: i for i, p in enumerate(order)})
+    out["_area"] = out[area_field].map(
+        {a: i for i, a in enumerate(dict.fromkeys(frame[area_field]))}
+    )
+    return out.sort_values(["_area", "_order"]).drop(columns=["_order", "_area"])
 
 
 def _trend_alt(table: GatedTable, area_field: str) -> str:

@@ -117,6 +117,9 @@ class Pages:
         self.catalogue = catalogue
         self.force = areas_mod.areas(partnership)[0]
         self.pfa = partnership.police_force_area
+        # one name per area: the partnership file's, not the measures' ONS spelling
+        # ("Bristol", not "Bristol, City of")
+        self.names = {a.code: a.name for a in areas_mod.areas(partnership)}
         self.files: dict[str, list[str]] = {}
         self.tables: dict[str, GatedTable] = {}
         self.nav = [("Home", "index.html")]
@@ -284,6 +287,8 @@ class Pages:
         return [self.pfa], None, note
 
     def _name(self, s: Series, code: str) -> str:
+        if code in self.names:
+            return self.names[code]
         if code == ENGLAND_AND_WALES:  # ONS tables spell it in capitals
             return "England and Wales"
         for r in s.rows:
@@ -517,6 +522,7 @@ class Pages:
                 unit=_unit,
                 digits=_digits,
                 period_words=_PERIOD_WORDS[self.period_type][0],
+                names=self.names,
             )
             if plan is not None
             else None

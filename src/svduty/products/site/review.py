@@ -62,11 +62,13 @@ def progress(
     digits,
     period_words: str,
     today: date | None = None,
+    names: dict[str, str] | None = None,
 ) -> Progress:
     """The public review of ``area`` against ``plan`` from the site's released figures.
 
     ``unit`` and ``digits`` give a series' rate unit and rounding as the measures page shows
-    them, so the review's tables read as that page's do.
+    them, so the review's tables read as that page's do. ``names``: each area code's name as
+    the partnership file gives it (the site names every area one way).
     """
     today = today or date.today()
     measures = []
@@ -83,7 +85,9 @@ def progress(
                 )
             )  # fmt: skip
             continue
-        row, said, year = _measure(gate, s, area, plan.baseline, pfa_code, unit, digits)
+        row, said, year = _measure(
+            gate, s, area, plan.baseline, pfa_code, unit, digits, names or {}
+        )
         if year is not None:
             latest_years.append(year)
         measures.append(
@@ -112,14 +116,14 @@ def progress(
     )
 
 
-def _measure(gate, s: Series, area: Area, baseline: int, pfa_code: str, unit, digits):
+def _measure(gate, s: Series, area: Area, baseline: int, pfa_code: str, unit, digits, names):
     """The gated table of the baseline and latest year, the words, and the latest year."""
     code = area.code if area.code in s.areas else pfa_code
     base_period = next((p for p in s.periods if p[:4] == str(baseline)), None)
     latest = s.latest(code)
     if latest is None:
         return None, "No published figure for this area.", None
-    name = latest.get("area_name") or area.name
+    name = names.get(code) or latest.get("area_name") or area.name
     period = latest["period"]
     where = "" if code == area.code else f" (for {name}: not published for {area.name})"
     if base_period is None or s.row(code, base_period) is None:
