@@ -459,7 +459,7 @@ def test_one_denominator_per_level_read_from_a_real_reference_column():
         assert d.label in d.source  # the heading's short name is the one the line gives
     # areas made of 2021 LSOAs: Census 2021; the 2011 LSOA geography: mid-2018
     census = {lv for lv, d in DENOMINATORS.items() if d.label == "Census 2021"}
-    assert census == {"la", "pfa", "decile_2021", "urban_rural"}
+    assert census == {"la", "pfa", "decile_2021", "urban_rural", "ward24"}
     assert "aged 0 to 24" in denominator("la").describe(under_25=True)
     with pytest.raises(ValueError, match="no under-25 population"):
         denominator("lsoa").describe(under_25=True)

@@ -286,7 +286,7 @@ def test_every_rate_names_the_one_denominator_of_its_level(built, area):
         assert " ".join(f.source.split()) in text, f"{f.id}: its source line is not on the page"
     # local authorities and the force area are on Census 2021, LSOAs and wards on mid-2018
     by_id = {f.id: f for f in a.figures}
-    level = "la" if a.area.is_force_area else "ward"
+    level = "la" if a.area.is_force_area else "ward24"
     assert denominator(level).source in by_id["fig-where-areas"].source
     assert denominator("lsoa").source in by_id["fig-where-choropleth"].source
 

@@ -48,7 +48,8 @@ _CENSUS_AREAS = _CENSUS + ", summed from 2021 LSOAs to local authorities and for
 _MID_2018 = "ONS mid-2018 population estimates for 2011 LSOAs (SAPE21DT11)"
 
 # One denominator per level, chosen here and nowhere else (docs/sources.md, "Populations").
-# Areas that are unions of 2021 LSOAs (current local authorities, force areas) use Census 2021.
+# Areas that are unions of 2021 LSOAs (current local authorities, force areas, May 2024 wards)
+# use Census 2021.
 # Areas built on 2011 LSOAs (the LSOAs of the police.uk files before 2023 and of IMD 2019, 2011
 # MSOAs, December 2019 wards) use the mid-2018 estimates: ONS publishes no Census 2021 counts on
 # 2011 LSOAs, and the bundled 2011 -> 2021 lookup gives a split 2011 LSOA only one of its 2021
@@ -64,6 +65,11 @@ DENOMINATORS: dict[str, Denominator] = {
     "ward": Denominator(
         "ward", "mid-2018", _MID_2018 + ", summed to December 2019 wards",
         "ref_population_lsoa11", "population_mid2018", None,
+    ),
+    "ward24": Denominator(
+        "ward24", "Census 2021",
+        _CENSUS + ", summed from 2021 LSOAs to May 2024 wards (ONS best-fit lookup)",
+        "ref_population", "residents", "residents",
     ),
     "imd_decile": Denominator(
         "imd_decile", "mid-2018", _MID_2018 + ", summed to IMD 2019 deciles",
@@ -95,8 +101,8 @@ DENOMINATORS: dict[str, Denominator] = {
 
 
 def denominator(level: str) -> Denominator:
-    """The denominator of every rate at ``level`` (lsoa, msoa, ward, imd_decile, wimd_decile,
-    decile_2021, urban_rural, la, pfa)."""
+    """The denominator of every rate at ``level`` (lsoa, msoa, ward, ward24, imd_decile,
+    wimd_decile, decile_2021, urban_rural, la, pfa)."""
     try:
         return DENOMINATORS[level]
     except KeyError:

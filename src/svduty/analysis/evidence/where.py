@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from svduty.analysis import hotplaces, hotspots
+from svduty.analysis.evidence import wards as wards24
 from svduty.analysis.measures import counts as counting
 from svduty.analysis.measures import selection
 from svduty.analysis.measures.catalogue import Measure, load
@@ -55,6 +56,7 @@ __all__ = [
     "LEVELS",
     "NO_LOCATION",
     "NO_WARD",
+    "NO_WARD24",
     "OUTSIDE",
     "POPULATION_SOURCE",
     "SNAP_NOTE",
@@ -83,11 +85,12 @@ __all__ = [
     "with_rates",
 ]
 
-LEVELS = ("lsoa", "ward", "la")
+LEVELS = ("lsoa", "ward", "ward24", "la")
 NO_LOCATION = "no location"
 OUTSIDE = "outside the force area"
 UNKNOWN_CODE = "LSOA code not in the ONS lookups"
 NO_WARD = "2021 LSOA code: no December 2019 ward"
+NO_WARD24 = "LSOA code: no May 2024 ward in the ONS lookups"
 UNSTABLE_BELOW = 10
 #: The denominator of LSOA rates (other levels: :func:`svduty.reference.population.denominator`).
 POPULATION_SOURCE = denominator_of("lsoa").source
@@ -305,7 +308,7 @@ def _not_placed(frame: pd.DataFrame) -> pd.DataFrame:
         .rename(columns={"lsoa": "lsoa_code"})
     )
     out["count"] = out["count"].astype("int64")
-    order = {NO_LOCATION: 0, OUTSIDE: 1, UNKNOWN_CODE: 2, NO_WARD: 3}
+    order = {NO_LOCATION: 0, OUTSIDE: 1, UNKNOWN_CODE: 2, NO_WARD: 3, NO_WARD24: 4}
     out["_order"] = out["category"].map(order)
     out = out.sort_values(["_order", "count", "lsoa_code"], ascending=[True, False, True])
     return out.drop(columns="_order").reset_index(drop=True)
@@ -404,8 +407,9 @@ def area_rates(
     years: Iterable[int] | None = None,
     counts: MeasureCounts | None = None,
 ) -> AreaRates:
-    """Counts and rates of ``measure`` per LSOA, 2019 ward or current local authority
-    (``level``: "lsoa", "ward" or "la") of the force area ``pfa_code`` over ``years``.
+    """Counts and rates of ``measure`` per LSOA, December 2019 ward, May 2024 ward or current
+    local authority (``level``: "lsoa", "ward", "ward24" or "la") of the force area
+    ``pfa_code`` over ``years``.
 
     ``counts`` (from :func:`measure_counts`) may be passed to reuse one query for several
     levels; ``measure`` and ``years`` are then read from it.
@@ -451,6 +455,21 @@ def area_rates(
         )
         frame["count"] = per_ward.reindex(frame["area_code"], fill_value=0).to_numpy()
         frame = frame[["area_code", "area_name", "la_code", "la_name", "count", "population"]]
+    elif level == "ward24":
+        la_codes = set(lsoas["la_code"].dropna())
+        ward_of = wards24.lsoa_wards(wh, la_codes).set_index("lsoa_code")["ward24_code"]
+        no_ward = placed["lsoa"].map(ward_of).isna() & (placed["category"] == "inside")
+        placed.loc[no_ward, "category"] = NO_WARD24
+        inside = placed[placed["category"] == "inside"]
+        per_ward = inside.groupby(inside["lsoa"].map(ward_of))["count"].sum()
+        frame = wards24.ward_residents(wh, la_codes).rename(
+            columns={"ward24_code": "area_code", "ward24_name": "area_name"}
+        )
+        if m.denominator == "population_under_25":
+            frame["population"] = frame["population_under_25"]
+        frame["count"] = per_ward.reindex(frame["area_code"], fill_value=0).to_numpy()
+        frame = frame[["area_code", "area_name", "la_code", "la_name", "count", "population",
+                       "split"]]  # fmt: skip
     else:
         las = geo.las.sort_values("la_code")
         la_of = dict(zip(lsoas["lsoa_code"], lsoas["la_code"], strict=True))
@@ -476,6 +495,8 @@ def area_rates(
             "Wards are the December 2019 wards of the ONS 2011 LSOA lookup; today's wards (the "
             "May 2025 boundaries used for maps) differ in places."
         )
+    if level == "ward24":
+        extra.append(wards24.SPLIT_NOTE)
     if level == "lsoa" and (frame["lsoa_vintage"] == "2021").any():
         extra.append(
             "Some rows carry 2021 LSOA codes that are not 2011 codes: they are counted but have "

@@ -491,10 +491,10 @@ def _persistent_table(ctx: Context, persistence, names: pd.DataFrame, yearly) ->
 
 
 def _areas_figure(ctx: Context, m, counts) -> Figure | None:
-    level = "la" if ctx.area.is_force_area else "ward"
+    level = "la" if ctx.area.is_force_area else "ward24"
     rates = where.area_rates(ctx.view, m, ctx.area.pfa_code, level, counts=counts)
     frame = rates.frame[
-        rates.frame["la_code" if level == "ward" else "area_code"].isin(ctx.area.la_codes)
+        rates.frame["la_code" if level == "ward24" else "area_code"].isin(ctx.area.la_codes)
     ]
     frame = frame.dropna(subset=["rate"])
     if frame.empty:
@@ -509,9 +509,12 @@ def _areas_figure(ctx: Context, m, counts) -> Figure | None:
             "Lower 95%": frame["lower_95"],
             "Upper 95%": frame["upper_95"],
         }
-    ).sort_values(RATE, ascending=False)
-    shown = table.head(15) if level == "ward" else table
-    what = "local authority" if level == "la" else "ward (December 2019 wards)"
+    )
+    if level == "ward24":  # a ward holding part of a split 2011 LSOA (evidence.wards)
+        table["Split LSOA"] = frame["split"].map({True: "yes", False: "no"}).to_numpy()
+    table = table.sort_values(RATE, ascending=False)
+    shown = table.head(15) if level == "ward24" else table
+    what = "local authority" if level == "la" else "ward (May 2024 wards)"
     top = table.iloc[0]
     bottom = table.iloc[-1]
     alt_text = (
@@ -521,7 +524,7 @@ def _areas_figure(ctx: Context, m, counts) -> Figure | None:
         f"({num(bottom[RATE], 1)})."
         + (
             f" The chart shows the 15 wards with the highest rates of {len(table)}."
-            if level == "ward"
+            if level == "ward24"
             else ""
         )
     )
