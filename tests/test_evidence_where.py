@@ -13,7 +13,9 @@ import io
 import json
 import math
 from collections import Counter
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import AS_STREET
@@ -61,7 +63,16 @@ def ref(wh):
     """ref_lsoa and the mid-2018 populations, read directly (not through the code under test)."""
     lsoa = wh.table("ref_lsoa").execute()
     pop = wh.table("ref_population_lsoa11").execute()
+    # May 2024 wards from the bundled ONS best-fit lookups: 2021 codes directly, 2011 codes
+    # through their best-fit 2021 LSOA
+    geo = Path(__file__).resolve().parent.parent / "src/svduty/data/geography"
+    wards = pd.read_csv(geo / "lookup_lsoa21_ward24_ltla24.csv.gz")
+    ward24 = dict(zip(wards["lsoa21_code"], wards["ward24_code"], strict=True))
+    best = pd.read_csv(geo / "LSOA11_to_LSOA21_to_LAD22_lookup_EW_v2.csv.gz")
+    for a, b in zip(best["LSOA11CD"], best["LSOA21CD"], strict=True):
+        ward24.setdefault(a, ward24.get(b))
     return {
+        "ward24": ward24,
         "pfa": dict(zip(lsoa["lsoa_code"], lsoa["pfa_code"], strict=True)),
         "la": dict(zip(lsoa["lsoa_code"], lsoa["la_code"], strict=True)),
         "ward": dict(zip(lsoa["lsoa_code"], lsoa["ward19_code"], strict=True)),
@@ -92,10 +103,12 @@ def test_counts_per_lsoa_ward_and_la_reconcile_with_the_raw_files(levels, raw_ro
     expected = {
         "lsoa": Counter(inside),
         "ward": Counter(),
+        "ward24": Counter(),
         "la": Counter(),
     }
     for code, n in inside.items():
         expected["ward"][ref["ward"][code]] += n
+        expected["ward24"][ref["ward24"][code]] += n
         expected["la"][ref["la"][code]] += n
     for level, result in levels.items():
         got = dict(zip(result.frame["area_code"], result.frame["count"], strict=True))
