@@ -189,3 +189,20 @@ def test_a_missing_or_negative_figure_is_never_compared():
     assert own["vs_england_and_wales"].isna().all() and own["vs_similar"].isna().all()
     pooled = rates[rates["group"] == "similar_pooled"]
     assert pooled["rate"].iloc[0] == pytest.approx(40 / 2000 * 1000)
+
+
+def test_a_welsh_partnership_is_compared_with_england_and_wales_alone(demo_wh):
+    """The IMD 2019 is England's: a Welsh partnership gets no similar set, says why, and is
+    still compared with England and Wales."""
+    found = similar.compare(demo_wh, similar.CSP, "W14000018", "Caerphilly")
+    assert found is not None and found.n == 0
+    assert list(found.profile["code"]) == ["W14000018"]
+    assert any("only English ones" in n for n in found.notes)
+    own = found.own("violence_against_the_person")
+    assert own["vs_england_and_wales"] in ("higher", "lower", "similar")
+    assert own["vs_similar"] is None  # nothing to compare with: never compared
+    assert set(found.rates["group"]) == {"own", "england_and_wales"}
+
+
+def test_an_area_not_in_the_tables_has_no_comparison(demo_wh):
+    assert similar.compare(demo_wh, similar.CSP, "E22999999", "Nowhere") is None
