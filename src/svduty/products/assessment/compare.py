@@ -144,7 +144,7 @@ def _figure(ctx: Context, found: similar.Similar, units: str) -> Figure:
     pooled = found.of(HEADLINE, "similar_pooled")
     rank = found.rank_among_similar[HEADLINE]
     alt = (
-        f"Violence against the person in {found.period_label}: {ctx.area.name} "
+        f"Violence against the person in the {found.period_label}: {ctx.area.name} "
         f"{num(own['rate'], 1)} per 1,000 residents (95% interval {num(own['lower_95'], 1)} to "
         f"{num(own['upper_95'], 1)}), England and Wales {num(ew['rate'], 1)}, the {found.n} "
         f"similar {units} together {num(pooled['rate'], 1)}"
