@@ -560,3 +560,29 @@ def test_the_gaps_in_a_run_of_years(periods, expected):
     from svduty.products.site.figures import gaps
 
     assert [label for label, _ in gaps(periods)] == expected
+
+
+MAP_COLUMNS = {
+    "MSOA code": "area_code",
+    "MSOA": "area",
+    "Local authority": "local_authority",
+    "Number": "count",
+    "Lower 95% limit": "lower_95",
+    "Upper 95% limit": "upper_95",
+}
+
+
+@pytest.mark.parametrize("area_id", AREAS)
+def test_the_msoa_downloads_hold_every_column_of_the_map_table(site, area_id, demo_config):
+    """The map page's table names each MSOA's local authority: its CSV does too, as the
+    partnership names the authority."""
+    p = partnership.load(demo_config.partnership_path)
+    names = {la.name for la in p.local_authorities}
+    page = (site / area_id / "map.html").read_text(encoding="utf-8")
+    headings = set(re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page))
+    assert "Local authority" in headings
+    for path in (site / area_id / "data").glob("msoa-*.csv"):
+        rows = _csv(path)
+        assert rows and all(r["local_authority"] in names for r in rows), path
+        for heading, column in MAP_COLUMNS.items():
+            assert heading in headings and column in rows[0], (heading, column)

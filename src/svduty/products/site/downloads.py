@@ -55,6 +55,8 @@ COLUMNS = {
     "synthetic": "true when the figure comes from synthetic data (not real records)",
     "area_code": "ONS code of the area (force area, local authority or MSOA)",
     "area": "The area's name",
+    "local_authority": "For an MSOA, the local authority it lies in (as the partnership names "
+    "it); blank for larger areas",
     "period": "The period counted (financial year April to March, or as published)",
     "count": "The count as released: rounded to 5, [c] if withheld, or as published",
     "population": "Residents (the rate's denominator)",
@@ -98,6 +100,7 @@ def records(tables: Iterable[GatedTable]) -> list[dict]:
                     "synthetic": "true" if t.synthetic else "false",
                     "area_code": r.labels.get("area_code") or r.labels.get("msoa_code"),
                     "area": r.labels.get("area") or r.labels.get("msoa_name"),
+                    "local_authority": r.labels.get("la"),
                     "period": r.labels["period"],
                     "count": r.count,
                     "population": None if r.denominator is None else round(r.denominator),
