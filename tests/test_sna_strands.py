@@ -137,7 +137,8 @@ def test_the_sub_profiles_are_recounted(built, demo_wh):
     for strand in ("priority", "wider"):
         knife, exploitation, night = _sql(
             demo_wh,
-            f"SELECT count(*) FILTER (WHERE knife_flag), count(*) FILTER (WHERE exploitation_flag), "
+            "SELECT count(*) FILTER (WHERE knife_flag), "
+            "count(*) FILTER (WHERE exploitation_flag), "
             f"count(*) FILTER (WHERE {NIGHT}) FROM ({rows}) WHERE strand = '{strand}'",
         )[0]
         mine = table[table["Strand"] == f"{strand.capitalize()} strand"].set_index("Sub-profile")
