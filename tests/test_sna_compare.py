@@ -7,6 +7,7 @@ formula written out) and the words of the comparison are recomputed, not read ba
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -34,6 +35,11 @@ def _sheet(name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def bundled():
+    return read_bundled()
+
+
+@functools.cache
+def read_bundled():
     """Everything the comparison rests on, read from the bundled files with pandas."""
     c2, c4 = _sheet("Table C2"), _sheet("Table C4")
     population = next(c for c in c4.columns if c.startswith("Population figures"))
@@ -206,3 +212,43 @@ def test_a_welsh_partnership_is_compared_with_england_and_wales_alone(demo_wh):
 
 def test_an_area_not_in_the_tables_has_no_comparison(demo_wh):
     assert similar.compare(demo_wh, similar.CSP, "E22999999", "Nowhere") is None
+
+
+def expected_violence(code: str) -> list[str]:
+    """The numbers the assessment's comparison finding quotes for the partnership (E22) or
+    force (E23) ``code``, as it writes them: the rate of violence against the person, the
+    count, England and Wales's rate, the number of similar areas and their rate together,
+    recomputed from the bundled files (test_sna_board checks the board's sentence by it)."""
+    b = read_bundled()
+    force = code.startswith("E23")
+    c2, c4 = b["c2"], b["c4"]
+    column, n = ("PFA19CD", 5) if force else ("CSP19CD", 10)
+
+    def rows(t):  # a force's total row (no partnership code), or one row per partnership
+        if force:
+            total = t[b["csp"]].isna() & t["Community Safety Partnership name"].isna()
+            return t[total].set_index("Police Force Area code")
+        return t[t[b["csp"]].notna()].drop_duplicates(b["csp"]).set_index(b["csp"])
+
+    counts, level4 = rows(c2), rows(c4)
+    level4 = level4[level4.index.astype(str).str.startswith("E")]
+    rated = level4[pd.to_numeric(level4[VAP], errors="coerce").notna()]
+    table = pd.DataFrame(
+        {"population": rated[b["population"]].astype(float), "rank": _average_ranks(b, column)}
+    ).dropna()
+    near = _nearest(table, code, n)
+    people = pd.to_numeric(level4[b["population"]], errors="coerce")
+    csp_people = pd.to_numeric(
+        c4[c4[b["csp"]].notna()].drop_duplicates(b["csp"])[b["population"]], errors="coerce"
+    )
+    named = c2["Community Safety Partnership name"].notna()
+    count = float(counts.loc[code, VAP])
+    ew = pd.to_numeric(c2.loc[named, VAP], errors="coerce").sum() / csp_people.sum() * 1000
+    pooled = counts.loc[near, VAP].astype(float).sum() / people[near].sum() * 1000
+    return [
+        f"{count / people[code] * 1000:.1f}",
+        f"{int(count):,}",
+        f"{ew:.1f}",
+        str(n),
+        f"{pooled:.1f}",
+    ]

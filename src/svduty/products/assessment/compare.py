@@ -243,9 +243,11 @@ def _finding(ctx: Context, found: similar.Similar, units: str) -> Finding | None
         id="finding-similar-violence",
         rule="similar-comparison",
         template=(
-            f"{ctx.area.name} recorded violence against the person at {num(own['rate'], 1)} per "
-            f"1,000 residents in the {found.period_label} ({{count}} offences; 95% interval "
-            f"{num(own['lower_95'], 1)} to {num(own['upper_95'], 1)}): " + " and ".join(said) + "."
+            # short enough for the board's one-page summary; the interval is in the figure
+            f"Violence against the person in {ctx.area.name}, {found.period_label}: "
+            f"{num(own['rate'], 1)} per 1,000 residents ({{count}} offences), "
+            + " and ".join(said)
+            + "."
         ),
         counts={"count": int(own["count"])},
         figure_id=FIGURE,

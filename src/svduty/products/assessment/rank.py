@@ -281,13 +281,10 @@ SO_WHAT: dict[str, str | Callable[[Finding], str]] = {
 
 def _similar_so_what(f: Finding) -> str:
     if " higher than the " in f.template:
-        return (
-            "Violence is recorded here at a higher rate than in areas like this one: ask them "
-            "what they do differently, and check how much is recording practice."
-        )
+        return "More violence is recorded here than in areas like it: ask them what they do."
     if " lower than the " in f.template:
-        return "Violence is recorded here at a lower rate than in areas like this one."
-    return "Violence is recorded here at about the rate of areas like this one."
+        return "Less violence is recorded here than in areas like it."
+    return "Violence is recorded here at about the rate of areas like it."
 
 
 def so_what(f: Finding) -> str:
