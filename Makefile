@@ -9,11 +9,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# The installs run again only when pyproject.toml (the pinned dependencies) changes: the install
+# is editable, so a change to the source needs none, and pip's own check of an installed
+# environment costs about 7 s of every `make test-fast`.
+install: $(VENV)/.installed
 
-install-test: $(BIN)/python
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@ $(VENV)/.installed
 
 demo: install
 	$(BIN)/svduty demo
