@@ -47,7 +47,10 @@ except BaseException:
 
 
 # The building child, in the process that started it: waited for before that process ends.
-_child: subprocess.Popen | None = None
+# the build children this process started, by their run folder: each is waited for by its own
+# folder's wait(), and none is dropped while it runs (a test of this module starts a quick build
+# of its own while the session's real one may still be building)
+_children: dict[Path, subprocess.Popen] = {}
 
 
 def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -76,10 +79,9 @@ def start(root: Path, build: str = _BUILD) -> None:
             return  # another process is starting it, or the child is building
         if (root / "started").exists():
             return
-        global _child
         with open(root / "build.log", "w") as log:
             # the child inherits the locked file and so holds the lock until it exits
-            _child = subprocess.Popen(
+            _children[root] = subprocess.Popen(
                 [sys.executable, "-c", build, str(root), str(root / "home")],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -95,7 +97,7 @@ def wait(root: Path, build: str = _BUILD) -> Path:
     start(root, build)
     with open(root / "lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_SH)  # returns once the building child has exited
-    reap()
+    reap(root)
     if (root / "done").exists():
         return root / "home"
     log = (root / "build.log").read_text(encoding="utf-8", errors="replace")
@@ -104,10 +106,10 @@ def wait(root: Path, build: str = _BUILD) -> Path:
     pytest.fail(f"building the demo warehouse in {root} failed:\n{reason}\n{log[-4000:]}")
 
 
-def reap() -> None:
-    """Wait for the child this process started, if any (it may still be building for another
-    worker): no process of the run outlives it."""
-    global _child
-    if _child is not None:
-        _child.wait()
-        _child = None
+def reap(root: Path | None = None) -> None:
+    """Wait for the child this process started for ``root`` (every child, by default), if any
+    (it may still be building for another worker): no process of the run outlives it."""
+    for folder in [root] if root is not None else list(_children):
+        child = _children.pop(folder, None)
+        if child is not None:
+            child.wait()
