@@ -229,9 +229,10 @@ def measure_counts(
         frame=frame,
         months_covered=covered,
         months_missing=tuple(
-            month
-            for month in (f"{y}-{mo:02d}" for y in every_year for mo in range(1, 13))
-            if month not in set(covered)
+            f"{y}-{mo:02d}"
+            for y in every_year
+            for mo in range(1, 13)
+            if f"{y}-{mo:02d}" not in got.months_covered
         ),
         definition_version=got.definition_version,
         synthetic=bool(flagged.any()),

@@ -78,13 +78,8 @@ def _results(
     )  # fmt: skip
     if rows.empty:
         return {m.id: pd.DataFrame() for m in measures}
-    rows = _plain(rows)
-    return {
-        m.id: rows[rows["measure"] == m.id].reset_index(drop=True)
-        if (rows["measure"] == m.id).any()
-        else pd.DataFrame()
-        for m in measures
-    }
+    by_measure = {i: part.reset_index(drop=True) for i, part in _plain(rows).groupby("measure")}
+    return {m.id: by_measure.get(m.id, pd.DataFrame()) for m in measures}
 
 
 def _compute_together(wh: Warehouse, version, cfg: Config, area: Area, measures) -> None:
