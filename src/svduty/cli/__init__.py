@@ -27,6 +27,7 @@ from svduty.cli import definition as definition_cli
 from svduty.cli import measures as measures_cli
 from svduty.cli import output
 from svduty.cli import partnership as partnership_cli
+from svduty.cli import people as people_cli
 from svduty.cli import products as products_cli
 from svduty.cli import serve as serve_cli
 from svduty.cli import synth as synth_cli
@@ -109,6 +110,7 @@ ingest_app = typer.Typer(
 )
 app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
+app.command("people")(people_cli.command)
 app.add_typer(definition_cli.app, name="definition")
 app.add_typer(partnership_cli.app, name="partnership")
 ingest_app.command("ons-prc")(ingest_ons_prc_command)
