@@ -16,9 +16,10 @@ docs/people.md:
   Wilson score limits.
 - **Victim-offender overlap**: a token with at least one crime in scope in the year (in either
   role) that is recorded both as a victim and as a suspect in that year (any crime).
-- **Age at first appearance**: for tokens first seen (as victim or suspect of any crime) aged
-  under 25, the age at that first crime and the role. People first seen in the extract's first
-  12 months are left out: they may have appeared before the extract starts.
+- **Age at first appearance**: for tokens with a crime in scope first seen (as victim or
+  suspect of any crime) aged under 25, the age at that first crime and the role. People
+  first seen in the extract's first 12 months are left out: they may have appeared before
+  the extract starts.
 
 Crimes without a token (no individual victim, no suspect identified, a reference not shared)
 cannot be linked and are counted apart (``unlinked``), never guessed.
@@ -33,7 +34,7 @@ import ibis
 import pandas as pd
 
 from svduty.analysis.evidence.quality import Result, finish, scoped
-from svduty.analysis.evidence.who import NOT_KNOWN, SEX_NOT_RECORDED, Definitionish, age_band
+from svduty.analysis.evidence.who import AGE_BANDS, NOT_KNOWN, SEX_NOT_RECORDED, Definitionish
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.stats import proportion
 from svduty.warehouse import Warehouse
@@ -150,38 +151,48 @@ def _drop(wh: Warehouse, table: ibis.Table) -> None:
     wh.ibis.raw_sql(f"DROP TABLE IF EXISTS {where}")
 
 
-def _role_rows(all_rows: ibis.Table, placed: ibis.Table, ref: str):
-    """One role's in-scope crimes with their person's crimes (any kind) that year."""
-    every = all_rows.filter(all_rows[ref].notnull())
-    per_person = every.group_by(person=every[ref], year=every.recorded_date.year()).aggregate(
-        year_crimes=every.count()
-    )
-    linked = placed.filter(placed[ref].notnull())
-    linked = linked.mutate(person=linked[ref], year=linked.recorded_date.year())
-    joined = linked.join(per_person, ["person", "year"])
-    return joined.mutate(repeat=joined.year_crimes >= 2), placed
+def _crimes(every: ibis.Table, scope: ibis.Table) -> pd.DataFrame:
+    """The crimes in scope, each with how often its victim and its suspect were recorded as
+    a victim and as a suspect (any crime) in its year: one query, the rest in pandas."""
+    counts = {}
+    for role, ref, _age in _ROLES:
+        rows = every.filter(every[ref].notnull())
+        counts[role] = rows.group_by(person=rows[ref], year=rows.recorded_date.year()).aggregate(
+            n=rows.count()
+        )
+    t = scope.mutate(year=scope.recorded_date.year())
+    for ref, role, name in (
+        ("victim_ref", "victim", "v_as_v"),
+        ("victim_ref", "suspect", "v_as_s"),
+        ("suspect_ref", "suspect", "s_as_s"),
+        ("suspect_ref", "victim", "s_as_v"),
+    ):
+        c = counts[role].rename({f"_{name}_person": "person", f"_{name}_year": "year", name: "n"})
+        t = t.left_join(c, (t[ref] == c[f"_{name}_person"]) & (t.year == c[f"_{name}_year"]))
+        t = t.drop(f"_{name}_person", f"_{name}_year")
+    frame = t.execute()
+    for name in ("v_as_v", "v_as_s", "s_as_s", "s_as_v"):
+        frame[name] = frame[name].fillna(0).astype(int)
+    return frame
 
 
-def _repeats(joined: ibis.Table, placed: ibis.Table, ref: str, role: str) -> pd.DataFrame:
+def _repeats(crimes: pd.DataFrame, role: str) -> pd.DataFrame:
+    ref, n = f"{role}_ref", ("v_as_v" if role == "victim" else "s_as_s")
+    linked = crimes[crimes[ref].notna()].assign(repeat=lambda f: f[n] >= 2)
+    unlinked = crimes[crimes[ref].isna()]
     frames = []
-    for area in (None, "area"):
-        keys = ["year"] + ([area] if area else [])
-        people = joined.group_by([*keys, "person"]).aggregate(repeat=joined.repeat.max())
-        by_people = people.group_by(keys).aggregate(
-            people=people.count(), repeat_people=people.repeat.sum()
-        )
-        by_crimes = joined.group_by(keys).aggregate(
-            crimes=joined.count(), crimes_of_repeat=joined.repeat.sum()
-        )
-        unlinked_rows = placed.filter(placed[ref].isnull())
-        unlinked_rows = unlinked_rows.mutate(year=unlinked_rows.recorded_date.year())
-        unlinked = unlinked_rows.group_by(keys).aggregate(unlinked=unlinked_rows.count())
-        frame = (
-            by_crimes.execute()
-            .merge(by_people.execute(), on=keys, how="left")
-            .merge(unlinked.execute(), on=keys, how="outer")
-        )
-        if not area:
+    for keys in (["year"], ["year", "area"]):
+        grouped = linked.groupby(keys)
+        frame = pd.DataFrame(
+            {
+                "crimes": grouped.size(),
+                "crimes_of_repeat": grouped["repeat"].sum(),
+                "people": grouped[ref].nunique(),
+                "repeat_people": linked[linked["repeat"]].groupby(keys)[ref].nunique(),
+                "unlinked": unlinked.groupby(keys).size(),
+            }
+        ).reset_index()
+        if keys == ["year"]:
             frame.insert(1, "area", "all")
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
@@ -191,67 +202,64 @@ def _repeats(joined: ibis.Table, placed: ibis.Table, ref: str, role: str) -> pd.
     return out
 
 
-def _by_group(joined: ibis.Table, role: str) -> pd.DataFrame:
+def _age_bands(ages: pd.Series) -> pd.Series:
+    bands = pd.cut(ages, [-1, 9, 17, 24, 34, 49, 64, 200], labels=list(AGE_BANDS))
+    return bands.astype(object).where(ages.notna(), NOT_KNOWN)
+
+
+def _by_group(crimes: pd.DataFrame, role: str) -> pd.DataFrame:
+    ref = f"{role}_ref"
+    linked = crimes[crimes[ref].notna()]
     if role == "victim":
-        sex = joined.victim_sex.fill_null("Not known")
-        age = joined.victim_age
+        sex, ages, n = linked["victim_sex"].fillna("Not known"), linked["victim_age"], "v_as_v"
     else:
-        sex, age = ibis.literal(SEX_NOT_RECORDED), joined.suspect_age
-    keyed = joined.mutate(sex=sex, age_band=age_band(age))
-    frame = (
-        keyed.group_by(["year", "sex", "age_band"])
-        .aggregate(crimes=keyed.count(), crimes_of_repeat=keyed.repeat.sum())
-        .execute()
+        sex, ages, n = SEX_NOT_RECORDED, linked["suspect_age"], "s_as_s"
+    keyed = pd.DataFrame(
+        {
+            "year": linked["year"],
+            "sex": sex,
+            "age_band": _age_bands(pd.to_numeric(ages)),
+            "repeat": linked[n] >= 2,
+        }
     )
+    grouped = keyed.groupby(["year", "sex", "age_band"])
+    frame = pd.DataFrame(
+        {"crimes": grouped.size(), "crimes_of_repeat": grouped["repeat"].sum()}
+    ).reset_index()
     frame.insert(1, "role", role)
     frame["crimes_of_repeat"] = frame["crimes_of_repeat"].astype(int)
     return frame
 
 
-def _overlap(all_rows: ibis.Table, scope: ibis.Table) -> pd.DataFrame:
+def _overlap(crimes: pd.DataFrame) -> pd.DataFrame:
     """People in scope in a year (either role) recorded both as victim and suspect that year."""
-    roles = []
-    for role, ref, _age in _ROLES:
-        rows = all_rows.filter(all_rows[ref].notnull())
-        roles.append(
-            rows.select(person=rows[ref], year=rows.recorded_date.year(), role=ibis.literal(role))
-        )
-    every = roles[0].union(roles[1], distinct=True)
-    both = every.group_by(["person", "year"]).aggregate(
-        as_victim=(every.role == "victim").any(), as_suspect=(every.role == "suspect").any()
+    victims = crimes.loc[crimes["victim_ref"].notna(), ["year", "victim_ref", "v_as_s"]]
+    suspects = crimes.loc[crimes["suspect_ref"].notna(), ["year", "suspect_ref", "s_as_v"]]
+    v = victims.set_axis(["year", "person", "other"], axis=1).assign(victim=True)
+    s = suspects.set_axis(["year", "person", "other"], axis=1).assign(suspect=True)
+    each = pd.concat([v, s], ignore_index=True)
+    each["both"] = each["other"] > 0
+    per = each.groupby(["year", "person"]).agg(
+        both=("both", "any"), victim=("victim", "any"), suspect=("suspect", "any")
     )
-    in_scope = []
-    for role, ref, _age in _ROLES:
-        rows = scope.filter(scope[ref].notnull())
-        in_scope.append(
-            rows.select(person=rows[ref], year=rows.recorded_date.year(), role=ibis.literal(role))
-        )
-    scoped_people = in_scope[0].union(in_scope[1], distinct=True)
-    j = scoped_people.join(both, ["person", "year"])
-    j = j.mutate(is_both=j.as_victim & j.as_suspect)
-    per_person = j.group_by(["person", "year"]).aggregate(
-        is_both=j.is_both.max(),
-        victim=(j.role == "victim").any(),
-        suspect=(j.role == "suspect").any(),
-    )
-    frame = (
-        per_person.group_by("year")
-        .aggregate(
-            people=per_person.count(),
-            both=per_person.is_both.sum(),
-            victims=per_person.victim.sum(),
-            victims_also_suspects=(per_person.victim & per_person.is_both).sum(),
-            suspects=per_person.suspect.sum(),
-            suspects_also_victims=(per_person.suspect & per_person.is_both).sum(),
-        )
-        .execute()
-    )
+    per = per.fillna(False).astype(bool).reset_index()
+    grouped = per.groupby("year")
+    frame = pd.DataFrame(
+        {
+            "people": grouped.size(),
+            "both": grouped["both"].sum(),
+            "victims": grouped["victim"].sum(),
+            "victims_also_suspects": (per["victim"] & per["both"]).groupby(per["year"]).sum(),
+            "suspects": grouped["suspect"].sum(),
+            "suspects_also_victims": (per["suspect"] & per["both"]).groupby(per["year"]).sum(),
+        }
+    ).reset_index()
     for col in frame.columns:
         frame[col] = frame[col].fillna(0).astype(int)
     return frame
 
 
-def _first_ages(all_rows: ibis.Table, first_month: str | None) -> pd.DataFrame:
+def _first_ages(all_rows: ibis.Table, scope: ibis.Table, first_month: str | None) -> pd.DataFrame:
     columns = ["first_year", "role", "age", "people"]
     if first_month is None:
         return pd.DataFrame(columns=columns)
@@ -273,6 +281,11 @@ def _first_ages(all_rows: ibis.Table, first_month: str | None) -> pd.DataFrame:
         )
     )
     first = ranked.filter(ranked.n == 0)
+    # only people with a crime in scope (the definition, the area): first seen anywhere
+    in_scope = [
+        scope.filter(scope[ref].notnull()).select(person=scope[ref]) for _r, ref, _a in _ROLES
+    ]
+    first = first.semi_join(in_scope[0].union(in_scope[1], distinct=True), "person")
     start = pd.Timestamp(first_month + "-01") + pd.DateOffset(months=12)
     first = first.filter((first.day >= start.date()) & first.age.notnull() & (first.age < 25))
     label = ibis.cases((first.age < 10, "under 10"), else_=first.age.cast("string"))
@@ -295,11 +308,25 @@ def people(
     strand: str | None = None,
     measure: Measure | None = None,
     pfa_code: str | None = None,
+    years: tuple[int, int] | None = None,
+    lsoas: tuple[str, ...] | None = None,
 ) -> People:
-    """Repeat victims and suspects, the overlap and first ages, for the crimes in scope;
-    with ``pfa_code``, crimes placed outside that force area are counted as such."""
+    """Repeat victims and suspects, the overlap and first ages, for the crimes in scope.
+
+    - ``pfa_code``: crimes placed outside that force area are counted as such;
+    - ``years`` (first, last): only crimes recorded in those calendar years (people's other
+      crimes included), so "first seen" means first seen in those years;
+    - ``lsoas``: only the crimes in scope in those LSOAs (an area of the partnership); a
+      person's crimes anywhere in the extract still count towards a repeat.
+    """
     s = scoped(wh, "police_crime", definition=definition, strand=strand, measure=measure)
-    every, scope = _narrow(s.all_rows, s.table, wh, pfa_code)
+    all_rows, table = s.all_rows, s.table
+    if years is not None:
+        all_rows = all_rows.filter(all_rows.recorded_date.year().between(*years))
+        table = table.filter(table.recorded_date.year().between(*years))
+    if lsoas is not None:
+        table = table.filter(table.lsoa_code.isin(list(lsoas)))
+    every, scope = _narrow(all_rows, table, wh, pfa_code)
     try:
         return _people(s, every, scope)
     finally:
@@ -309,22 +336,19 @@ def people(
 
 def _people(s, every: ibis.Table, scope: ibis.Table) -> People:
     complete, first_month, last_month = _complete_years(every)
-    repeats, groups = [], []
-    for role, ref, _age in _ROLES:
-        joined, placed = _role_rows(every, scope, ref)
-        repeats.append(_repeats(joined, placed, ref, role))
-        groups.append(_by_group(joined, role))
-    rep = pd.concat(repeats, ignore_index=True)
+    crimes = _crimes(every, scope)
+    rep = pd.concat([_repeats(crimes, role) for role, _r, _a in _ROLES], ignore_index=True)
     rep.insert(1, "complete", rep["year"].map(complete).fillna(False).astype(bool))
     rep = _with_share(rep, "crimes_of_repeat", "crimes")
     rep["_all"] = rep["area"] != "all"
     rep = rep.sort_values(["role", "year", "_all", "area"]).drop(columns="_all")
+    groups = [_by_group(crimes, role) for role, _r, _a in _ROLES]
     by_group = _with_share(pd.concat(groups, ignore_index=True), "crimes_of_repeat", "crimes")
     by_group = by_group.sort_values(["role", "year", "sex", "age_band"]).reset_index(drop=True)
-    overlap = _overlap(every, scope)
+    overlap = _overlap(crimes)
     overlap.insert(1, "complete", overlap["year"].map(complete).fillna(False).astype(bool))
     overlap = _with_share(overlap, "both", "people").sort_values("year").reset_index(drop=True)
-    synthetic = bool(scope._synthetic.any().execute())
+    synthetic = bool(crimes["_synthetic"].fillna(False).any())
     caveats = [
         *s.notes,
         "People are counted by keyed token, never by name: a person whose reference the force "
@@ -349,5 +373,5 @@ def _people(s, every: ibis.Table, scope: ibis.Table) -> People:
         rep.reset_index(drop=True),
         by_group,
         overlap,
-        _first_ages(every, first_month),
+        _first_ages(every, scope, first_month),
     )

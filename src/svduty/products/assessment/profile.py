@@ -10,6 +10,7 @@ from svduty.analysis.evidence.who import AGE_BANDS
 from svduty.products import charts
 from svduty.products.assessment.common import SOURCE_KINDS, Built, num, pct, source_name
 from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Section, Table
+from svduty.products.assessment.people import people_parts
 from svduty.products.assessment.scope import Context
 from svduty.products.assessment.volumes import HEADLINE
 from svduty.products.figure import Figure
@@ -246,6 +247,7 @@ def who_section(ctx: Context) -> Built:
     ed = _ed_ages(ctx)
     if ed is not None:
         parts.append(FigurePart(ed))
+    parts.extend(people_parts(ctx))
     findings = []
     victim = shares.get("victim")
     if victim and victim["denominator"]:
