@@ -162,6 +162,25 @@ def _pooled(rng, keys: np.ndarray, repeat: np.ndarray, per_person: float, start:
     return ids, nxt + single.size
 
 
+def _overlap(rng, v_id, s_id, young_victim, young_suspect, la_ix) -> None:
+    """The victim-offender overlap: in each local authority, a share (R.OVERLAP_SUSPECT) of
+    the young people suspected of public violence or robbery were themselves victims of it,
+    recorded under the same reference (their suspect ids become victim ids, in place). Its
+    own random stream, so every other drawn value stays as it was."""
+    for la in np.unique(la_ix[la_ix >= 0]):
+        suspects = np.unique(s_id[young_suspect & (la_ix == la)])
+        victims = np.unique(v_id[young_victim & (la_ix == la)])
+        k = min(round(suspects.size * R.OVERLAP_SUSPECT), victims.size)
+        if k == 0:
+            continue
+        chosen = rng.choice(suspects, k, replace=False)
+        as_victim = rng.choice(victims, k, replace=False)
+        order = np.argsort(chosen)
+        chosen, as_victim = chosen[order], as_victim[order]
+        hit = np.isin(s_id, chosen)
+        s_id[hit] = as_victim[np.searchsorted(chosen, s_id[hit])]
+
+
 def _harmonise(person: np.ndarray, day: np.ndarray, age: np.ndarray, female: np.ndarray):
     """A person in several records keeps one sex and ages with time: both come from the
     person's first record with a value (a blank age or sex stays blank)."""
@@ -392,8 +411,24 @@ def generate(seed: int, out: Path, months: Sequence[str] | None = None) -> Polic
     couple = da & suspect & repeat_v
     s_id[couple] = nxt2 + v_id[couple]
     s_id[~suspect] = -1
-    _harmonise(v_id, off_day.astype(float), v_age, v_female)
-    _harmonise(s_id, off_day.astype(float), s_age, np.full(n, -1))
+    young_violence = person_crime & public & ~da & ~is_kind("public_order")
+    young_violence |= is_kind("robbery")
+    _overlap(
+        stream(seed, "police-crime-overlap"),
+        v_id,
+        s_id,
+        (victim & young_violence & (v_age >= 10) & (v_age < 25)),
+        (suspect & young_violence & (s_age >= 10) & (s_age < 25)),
+        la_ix,
+    )
+    # one harmonisation for both roles: a person who is a victim and a suspect keeps one age
+    _harmonise(
+        np.concatenate([v_id, s_id]),
+        np.concatenate([off_day, off_day]).astype(float),
+        ages := np.concatenate([v_age, s_age]),
+        sexes := np.concatenate([v_female, np.full(n, -1)]),
+    )
+    v_age[:], s_age[:], v_female[:] = ages[:n], ages[n:], sexes[:n]
 
     # Flags.
     night_hour = (hour >= 20) | (hour < 4)

@@ -693,6 +693,11 @@ OFFICERS = ("104", "8S")  # the victim is a police officer
 REPEAT_OFFICER = 0.3
 RECORDS_PER_VICTIM = 2.5
 RECORDS_PER_SUSPECT = 3.0
+# The victim-offender overlap [U]: the share of the young people (10 to 24) suspected of public
+# violence or robbery who were themselves victims of it in the extract. Research on young people
+# involved in violence reports a substantial overlap between victims and perpetrators; a fifth
+# is a guess for the demonstration, not a figure from a table.
+OVERLAP_SUSPECT = 0.2
 # Flags [U].
 ALCOHOL_LICENSED = 0.75
 ALCOHOL_NIGHT_PUBLIC = 0.40
