@@ -18,7 +18,10 @@ from svduty.sources.feeds import FEEDS
 from svduty.warehouse.feed_ingest import ingest_feed
 
 KEY = Pseudonymiser(b"k" * 32)
-HEADER = "Response reference,Collected date,Method,Age band,Area code,Feel safe,Seen violence,Response text,Consent to quote"
+HEADER = (
+    "Response reference,Collected date,Method,Age band,Area code,Feel safe,Seen violence,"
+    "Response text,Consent to quote"
+)
 
 # An NHS number with a valid modulus 11 check digit, worked by hand: 943 476 5919
 # (9*10+4*9+3*8+4*7+7*6+6*5+5*4+9*3+1*2 = 299; 299 mod 11 = 2; 11 - 2 = 9).
@@ -100,9 +103,7 @@ def test_a_postcode_in_another_column_still_refuses_the_file(tmp_path, warehouse
     path.write_text(
         HEADER + "\nR-1,2024-06-01,survey,16-17,BS5 6XY,very safe,N,fine,N\n", encoding="utf-8"
     )
-    [result] = ingest_feed(
-        warehouse, "community-voice", [path], pseudonymiser=KEY, loaded_by="t"
-    )
+    [result] = ingest_feed(warehouse, "community-voice", [path], pseudonymiser=KEY, loaded_by="t")
     assert result.status == "refused"
     assert "Area code" in result.message and "6XY" not in result.message
 

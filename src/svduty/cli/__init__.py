@@ -31,6 +31,7 @@ from svduty.cli import people as people_cli
 from svduty.cli import products as products_cli
 from svduty.cli import serve as serve_cli
 from svduty.cli import synth as synth_cli
+from svduty.cli import voice as voice_cli
 from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
 from svduty.errors import InputError
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
@@ -113,6 +114,7 @@ app.command("measures")(measures_cli.command)
 app.command("people")(people_cli.command)
 app.add_typer(definition_cli.app, name="definition")
 app.add_typer(partnership_cli.app, name="partnership")
+app.add_typer(voice_cli.app, name="voice")
 ingest_app.command("ons-prc")(ingest_ons_prc_command)
 app.command("synth")(synth_cli.synth_command)
 app.command("sna")(products_cli.sna_command)

@@ -1,4 +1,5 @@
-"""Community and young people's voice: survey and consultation responses (docs/feeds/community-voice.md).
+"""Community and young people's voice: survey and consultation responses
+(docs/feeds/community-voice.md).
 
 One row per response: when and how it was collected, the respondent's age band and area, their
 answers to the closed questions, what they said in their own words, and whether they agreed to

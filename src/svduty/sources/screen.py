@@ -37,9 +37,8 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z'-]+\b")
 
 # Common given names in England and Wales (hand-compiled, not a published table): a capitalised
 # word that is one of these is taken as a name. Words that are also ordinary words or places in
-# the area (May, Bath, Rose as a verb is lower case anyway) are left out to limit false alarms.
-COMMON_NAMES = frozenset(
-    """
+# the area (May, Bath, Rose, Grant) are left out to limit false alarms.
+_NAMES = """
     Aaliyah Aaron Abdul Abigail Adam Aisha Alex Alexander Alfie Ali Alice Amber Amelia Amir Amy
     Andrew Anna Archie Arthur Ava Ben Benjamin Bethany Callum Charlie Charlotte Chloe Chris
     Christopher Connor Daniel David Dylan Eleanor Elijah Elizabeth Ella Ellie Emily Emma Ethan
@@ -50,8 +49,8 @@ COMMON_NAMES = frozenset(
     Mohammad Muhammad Molly Noah Oliver Olivia Oscar Paul Phoebe Poppy Rebecca Reece Riley Robert
     Rosie Ruby Ryan Sam Samuel Sarah Scarlett Sebastian Sienna Sophie Sophia Stephen Taylor
     Theo Thomas Tommy Tyler William Zac Zachary Zara
-    """.split()
-)
+    """
+COMMON_NAMES = frozenset(_NAMES.split())
 
 # The kinds, in the order they are looked for; the code is the quarantine's reason code suffix.
 KINDS: dict[str, str] = {
