@@ -29,6 +29,7 @@ from svduty.cli import output
 from svduty.cli import partnership as partnership_cli
 from svduty.cli import people as people_cli
 from svduty.cli import products as products_cli
+from svduty.cli import retention as retention_cli
 from svduty.cli import serve as serve_cli
 from svduty.cli import synth as synth_cli
 from svduty.cli import voice as voice_cli
@@ -124,6 +125,7 @@ app.command("publish")(products_cli.publish_command)
 app.command("serve")(serve_cli.serve_command)
 app.command("backup")(backup_cli.backup_command)
 app.command("restore")(backup_cli.restore_command)
+app.command("retention")(retention_cli.retention_command)
 console = output.console()
 err = output.console(stderr=True)
 DEFECT = 3
