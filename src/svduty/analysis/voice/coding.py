@@ -198,3 +198,16 @@ def agreement(pairs: list[tuple[str, str]]) -> Agreement:
     from statsmodels.stats.inter_rater import cohens_kappa
 
     return Agreement(len(pairs), agreed, float(cohens_kappa(table, return_results=False)))
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a product codes responses with: the codebook and the analyst's corrections (token ->
+    theme), as `svduty voice code` reads them from the data directory."""
+
+    codebook: Codebook
+    corrections: dict[str, str]
+
+    @classmethod
+    def example(cls) -> Inputs:
+        return cls(load_codebook(EXAMPLE), {})
