@@ -878,6 +878,14 @@ def markdown(feed: Feed) -> str:
         f"`{WITHHELD}` otherwise.",
         "",
     ]
+    if feed.screened:
+        out += [
+            "Free text is the exception: it is the public's own words, so a response whose text "
+            "holds a name, phone number, email address, full postcode or NHS number is held "
+            "back (quarantined with reason code `identifier_in_text` and the kinds found, its "
+            "text never stored) and the rest of the file loads (docs/voice.md).",
+            "",
+        ]
     if feed.health:
         out += [
             "This is a health or social care feed: it must arrive anonymised or aggregated "
