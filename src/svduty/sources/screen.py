@@ -28,8 +28,11 @@ EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\d+])(?:\+\s?44\s?(?:\(0\)\s?)?|\(?0)(?:[\s\-()]*\d){9,10}(?!\d)")
 HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_]{2,}")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|PC|DC|Sgt)\.?\s+[A-Z][a-z'-]+")
-_INTRO = re.compile(
-    r"\b(?:my name is|my name's|i am called|i'm called|called|named|known as|"
+# After "my name is" any word is taken as a name; after "called", "named" or "my friend" only a
+# capitalised one ("we called the police" is common, "we called Tuesday" holds a name back).
+_NAMING = re.compile(r"\b(?:my name is|my name's|i am called|i'm called)\s+\w", re.IGNORECASE)
+_INTRO = re.compile(  # the phrase in any case, the name capitalised
+    r"\b(?i:called|named|known as|"
     r"my (?:son|daughter|brother|sister|friend|mum|dad|partner|neighbour)(?: is)?)\s+"
     r"([A-Z][a-z'-]+)"
 )
@@ -77,7 +80,7 @@ def has_nhs_number(text: str, candidate: re.Pattern = NHS_CANDIDATE) -> bool:
 
 
 def has_name(text: str) -> bool:
-    if _TITLE.search(text) or _INTRO.search(text) or HANDLE.search(text):
+    if any(p.search(text) for p in (_TITLE, _NAMING, _INTRO, HANDLE)):
         return True
     return any(w in COMMON_NAMES for w in _CAPITALISED.findall(text))
 
