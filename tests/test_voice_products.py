@@ -138,3 +138,19 @@ def test_a_priority_theme_must_be_a_code(tmp_path):
     bad.write_text(text.replace("themes: [knives_and_weapons]", "themes: [Knives!]"), "utf-8")
     with pytest.raises(st.StrategyError, match="themes"):
         st.load(bad)
+
+
+def test_the_demo_products_carry_the_synthetic_voice(demo_result):
+    """The demo loads svduty synth's survey: the assessment's "What people told us" and the
+    strategy's "You said, we did" are built from it, labelled SYNTHETIC, with no missing value
+    shown as None or nan."""
+    for area, made in demo_result["products"]["areas"].items():
+        annex = Path(made["sna"]).with_name("annex.html").read_text(encoding="utf-8")
+        section = annex.split('id="voice"', 1)[1].split("</section>", 1)[0]
+        assert "SYNTHETIC" in section and "In their own words" in section, area
+        assert "None" not in section and "nan" not in section, area
+        strategy = Path(made["strategy"]).read_text(encoding="utf-8")
+        said = strategy.split('id="you-said"', 1)[1].split("<h2", 1)[0]
+        assert "SYNTHETIC" in said and 'href="#priority-' in said, area
+    voice = demo_result["partner_feeds"]["community-voice"]
+    assert voice and all(f["rows_quarantined"] == 0 and f["synthetic"] for f in voice)

@@ -28,7 +28,8 @@ def retention(
     from svduty.warehouse import retention as module
 
     rules = module.load_rules(file or retention_path(config))
-    with closing(connect(config.warehouse_url)) as wh:
+    # a dry run reads: it opens the warehouse read only, so it cannot change (or publish) it
+    with closing(connect(config.warehouse_url, read_only=dry_run)) as wh:
         feeds = module.run(
             wh,
             rules,

@@ -84,7 +84,7 @@ def code_command(
         fixed = f" -> analyst: {r['analyst_theme']}" if r["analyst_theme"] else ""
         words = "; ".join(f"{k}: {', '.join(v)}" for k, v in r["matched_words"].items())
         console.print(
-            f"{r['response'][:16]}  {r['automatic_theme']}{fixed}  [{words or 'no words matched'}]"
+            f"{r['response']}  {r['automatic_theme']}{fixed}  [{words or 'no words matched'}]"
         )
     a = report["agreement"]
     kappa = "not calculable" if a["kappa"] is None else f"{a['kappa']:.2f}"
