@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from svduty.analysis.voice.coding import Inputs
+from svduty.analysis.voice.coding import NONE, Inputs
 from svduty.analysis.voice.responses import NOT_GIVEN, Response, coded, loaded, told_us
 from svduty.products.assessment.common import Built
 from svduty.products.assessment.model import Bullets, Paragraph, Section, Table
@@ -83,7 +83,8 @@ def voice_section(ctx, inputs: Inputs | None = None) -> Built:
                 else ""
             )
             + f"About {_shown(result.responses)} responses to surveys and consultations, "
-            f"collected {first:%d %B %Y} to {last:%d %B %Y}, were coded to themes with {book}: "
+            f"collected {first.day} {first:%B %Y} to {last.day} {last:%B %Y}, were coded to "
+            f"themes with {book}: "
             "each response goes to the theme whose words it uses most (docs/voice.md)." + checked
         )
     ]
@@ -110,27 +111,30 @@ def voice_section(ctx, inputs: Inputs | None = None) -> Built:
         {a for t in result.themes for a in t.by_area},
         key=lambda a: (a == NOT_GIVEN, names.get(a, a)),
     )
-    parts.append(
-        Table(
-            "tbl-voice-themes-area",
-            "Themes raised, by area",
-            pd.DataFrame(
-                [
-                    {"Theme": t.label}
-                    | {
-                        names.get(a, a): _shown(t.by_area[a]) if a in t.by_area else "0"
-                        for a in places
-                    }
-                    for t in result.themes
-                ]
-            ),
-            "community-voice feed: survey and consultation responses",
-            ctx.definition_version,
-            synthetic=result.synthetic,
-            notes=(GATE_NOTE,),
+    if len(places) > 1:  # one place (a local authority's own): the table would repeat the totals
+        parts.append(
+            Table(
+                "tbl-voice-themes-area",
+                "Themes raised, by area",
+                pd.DataFrame(
+                    [
+                        {"Theme": t.label}
+                        | {
+                            names.get(a, a): _shown(t.by_area[a]) if a in t.by_area else "0"
+                            for a in places
+                        }
+                        for t in result.themes
+                    ]
+                ),
+                "community-voice feed: survey and consultation responses",
+                ctx.definition_version,
+                synthetic=result.synthetic,
+                notes=(GATE_NOTE,),
+            )
         )
-    )
-    quotes = [f"{t.label}: \u201c{q}\u201d" for t in result.themes for q in t.quotes]
+    quotes = [
+        f"{t.label}: \u201c{q}\u201d" for t in result.themes if t.code != NONE for q in t.quotes
+    ]
     if quotes:
         parts.append(
             Paragraph(
