@@ -119,7 +119,8 @@ def test_you_said_we_did(tmp_path, warehouse, partnership, survey, loaded_any):
         return
     assert "SYNTHETIC" in page
     answered = {t for p in s.priorities for t in p.themes}
-    for t in told.themes:
+    assert '<th scope="row">No theme</th>' not in page  # nothing to answer
+    for t in [t for t in told.themes if t.code != "none"]:
         row = page.split(f'<th scope="row">{t.label}</th>', 1)[1].split("</tr>", 1)[0]
         if t.code in answered:
             assert 'href="#priority-' in row
@@ -155,3 +156,20 @@ def test_the_demo_products_carry_the_synthetic_voice(demo_result):
         assert "SYNTHETIC" in said and 'href="#priority-' in said, area
     voice = demo_result["partner_feeds"]["community-voice"]
     assert voice and all(f["rows_quarantined"] == 0 and f["synthetic"] for f in voice)
+
+
+@pytest.mark.browser
+def test_you_said_we_did_is_accessible_in_chromium(tmp_path, warehouse, partnership, survey, page):
+    from browser import assert_clean, check_page, serve_dir
+
+    ingest_feed(warehouse, "community-voice", [survey], pseudonymiser=KEY, loaded_by="t")
+    book = Inputs.example().codebook
+    told = told_us(coded(loaded(warehouse), book, {}), book)
+    s = st.load(STRATEGIES / "somerset.yaml")
+    strategy_page.write(
+        s, tmp_path / "s", partnership=partnership, area=s.area, voice=told, assessment_href=None
+    )
+    with serve_dir(tmp_path / "s") as base:
+        report = check_page(page, base + "index.html")
+    assert_clean(report)
+    assert "No theme" not in (tmp_path / "s" / "index.html").read_text(encoding="utf-8")

@@ -267,6 +267,9 @@ def view(
     )
 
 
+NO_THEME = "none"  # svduty.analysis.voice.coding.NONE
+
+
 def _you_said(voice, priorities: tuple[PriorityView, ...]) -> dict:
     if voice is None:
         return {}
@@ -279,6 +282,8 @@ def _you_said(voice, priorities: tuple[PriorityView, ...]) -> dict:
         }
     rows = []
     for t in voice.themes:
+        if t.code == NO_THEME:
+            continue  # what people said that no theme's words caught: nothing to answer
         answering = tuple(
             (p.priority.title, p.anchor) for p in priorities if t.code in p.priority.themes
         )
