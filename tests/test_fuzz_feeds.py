@@ -80,6 +80,7 @@ def _seeds() -> dict[str, list[dict[str, str]]]:
     """Good rows of each feed (the feed tests' fixtures, a real police.uk month) to mutate: a
     row made of each column's boundary values alone rarely passes the checks across fields."""
     import test_feed_aggregates as aggregates
+    import test_feed_community_voice as voice
     import test_feed_ed_assaults as ed
     import test_feed_police_crime as crime
 
@@ -92,6 +93,13 @@ def _seeds() -> dict[str, list[dict[str, str]]]:
     seeds["police-crime"] = rows(crime.HEADER, crime.GOOD)
     ed_lines = ed.GOOD.read_text(encoding="utf-8-sig").splitlines()
     seeds["ed-assaults"] = rows(ed_lines[0], ed_lines[1:])
+    seeds["community-voice"] = rows(
+        voice.HEADER,
+        [
+            f"R-{i},2024-06-0{i},survey,16-17,E06000023,a bit unsafe,N,{t},Y"
+            for i, t in enumerate(voice.CLEAN[:2], 1)
+        ],
+    )
     street = sorted((Path(police_uk.__file__).parents[1] / "data" / "police_uk").rglob("*.gz"))
     lines = gzip.decompress(street[0].read_bytes()).decode("utf-8-sig").splitlines()
     seeds["police-uk"] = rows(lines[0], lines[1:40])

@@ -29,8 +29,10 @@ from svduty.cli import output
 from svduty.cli import partnership as partnership_cli
 from svduty.cli import people as people_cli
 from svduty.cli import products as products_cli
+from svduty.cli import retention as retention_cli
 from svduty.cli import serve as serve_cli
 from svduty.cli import synth as synth_cli
+from svduty.cli import voice as voice_cli
 from svduty.cli.published import ingest_ons_prc_command, ingest_ons_prc_files
 from svduty.errors import InputError
 from svduty.privacy.pseudonymise import KeyProblem, generate_key_file, load_key_file
@@ -113,6 +115,7 @@ app.command("measures")(measures_cli.command)
 app.command("people")(people_cli.command)
 app.add_typer(definition_cli.app, name="definition")
 app.add_typer(partnership_cli.app, name="partnership")
+app.add_typer(voice_cli.app, name="voice")
 ingest_app.command("ons-prc")(ingest_ons_prc_command)
 app.command("synth")(synth_cli.synth_command)
 app.command("sna")(products_cli.sna_command)
@@ -122,6 +125,7 @@ app.command("publish")(products_cli.publish_command)
 app.command("serve")(serve_cli.serve_command)
 app.command("backup")(backup_cli.backup_command)
 app.command("restore")(backup_cli.restore_command)
+app.command("retention")(retention_cli.retention_command)
 console = output.console()
 err = output.console(stderr=True)
 DEFECT = 3

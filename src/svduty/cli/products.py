@@ -205,6 +205,7 @@ def strategy_render(
         partnership=p,
         area=area,
         measures=catalogue,
+        voice=_told_us(config, area),
     )
     warned = strategies.warnings(chosen)
     return {
@@ -213,6 +214,30 @@ def strategy_render(
         "example": chosen.example,
         "warnings": [{"severity": w.severity, "message": w.message} for w in warned],
     }
+
+
+def _told_us(config: Config, area):
+    """What people told us in ``area`` (for the strategy's "You said, we did"); no responses,
+    or no warehouse yet, gives an empty one, which the page says."""
+    from svduty.analysis.voice.responses import coded, told_us
+    from svduty.products.assessment.build import voice_inputs
+    from svduty.products.assessment.voice import in_area
+    from svduty.warehouse import connect
+    from svduty.warehouse.connection import WarehouseMissing
+
+    try:
+        wh = connect(config.warehouse_url, read_only=True)
+    except WarehouseMissing:
+        from svduty.analysis.voice.coding import Inputs
+
+        return told_us([], Inputs.example().codebook)
+    with closing(wh):
+        inputs = voice_inputs(config, wh)
+        from svduty.analysis.voice.responses import loaded
+
+        rows = loaded(wh)
+    responses = [r for r in coded(rows, inputs.codebook, inputs.corrections) if in_area(r, area)]
+    return told_us(responses, inputs.codebook)
 
 
 @strategy_app.command("render")

@@ -45,6 +45,8 @@ FEED_PROVIDERS: dict[str, tuple[str, ...]] = {
     "probation": ("probation",),
     "fire": ("fire_and_rescue",),
     "education": ("local_authority",),
+    # residents' and young people's survey and consultation responses (docs/voice.md)
+    "community-voice": ("local_authority",),
 }
 # The demo's lapsed agreement: its review date is past, so fire uploads are blocked until an
 # analyst records the review, which is the journey the demo shows.
@@ -141,6 +143,12 @@ def _gdpr_basis(feed_id: str, aggregate_only: bool) -> str:
             "personal data passes under the agreement (s16(4) of the 2022 Act does not cover "
             "health or social care personal information). Article 6(1)(e) (public task) for "
             "any residual processing."
+        )
+    elif feed_id == "community-voice":
+        basis = (
+            "Survey and consultation responses without names or contact details (free text "
+            "screened, a response naming anyone held back). Article 6(1)(e) (public task); "
+            "quotes only with the respondent's consent."
         )
     elif aggregate_only:
         basis = (

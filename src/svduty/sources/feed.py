@@ -12,7 +12,8 @@ the same way for every feed:
 3. identifier columns the feed does know (a crime reference, a person reference) are replaced
    by keyed tokens before anything else happens, so no later step (validation, quarantine,
    messages) ever holds the raw value;
-4. free text is scanned for NHS numbers and full postcodes; one found refuses the file;
+4. free text is scanned for NHS numbers and full postcodes; one found refuses the file (a feed
+   of the public's own words, `Feed.screened`, holds back the response instead: sources.screen);
 5. every row is parsed and checked in one DuckDB query; the first failing check of a row
    quarantines it with the line, the field and a reason a person can act on.
 """
@@ -36,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from svduty import reference
-from svduty.sources import csvrows
+from svduty.sources import csvrows, screen
 from svduty.sources.errors import FileRefused
 from svduty.sources.rawfile import read_raw
 
@@ -110,8 +111,9 @@ _IDENTIFIER_HEADERS: tuple[tuple[str, str], ...] = (
     (r"e-?mail(\s*address)?|(tele)?phone(\s*number)?|mobile", "contact details"),
     (r"national\s*insurance(\s*number)?|ni\s*number|pnc\s*(id|number)?", "a personal number"),
 )
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}\b", re.IGNORECASE)
-_NHS_CANDIDATE = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+_POSTCODE = screen.POSTCODE
+_NHS_CANDIDATE = screen.NHS_CANDIDATE
+nhs_number_valid = screen.nhs_number_valid
 # In a decimal column, ten digits after a decimal point are a fraction, not an NHS number.
 _NHS_IN_DECIMAL = re.compile(r"(?<![\d.])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 # Arrow's regex engine (RE2) has no look-around: it picks the candidate values, and
@@ -194,6 +196,10 @@ class Feed:
     # the same period rule). None: unique_key. An ED return's rows share their site, which is
     # unique_key across loads, but each is an attendance of its own: () (no row repeats).
     file_key: tuple[str, ...] | None = None
+    # The public's own words (survey answers): free text is screened row by row for names,
+    # phone numbers, emails, postcodes and NHS numbers (sources.screen), and a row that holds
+    # one is held back (quarantined, its text dropped at once) instead of the file refused.
+    screened: bool = False
 
     @property
     def repeat_key(self) -> tuple[str, ...]:
@@ -246,6 +252,9 @@ class FeedFile:
     rows: pa.Table  # `line` plus one text column per feed column present (canonical names)
     ragged: pa.Table  # line, text: rows with the wrong number of fields (text tokenised)
     present: tuple[str, ...]  # canonical names of the columns the file has
+    # Feed.screened: line, field (canonical name), reason of each free text held back. The
+    # row stays in `rows` with that text replaced by WITHHELD; validate quarantines it.
+    held: pa.Table | None = None
 
     @property
     def rows_read(self) -> int:
@@ -298,13 +307,49 @@ def read_body(
     for name in identifiers:
         tokens = pa.array([tokenise(v) for v in rows.column(name).to_pylist()], pa.string())
         rows = rows.set_column(rows.schema.get_field_index(name), name, tokens)
+    held = None
+    if feed.screened:
+        rows, held = _hold_back(feed, rows)
     # A ragged row cannot be split into fields, so none of its values can be checked: its text
     # is scanned for identifiers (unless it holds references, which a scan would misread) and
     # then withheld, never kept.
     _refuse_identifiers_in_text(path, feed, rows, None if identifiers else ragged)
     if ragged.num_rows:
         ragged = ragged.set_column(1, "text", pa.array([WITHHELD] * ragged.num_rows, pa.string()))
-    return FeedFile(path, sha256, rows, ragged, tuple(names))
+    return FeedFile(path, sha256, rows, ragged, tuple(names), held)
+
+
+def _hold_back(feed: Feed, rows: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Screen each free text value (sources.screen); one that holds an identifier is replaced
+    by WITHHELD here, before anything else sees it, and listed to be quarantined with the kinds
+    found (never the value). Text that passes is kept, and is no longer scanned for refusal."""
+    lines, fields, reasons = [], [], []
+    line_values = rows.column("line").to_pylist()
+    for c in feed.columns:
+        if c.kind not in NEVER_SHOWN_KINDS or c.name not in rows.column_names:
+            continue
+        values = rows.column(c.name).to_pylist()
+        for i, text in enumerate(values):
+            kinds = screen.find(text)
+            if not kinds:
+                continue
+            values[i] = WITHHELD
+            lines.append(line_values[i])
+            fields.append(c.name)
+            reasons.append(
+                f"{c.header} holds {screen.described(kinds)}; the response is held back until "
+                "a person redacts it (the text is not stored): remove the identifying words in "
+                "the source and send this response again"
+            )
+        rows = rows.set_column(rows.schema.get_field_index(c.name), c.name, pa.array(values))
+    held = pa.table(
+        {
+            "line": pa.array(lines, pa.int64()),
+            "field": pa.array(fields, pa.string()),
+            "reason": pa.array(reasons, pa.string()),
+        }
+    )
+    return rows, held
 
 
 def _header_cells(path: Path, header: str) -> list[str]:
@@ -399,16 +444,6 @@ def _match_header(path: Path, feed: Feed, headers: list[str]) -> dict[str, Colum
     return {h: known[_normal(h)] for h in headers}
 
 
-def nhs_number_valid(digits: str) -> bool:
-    """The NHS number's modulus 11 check digit (NHS Data Dictionary, NHS NUMBER)."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(digits[9])
-
-
 def _refuse_identifiers_in_text(
     path: Path, feed: Feed, rows: pa.Table, ragged: pa.Table | None = None
 ) -> None:
@@ -421,7 +456,10 @@ def _refuse_identifiers_in_text(
     scanned = [
         (c, rows.column(c.name), rows.column("line"))
         for c in feed.all_columns
-        if c.kind not in TOKEN_KINDS and c.name in rows.column_names
+        if c.kind not in TOKEN_KINDS
+        and c.name in rows.column_names
+        # screened free text was held back row by row already (_hold_back)
+        and not (feed.screened and c.kind in NEVER_SHOWN_KINDS)
     ]
     if ragged is not None and ragged.num_rows:
         scanned.append((None, ragged.column("text"), ragged.column("line")))
@@ -509,12 +547,27 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
         if c.kind == "count":
             extra.append(f"coalesce(lower(raw_{c.name}) IN {_markers()}, false) AS suppressed")
     checks += [(k.field, k.code, k.bad, k.message) for k in feed.checks]
+    if feed.screened:
+        # Held back text comes first: whatever else is wrong with the row, a person must see it.
+        checks[:0] = [
+            (
+                c.header,
+                "identifier_in_text",
+                f"line IN (SELECT line FROM held_rows WHERE field = {_q(c.name)})",
+                f"(SELECT any_value(h.reason) FROM held_rows h WHERE h.line = p.line "
+                f"AND h.field = {_q(c.name)})",
+            )
+            for c in feed.columns
+            if c.kind in NEVER_SHOWN_KINDS
+        ]
     derived = [f"{d.sql} AS {d.name}" for d in feed.derived]
     problem = "CASE " + " ".join(f"WHEN {b} THEN {i}" for i, (_, _, b, _) in enumerate(checks))
     problem += " END" if checks else "NULL END"
     con = _validator()
     try:
         con.register("raw_rows", f.rows)
+        if feed.screened:
+            con.register("held_rows", f.held if f.held is not None else _NO_HELD)
         base = f"""
             WITH r AS (SELECT line, {", ".join(parts)} FROM raw_rows),
             p AS (SELECT *, {", ".join(parsed + extra)} FROM r)
@@ -535,7 +588,7 @@ def validate(feed: Feed, f: FeedFile) -> Validated:
         ).fetchone()
         _refuse_repeated_rows(con, feed, f.path)
     finally:
-        for name in ("raw_rows", "failing", "loaded_rows"):
+        for name in ("raw_rows", "failing", "loaded_rows", "held_rows"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(name)
     width = len(f.present)
@@ -788,6 +841,11 @@ def _reasons(con, base: str, feed: Feed, checks, failing: pa.Table) -> pa.Table:
     ).to_arrow_table()
 
 
+_NO_HELD = pa.table(
+    {"line": pa.array([], pa.int64()), "field": pa.array([], pa.string())}
+    | {"reason": pa.array([], pa.string())}
+)
+
 _EMPTY_QUARANTINE = pa.table(
     {"line": pa.array([], pa.int64())}
     | {c: pa.array([], pa.string()) for c in ("field", "reason_code", "reason", "row_json")}
@@ -820,6 +878,14 @@ def markdown(feed: Feed) -> str:
         f"`{WITHHELD}` otherwise.",
         "",
     ]
+    if feed.screened:
+        out += [
+            "Free text is the exception: it is the public's own words, so a response whose text "
+            "holds a name, phone number, email address, full postcode or NHS number is held "
+            "back (quarantined with reason code `identifier_in_text` and the kinds found, its "
+            "text never stored) and the rest of the file loads (docs/voice.md).",
+            "",
+        ]
     if feed.health:
         out += [
             "This is a health or social care feed: it must arrive anonymised or aggregated "

@@ -9,7 +9,8 @@ The same seed and version give byte-identical files.
 - police-crime: one record per real police.uk crime of the bundled months (police.py);
 - ed-assaults: monthly ISTV returns of the six emergency departments (health.py);
 - hospital-admissions: admissions for assault by local authority and year (health.py);
-- youth-justice, probation, fire, education: yearly counts by local authority (aggregates.py).
+- youth-justice, probation, fire, education: yearly counts by local authority (aggregates.py);
+- community-voice: a survey of residents' and young people's views each year (voice.py).
 
 This package imports svduty.sources and svduty.reference only (not the warehouse).
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from svduty import __version__
-from svduty.synth import aggregates, areas, calibration, health, police
+from svduty.synth import aggregates, areas, calibration, health, police, voice
 from svduty.synth.output import PREFIX, Written
 
 FEEDS: tuple[str, ...] = (
@@ -35,6 +36,7 @@ FEEDS: tuple[str, ...] = (
     "probation",
     "fire",
     "education",
+    "community-voice",
 )
 README = "README.txt"
 MANIFEST = "manifest.json"
@@ -116,6 +118,7 @@ def generate(seed: int, out: Path, *, months: Sequence[str] | None = None) -> Ma
     written += aggregates.probation(seed, out, years)
     written += aggregates.fire(seed, out, years)
     written += aggregates.education(seed, out, years)
+    written += voice.generate(seed, out, years)
     manifest = Manifest(
         seed=int(seed),
         version=__version__,

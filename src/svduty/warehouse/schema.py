@@ -85,6 +85,33 @@ TABLES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ),
         ],
     ),
+    "retention_deletions": (
+        "One row per load whose rows `svduty retention` deleted because they were older than "
+        "the retention period of the feed's data sharing agreement (docs/retention.md): the "
+        "audit of each deletion, kept when the rows are gone.",
+        [
+            ("deletion_id", "BIGINT PRIMARY KEY", "Sequential id."),
+            ("deleted_at", "TIMESTAMP NOT NULL", "When the deletion committed (UTC)."),
+            ("deleted_by", "TEXT NOT NULL", "Who or what ran it (SVDUTY_LOADED_BY)."),
+            ("source", "TEXT NOT NULL", "The feed."),
+            ("table_name", "TEXT NOT NULL", "The canonical table the rows were deleted from."),
+            ("load_id", "BIGINT NOT NULL", "The load the deleted rows came in with."),
+            ("rows_deleted", "BIGINT NOT NULL", "Canonical rows of that load deleted."),
+            (
+                "quarantined_deleted",
+                "BIGINT NOT NULL",
+                "Quarantined rows of that load deleted (only when the whole load was past).",
+            ),
+            ("cutoff", "DATE NOT NULL", "Rows dated (or received) before this day were deleted."),
+            ("keep", "TEXT NOT NULL", "The retention period as written, e.g. `7 years`."),
+            (
+                "measured_from",
+                "TEXT NOT NULL",
+                "`received` (the load's `loaded_at`) or `period` (the row's own date).",
+            ),
+            ("agreement", "TEXT NOT NULL", "The data sharing agreement the period comes from."),
+        ],
+    ),
     "police_uk_street": (
         "data.police.uk street-level crimes and anti-social behaviour (one row per row of the "
         "published files; docs/sources.md, section data.police.uk).",

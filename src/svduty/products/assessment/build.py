@@ -24,6 +24,7 @@ import pandas as pd
 from svduty import partnership as partnership_config
 from svduty.analysis.hotspots import DEFAULT_SEED
 from svduty.analysis.measures import catalogue as measures_catalogue
+from svduty.analysis.voice.coding import Inputs as VoiceInputs
 from svduty.partnership import Partnership
 from svduty.products import drawings
 from svduty.products.area import Area, resolve
@@ -40,6 +41,7 @@ from svduty.products.assessment import (
     strands,
     success,
     triangulate,
+    voice,
     volumes,
     why,
 )
@@ -105,6 +107,7 @@ def build(
     seed: int = DEFAULT_SEED,
     measures: measures_catalogue.Catalogue | None = None,
     parallel: bool = False,
+    voice_inputs: VoiceInputs | None = None,
 ) -> Assessment:
     """The assessment of ``area`` over ``period`` (default: the latest complete calendar years
     of police data, see :func:`default_period`), read from the warehouse ``wh``.
@@ -113,7 +116,8 @@ def build(
     same warehouse gives the same document. ``measures``: the measures catalogue (default: the
     shipped one; the commands pass the partnership's own when SVDUTY_MEASURES names one).
     ``parallel``: share the sections with a second process (assessment.alongside) when ``wh``
-    is a published DuckDB snapshot; the document is the same.
+    is a published DuckDB snapshot; the document is the same. ``voice_inputs``: the codebook
+    and the analyst's corrections for "What people told us" (default: the example codebook).
     """
     ctx = Context.make(
         wh, partnership, area, period, permutations=permutations, seed=seed, measures=measures
@@ -136,12 +140,17 @@ def build(
             for name, make in _EVIDENCE:
                 if name not in done:
                     done[name], timings[name] = got.get(name) or _section(ctx, name, make)
+        # read in this process (it is quick): the survey responses, not tied to the period
+        done["voice"], timings["voice"] = _section(
+            ctx, "voice", lambda c: voice.voice_section(c, voice_inputs)
+        )
     finally:
         if second is not None:
             second.stop()
         ctx.close()
-    built = [done[name] for name, _ in _EVIDENCE]
-    timings = {name: timings[name] for name, _ in _EVIDENCE}
+    order = [name for name, _ in _EVIDENCE] + ["voice"]
+    built = [done[name] for name in order]
+    timings = {name: timings[name] for name in order}
     found = _ranked([f for b in built for f in b.findings], len(ctx.period.months))
     advised = recommendations(found, partnership, area)
     sections = [b.section for b in built]
@@ -303,6 +312,31 @@ def run(config, area_id: str, period: str | None, out: Path | str) -> Path:
     drawings.keep_in(config.home / "cache" / "charts")
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
         assessment = build(
-            wh, p, area, chosen, measures=measures_catalogue.configured(config), parallel=True
+            wh,
+            p,
+            area,
+            chosen,
+            measures=measures_catalogue.configured(config),
+            parallel=True,
+            voice_inputs=voice_inputs(config, wh),
         )
     return write(assessment, out)
+
+
+def voice_inputs(config, wh: Warehouse) -> VoiceInputs:
+    """The partnership's codebook and corrections from the data directory (docs/voice.md):
+    $SVDUTY_HOME/voice/codebook.yaml (else the shipped example) and voice/corrections.csv."""
+    from svduty.analysis.voice.coding import load_codebook, read_corrections
+    from svduty.analysis.voice.responses import loaded
+
+    folder = config.home / "voice"
+    book_file = folder / "codebook.yaml"
+    book = load_codebook(book_file if book_file.exists() else None)
+    corrections = folder / "corrections.csv"
+    if not corrections.exists():
+        return VoiceInputs(book, {})
+    from svduty.privacy.pseudonymise import load_key_file
+
+    known = [r["response_ref"] for r in loaded(wh)]
+    key = load_key_file(config.key_file)
+    return VoiceInputs(book, read_corrections(corrections, book, known, key.token))

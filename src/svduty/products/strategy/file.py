@@ -182,6 +182,9 @@ class Priority:
     interventions: tuple[Intervention, ...] = ()
     focus: tuple[str, ...] = ()  # what the priority is about (FOCUS); its measures must fit it
     targets: tuple[Target, ...] = ()  # at most one per measure
+    # the community voice themes (codes of the codebook, docs/voice.md) the priority answers:
+    # the strategy's "You said, we did"
+    themes: tuple[str, ...] = ()
 
     def target(self, measure_id: str) -> Target | None:
         return next((t for t in self.targets if t.measure == measure_id), None)
@@ -299,7 +302,7 @@ class _StrategyReader(Reader):
     _TOP = ("title", "area", "period", "status", "adopted", "local_definition", "priorities")
     _TOP_OPTIONAL = ("summary", "example", "example_note", "baseline_year", *SECTIONS)
     _PRIORITY = ("id", "title", "finding", "objectives", "measures")
-    _PRIORITY_OPTIONAL = ("finding_ref", "interventions", "focus")
+    _PRIORITY_OPTIONAL = ("finding_ref", "interventions", "focus", "themes")
     _TARGET = ("change_pct", "by")
     _INTERVENTION = ("id", "name", "lead_partner", "description")
     _INTERVENTION_OPTIONAL = ("approach", "place_based", "actions")
@@ -424,7 +427,21 @@ class _StrategyReader(Reader):
             interventions=tuple(interventions),
             focus=focus,
             targets=tuple(targets),
+            themes=self.themes(item, where),
         )
+
+    def themes(self, item: dict, where: str) -> tuple[str, ...]:
+        chosen = []
+        for i, value in enumerate(self.items(item, "themes", where)):
+            if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+                self.problem(
+                    f"{where}.themes[{i}]",
+                    f"{value!r} is not a theme code: use a code of the community voice "
+                    "codebook (docs/voice.md), e.g. nothing_to_do",
+                )
+            else:
+                chosen.append(value)
+        return tuple(chosen)
 
     def focus(self, item: dict, where: str) -> tuple[str, ...]:
         chosen = []

@@ -152,6 +152,16 @@ class HarmfulNotice:
 
 
 @dataclass(frozen=True)
+class YouSaid:
+    """One theme people raised and the priorities that answer it (the strategy's "You said,
+    we did"); ``responses`` is the count as the disclosure gate released it, in words."""
+
+    theme: str
+    responses: str
+    priorities: tuple[tuple[str, str], ...]  # (title, anchor)
+
+
+@dataclass(frozen=True)
 class StrategyPage:
     """Everything the strategy partial shows, worked out; the template only lays it out."""
 
@@ -168,6 +178,10 @@ class StrategyPage:
     contents: tuple[tuple[str, str], ...]
     sections: tuple[tuple[str, str], ...] = SECTION_HEADINGS  # (field, heading)
     baseline_rule: str = ""
+    # "You said, we did": None when the responses were not read (the section is left out);
+    # empty with `you_said_note` saying so when none are loaded
+    you_said: tuple[YouSaid, ...] | None = None
+    you_said_note: str = ""
 
 
 def long_date(day: date) -> str:
@@ -200,6 +214,7 @@ def view(
     catalogue: Catalogue | None = None,
     measures: measures_catalogue.Catalogue | None = None,
     assessment_href: str | None = ASSESSMENT_HREF,
+    voice=None,
 ) -> StrategyPage:
     """The strategy page's content, for ``strategy/_body.html`` (as ``strategy_page``).
 
@@ -207,7 +222,8 @@ def view(
     ``area``, and the partnership's local definition must be the one the strategy names.
     Overdue actions are judged on ``today`` (default: the real today). A priority's finding
     links to ``{assessment_href}#{finding_ref}``; with ``assessment_href=None`` it is shown
-    without a link.
+    without a link. ``voice``: what people told us (svduty.analysis.voice.responses.ToldUs),
+    for "You said, we did"; None leaves the section out.
     """
     area = resolve(partnership, area) if isinstance(area, str) else area
     _check_matches(strategy, partnership, area)
@@ -238,7 +254,7 @@ def view(
         priorities=priorities,
         measures=used,
         bands=tuple((BAND_TAGS[b][0], meaning) for b, meaning in catalogue.impact_bands.items()),
-        contents=_contents(strategy, priorities),
+        contents=_contents(strategy, priorities, voice is not None),
         baseline_rule=(
             f"Every measure's baseline is {strategy.baseline}"
             + (
@@ -247,7 +263,42 @@ def view(
                 else " (the year before the strategy's period starts)."
             )
         ),
+        **_you_said(voice, priorities),
     )
+
+
+NO_THEME = "none"  # svduty.analysis.voice.coding.NONE
+
+
+def _you_said(voice, priorities: tuple[PriorityView, ...]) -> dict:
+    if voice is None:
+        return {}
+    if not voice.themes:
+        return {
+            "you_said": (),
+            "you_said_note": "No survey or consultation responses are loaded (the "
+            "community-voice feed), so this strategy cannot yet show what people told the "
+            "partnership and which priorities answer it.",
+        }
+    rows = []
+    for t in voice.themes:
+        if t.code == NO_THEME:
+            continue  # what people said that no theme's words caught: nothing to answer
+        answering = tuple(
+            (p.priority.title, p.anchor) for p in priorities if t.code in p.priority.themes
+        )
+        count = "fewer than 8, or withheld" if t.total is None else f"about {t.total:,}"
+        rows.append(YouSaid(t.label, count, answering))
+    note = (
+        "SYNTHETIC responses made by svduty synth, not real people's words. "
+        if voice.synthetic
+        else ""
+    ) + (
+        "The themes residents and young people raised in surveys and consultations (counts "
+        "rounded to the nearest 5 by the disclosure gate), and the priorities of this strategy "
+        "that answer each. A theme no priority answers is shown as such."
+    )
+    return {"you_said": tuple(rows), "you_said_note": note}
 
 
 def write(
@@ -260,6 +311,7 @@ def write(
     catalogue: Catalogue | None = None,
     measures: measures_catalogue.Catalogue | None = None,
     assessment_href: str | None = ASSESSMENT_HREF,
+    voice=None,
 ) -> Path:
     """Write the strategy as ``out_dir/index.html`` (with the stylesheet); return its path.
 
@@ -274,6 +326,7 @@ def write(
         catalogue=catalogue,
         measures=measures,
         assessment_href=assessment_href,
+        voice=voice,
     )
     return html.write_page(
         Path(out_dir),
@@ -322,11 +375,12 @@ def _facts(
 
 
 def _contents(
-    strategy: Strategy, priorities: tuple[PriorityView, ...]
+    strategy: Strategy, priorities: tuple[PriorityView, ...], you_said: bool = False
 ) -> tuple[tuple[str, str], ...]:
     items = [("Summary", "summary")] if strategy.summary else []
     items.append(("Our definition of serious violence", "local-definition"))
     items += [(f"Priority {p.number}: {p.priority.title}", p.anchor) for p in priorities]
+    items += [("You said, we did", "you-said")] if you_said else []
     items += [(heading, key) for key, heading in SECTION_HEADINGS]
     items += [
         ("How we will measure success", "success-measures"),
