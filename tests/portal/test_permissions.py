@@ -264,6 +264,10 @@ EXPECTED: dict[str, list[Case]] = {
     # ---- dashboards: aggregates for every role; record-level rows for analysts
     "portal:dashboard": [get("dashboard", row(WITH_A_ROLE))],
     "portal:dashboard-map": [get("dashboard-map", row(WITH_A_ROLE))],
+    # the interactive map's GeoJSON: the warehouse here has no data, so no year to map (400)
+    "portal:dashboard-map-geojson": [
+        get("dashboard-map-geojson", row() | {who: FORM_AGAIN for who in WITH_A_ROLE})
+    ],
     "portal:dashboard-records": [get("dashboard-records", ANALYSTS_ONLY, audited=VIEW)],
     "portal:dashboard-records-csv": [get("dashboard-records-csv", ANALYSTS_ONLY, audited=DOWNLOAD)],
     # ---- products

@@ -23,7 +23,14 @@ from svduty.portal.dashboard.catching_up import Shown, when_ready
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import areas, catalogue
 from svduty.portal.dashboard.geography import wards
-from svduty.portal.dashboard.mapping import MapView, map_view, map_years, mappable, opening_year
+from svduty.portal.dashboard.mapping import (
+    MapView,
+    map_features,
+    map_view,
+    map_years,
+    mappable,
+    opening_year,
+)
 from svduty.portal.dashboard.measure_panels import Panel, area_years, panels
 from svduty.portal.dashboard.opening import WarehouseUnavailable, data_version, reading
 from svduty.portal.dashboard.record_rows import (
@@ -53,6 +60,7 @@ __all__ = [
     "catalogue",
     "data_version",
     "forget",
+    "map_features",
     "map_view",
     "map_years",
     "mappable",

@@ -26,7 +26,7 @@ from svduty.reference.population import denominator
 from svduty.settings import Config
 from svduty.warehouse import Warehouse
 
-__all__ = ["MapView", "map_view", "map_years", "mappable", "opening_year"]
+__all__ = ["MapView", "map_features", "map_view", "map_years", "mappable", "opening_year"]
 
 
 def mappable(cfg: Config | None = None) -> list[Measure]:
@@ -93,6 +93,48 @@ def map_view(wh: Warehouse, version, area: Area, measure: Measure, year: int) ->
         )  # fmt: skip
 
     return VIEWS.get(key(wh, version.of(measure), "map", area.id, repr(measure), year), make)
+
+
+def map_features(wh: Warehouse, view: MapView) -> dict:
+    """The view's LSOAs as a GeoJSON FeatureCollection for the interactive map (WGS84, the
+    boundaries simplified as for the static map): each LSOA's code, name, ward and local
+    authority, and the figures of the page's tables (count, rate and its interval, hotspot
+    class). A figure the tables do not hold is null, never zero."""
+    table = view.rates.table.set_index("LSOA")
+    rate = next((c for c in table.columns if c.startswith("Rate per ")), None)
+    hot = view.hotspots.table.set_index("LSOA")["Class"] if view.hotspots else None
+    bounds = maps.boundaries(wh, view.area, "lsoa11")
+    features = []
+    for code, name, la_code, geometry in zip(
+        bounds["code"], bounds["name"], bounds["la_code"], bounds.geometry, strict=True
+    ):
+        row = table.loc[code] if code in table.index else None
+
+        def figure(column, row=row):
+            value = None if row is None or column is None else row[column]
+            return None if value is None or pd.isna(value) else float(value)
+
+        properties = {
+            "code": code,
+            "name": name if row is None else row["Name"],
+            "ward": None if row is None else row["Ward (2019)"],
+            "la_code": la_code,
+            "la": None if row is None else row["Local authority"],
+            "count": figure("Count"),
+            "rate": figure(rate),
+            "lower_95": figure(LOWER),
+            "upper_95": figure(UPPER),
+            "hotspot": None if hot is None else hot.get(code),
+        }
+        features.append(
+            {"type": "Feature", "properties": properties, "geometry": geometry.__geo_interface__}
+        )
+    return {
+        "type": "FeatureCollection",
+        "rate_title": rate,
+        "synthetic": view.synthetic,
+        "features": features,
+    }
 
 
 def _map_rate(m: Measure) -> str:

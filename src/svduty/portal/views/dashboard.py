@@ -5,6 +5,8 @@
   calendar or financial years over a range of years;
 - ``dashboard-map``: rates by LSOA and Gi* hotspots of a measure, with the data (exact counts:
   the portal is internal, nothing here is published);
+- ``dashboard-map-geojson``: the same map's LSOAs with their boundaries and figures, for the
+  interactive map the browser draws over the page's static one (portal/dashboard-map.js);
 - ``dashboard-records`` and ``dashboard-records-csv``: the record-level rows behind a measure
   (pseudonymised tokens only), for roles that may see them; every view and download is audited.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -26,6 +28,7 @@ from svduty.portal.access import require
 from svduty.portal.dashboard import Choice, WarehouseUnavailable
 from svduty.portal.forms import Accessible
 from svduty.portal.models import AuditEvent
+from svduty.portal.partial import partial_main
 from svduty.portal.roles import Capability
 from svduty.reference.population import denominator
 
@@ -220,6 +223,7 @@ def _unavailable(request: HttpRequest, problem: WarehouseUnavailable) -> HttpRes
 
 
 @require(Capability.VIEW_DASHBOARD)
+@partial_main
 def measures(request: HttpRequest) -> HttpResponse:
     """The measures of the area or ward chosen: headline tables, then a trend per measure."""
     try:
@@ -258,47 +262,73 @@ def measures(request: HttpRequest) -> HttpResponse:
 # ---- the maps -----------------------------------------------------------------------------------
 
 
-@require(Capability.VIEW_DASHBOARD)
-def maps(request: HttpRequest) -> HttpResponse:
-    """Rates by LSOA and Gi* hotspots of one measure in one area and year."""
+def _map(request: HttpRequest):
+    """The maps' form bound to the query and, when it is valid, the map view (or None), with
+    the time of a load the figures are from before (dashboard.when_ready)."""
     areas = dashboard.areas()
     measures_ = dashboard.mappable()
+    with dashboard.reading() as wh:
+
+        def make(version):
+            data = {"area": areas[0].id} | request.GET.dict()
+            by_id = {m.id: m for m in measures_}
+            if measures_:
+                data.setdefault("measure", measures_[0].id)
+            measure = by_id.get(data.get("measure"))
+            years = dashboard.map_years(wh, version, areas[0], measure) if measure else []
+            if years and "year" not in data:
+                data["year"] = str(dashboard.opening_year(years))
+            form = MapForm(data, areas=areas, measures=measures_, years=years)
+            if not form.is_valid():
+                return form, None
+            d = form.cleaned_data
+            return form, dashboard.map_view(
+                wh, version, form.areas[d["area"]], form.measures[d["measure"]], d["year"]
+            )
+
+        shown = dashboard.when_ready(wh, dashboard.data_version(wh), make)
+    form, view = shown.value
+    return form, view, shown.behind_load_at, not measures_
+
+
+@require(Capability.VIEW_DASHBOARD)
+@partial_main
+def maps(request: HttpRequest) -> HttpResponse:
+    """Rates by LSOA and Gi* hotspots of one measure in one area and year."""
     try:
-        with dashboard.reading() as wh:
-
-            def make(version):
-                data = {"area": areas[0].id} | request.GET.dict()
-                by_id = {m.id: m for m in measures_}
-                if measures_:
-                    data.setdefault("measure", measures_[0].id)
-                measure = by_id.get(data.get("measure"))
-                years = dashboard.map_years(wh, version, areas[0], measure) if measure else []
-                if years and "year" not in data:
-                    data["year"] = str(dashboard.opening_year(years))
-                form = MapForm(data, areas=areas, measures=measures_, years=years)
-                if not form.is_valid():
-                    return form, None
-                d = form.cleaned_data
-                return form, dashboard.map_view(
-                    wh, version, form.areas[d["area"]], form.measures[d["measure"]], d["year"]
-                )
-
-            shown = dashboard.when_ready(wh, dashboard.data_version(wh), make)
-            form, view = shown.value
+        form, view, behind, no_measures = _map(request)
     except WarehouseUnavailable as problem:
         return _unavailable(request, problem)
     return render(
         request,
         "portal/dashboard/maps.html",
-        {"form": form, "view": view, "no_measures": not measures_, "active": "maps",
-         "behind": shown.behind_load_at},
+        {"form": form, "view": view, "no_measures": no_measures, "active": "maps",
+         "behind": behind,
+         # the interactive map's click on an LSOA chooses its local authority in the form
+         "area_of_la": {a.la_codes[0]: a.id for a in dashboard.areas() if not a.is_force_area}},
     )  # fmt: skip
+
+
+@require(Capability.VIEW_DASHBOARD)
+def map_geojson(request: HttpRequest) -> HttpResponse:
+    """The maps page's LSOAs as GeoJSON (boundaries and the figures its tables hold), for the
+    interactive map: the same query, the same figures, nothing the page does not show."""
+    try:
+        form, view, _, _ = _map(request)
+        if view is None:
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        with dashboard.reading() as wh:
+            collection = dashboard.map_features(wh, view)
+    except WarehouseUnavailable as problem:
+        return JsonResponse({"error": str(problem)}, status=503, headers={"Retry-After": "60"})
+    return JsonResponse(collection, content_type="application/geo+json")
 
 
 # ---- record-level rows --------------------------------------------------------------------------
 
 
 @require(Capability.VIEW_RECORDS)
+@partial_main
 def records(request: HttpRequest) -> HttpResponse:
     """One page of the rows a measure counts, for the area, ward and years chosen. Audited."""
     try:
@@ -376,6 +406,7 @@ def records_csv(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("dashboard/", measures, name="dashboard"),
     path("dashboard/map/", maps, name="dashboard-map"),
+    path("dashboard/map.geojson", map_geojson, name="dashboard-map-geojson"),
     path("dashboard/records/", records, name="dashboard-records"),
     path("dashboard/records.csv", records_csv, name="dashboard-records-csv"),
 ]

@@ -1,24 +1,193 @@
 // Draws the dashboards' trend charts in the browser from the Vega-Lite specification the page
 // carries beside each one (docs/concurrency.md, "Charts drawn by the browser"): the server
 // sends data and specification, which take it milliseconds, instead of drawing SVG, which took
-// it a fifth of a second a chart. Vega's expression interpreter (ast: true) is used because the
-// portal's Content-Security-Policy forbids eval; vega-embed's own stylesheet is not injected,
-// for the same policy (svduty.css styles the box), nor vega-tooltip's (no tooltips: the
-// charts are the products' static ones). The drawn SVG is announced as one image named
-// by the figure's text alternative, as the products' SVG charts are; the data table carries
-// the marks.
+// it a fifth of a second a chart.
+//
+// Under the portal's Content-Security-Policy (no eval, no inline style): Vega's expression
+// interpreter (ast: true) replaces eval; vega-embed's stylesheet is not injected
+// (defaultStyle: false) nor vega-tooltip's (disableDefaultStyle: true): portal/dashboard.css
+// styles the box and the tooltip, which vega-tooltip places through the CSSOM (element.style),
+// which the policy allows, unlike a style attribute or element.
+//
+// What this adds to the products' static chart, on screen only (the specification the server
+// sends stays the products' own):
+// - hover values: a tooltip on each point with its period, value and 95% interval;
+// - a time range to zoom: on a chart whose periods are numbers (calendar years), drag to pan
+//   and Shift with the mouse wheel to zoom (the wheel alone still scrolls the page); double
+//   click or "Reset zoom" restores it. Financial years ("2023/24") are labels, which Vega-Lite
+//   cannot zoom: the page's From and To filters choose their range, as they do for keyboards;
+// - exports beside the chart: PNG and SVG (Vega's view.toImageURL and toSVG) and the chart's
+//   data table as CSV (the same aggregate figures the page shows; record-level rows download
+//   only through the records page's audited link).
+// The drawn SVG is announced as one image named by the figure's text alternative, as the
+// products' SVG charts are; the data table carries the marks.
+//
+// The dashboards swap their main region when a filter changes (portal/dashboard.js), which
+// fires "svduty:main-replaced"; the new charts are drawn then.
 (function () {
   "use strict";
 
-  function draw(box) {
+  var ZOOMABLE = { quantitative: true, temporal: true };
+
+  function layers(spec) {
+    return Array.isArray(spec.layer) ? spec.layer : [spec];
+  }
+
+  function markType(layer) {
+    return typeof layer.mark === "string" ? layer.mark : layer.mark && layer.mark.type;
+  }
+
+  function title(channel) {
+    if (!channel) return undefined;
+    if (channel.title) return channel.title;
+    return channel.axis && channel.axis.title ? channel.axis.title : channel.field;
+  }
+
+  // The specification with hover values and, where the periods are numbers, a zoomable range.
+  function interactive(spec) {
+    var all = layers(spec);
+    var bounds = all.filter(function (l) {
+      return l.encoding && l.encoding.y2;
+    })[0];
+    var zoomable = false;
+    all.forEach(function (layer) {
+      var enc = layer.encoding;
+      if (!enc || !enc.x || !enc.y || markType(layer) !== "point") return;
+      var tip = [
+        { field: enc.x.field, type: enc.x.type, title: title(enc.x), format: enc.x.type === "quantitative" ? "d" : undefined },
+        { field: enc.y.field, type: "quantitative", title: title(enc.y), format: ",.2~f" },
+      ];
+      if (bounds) {
+        tip.push({ field: bounds.encoding.y.field, type: "quantitative", title: "95% interval from", format: ",.2~f" });
+        tip.push({ field: bounds.encoding.y2.field, type: "quantitative", title: "95% interval to", format: ",.2~f" });
+      }
+      if (enc.color && enc.color.field) tip.unshift({ field: enc.color.field, type: "nominal", title: title(enc.color) });
+      enc.tooltip = tip.map(function (t) {
+        if (t.format === undefined) delete t.format;
+        return t;
+      });
+      if (!zoomable && ZOOMABLE[enc.x.type]) {
+        zoomable = true;
+        layer.params = (layer.params || []).concat([
+          {
+            name: "svduty_zoom",
+            select: { type: "interval", encodings: ["x"], zoom: "wheel![event.shiftKey]" },
+            bind: "scales",
+          },
+        ]);
+      }
+    });
+    return { spec: spec, zoomable: zoomable };
+  }
+
+  function button(text, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "button button-secondary chart-export";
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function save(url, filename) {
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
+  function saveText(text, type, filename) {
+    var url = URL.createObjectURL(new Blob([text], { type: type }));
+    save(url, filename);
+    setTimeout(function () {
+      URL.revokeObjectURL(url);
+    }, 1000);
+  }
+
+  function csvCell(text) {
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  // The figure's data table as CSV: the texts the page shows, header first.
+  function tableCsv(table) {
+    var lines = [];
+    table.querySelectorAll("tr").forEach(function (tr) {
+      var cells = [];
+      tr.querySelectorAll("th, td").forEach(function (cell) {
+        cells.push(csvCell(cell.textContent.replace(/\s+/g, " ").trim()));
+      });
+      lines.push(cells.join(","));
+    });
+    return lines.join("\r\n") + "\r\n";
+  }
+
+  function tools(box, view, zoomable) {
+    var figure = box.closest("figure");
+    var name = "svduty-" + (figure ? figure.id : "chart");
+    var label = figure ? figure.querySelector("figcaption").textContent.trim() : "chart";
+    var bar = document.createElement("div");
+    bar.className = "chart-tools";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Download " + label);
+    bar.appendChild(
+      button("Download PNG", function () {
+        view.toImageURL("png", 2).then(function (url) {
+          save(url, name + ".png");
+        });
+      })
+    );
+    bar.appendChild(
+      button("Download SVG", function () {
+        view.toSVG().then(function (svg) {
+          saveText(svg, "image/svg+xml", name + ".svg");
+        });
+      })
+    );
+    var table = figure && figure.querySelector("table");
+    if (table) {
+      bar.appendChild(
+        button("Download data (CSV)", function () {
+          saveText(tableCsv(table), "text/csv;charset=utf-8", name + ".csv");
+        })
+      );
+    }
+    if (zoomable) {
+      bar.appendChild(
+        button("Reset zoom", function () {
+          draw(box, true);
+        })
+      );
+      var hint = document.createElement("p");
+      hint.className = "hint chart-hint";
+      hint.textContent = "Drag the chart to move along the years; Shift and the mouse wheel zoom.";
+      bar.appendChild(hint);
+    }
+    var old = box.parentNode.querySelector(".chart-tools");
+    if (old) old.remove();
+    box.insertAdjacentElement("afterend", bar);
+  }
+
+  function draw(box, again) {
+    if (box.getAttribute("data-drawn") && !again) return;
     var source = document.getElementById(box.getAttribute("data-vega-spec"));
     if (!source || typeof window.vegaEmbed !== "function") {
       return;
     }
-    var options = { renderer: "svg", actions: false, tooltip: false, ast: true, defaultStyle: false };
+    var made = interactive(JSON.parse(source.textContent));
+    var options = {
+      renderer: "svg",
+      actions: false,
+      ast: true,
+      defaultStyle: false,
+      tooltip: { disableDefaultStyle: true, theme: "svduty" },
+    };
+    if (box.svdutyView) box.svdutyView.finalize();
     window
-      .vegaEmbed(box, JSON.parse(source.textContent), options)
-      .then(function () {
+      .vegaEmbed(box, made.spec, options)
+      .then(function (result) {
+        box.svdutyView = result.view;
         var svg = box.querySelector("svg");
         if (svg) {
           svg.setAttribute("role", "img");
@@ -29,6 +198,7 @@
         ["role", "aria-roledescription", "aria-label"].forEach(function (name) {
           box.removeAttribute(name);
         });
+        tools(box, result.view, made.zoomable);
         box.setAttribute("data-drawn", "yes");
       })
       .catch(function () {
@@ -38,5 +208,14 @@
       });
   }
 
-  document.querySelectorAll("[data-vega-spec]").forEach(draw);
+  function drawAll(root) {
+    root.querySelectorAll("[data-vega-spec]").forEach(function (box) {
+      draw(box, false);
+    });
+  }
+
+  drawAll(document);
+  document.addEventListener("svduty:main-replaced", function (event) {
+    drawAll(event.detail.root);
+  });
 })();
