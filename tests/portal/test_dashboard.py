@@ -343,6 +343,71 @@ def test_the_map_shows_every_lsoa_of_the_area_with_its_count(client, people, dem
     assert {r[0] for r in hot_rows} == expected
 
 
+def test_the_map_s_geojson_holds_every_lsoa_of_the_area_with_its_count(client, people, demo, sql):
+    """The interactive map's figures: every Somerset LSOA, each with its recounted count, its
+    local authority and, where it has a rate, the interval around it; no figure is made up."""
+    response = signed_in(client, people["viewer"]).get(
+        reverse("portal:dashboard-map-geojson"),
+        {"area": "somerset", "measure": "police-uk-violence", "year": 2020},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    features = response.json()["features"]
+    expected = {
+        code for (code,) in sql("SELECT lsoa_code FROM ref_lsoa WHERE la_code = ? AND in_2011",
+                                SOMERSET)
+    }  # fmt: skip
+    props = {f["properties"]["code"]: f["properties"] for f in features}
+    assert set(props) == expected and len(features) == len(expected)
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+    counted = dict(
+        sql(
+            "SELECT lsoa_code, count(*) FROM police_uk_street WHERE force = ? AND crime_type = ? "
+            "AND year(month) = 2020 GROUP BY 1",
+            FORCE,
+            VIOLENCE,
+        )
+    )
+    assert {c: p["count"] for c, p in props.items()} == {c: counted.get(c, 0) for c in expected}
+    assert {p["la_code"] for p in props.values()} == {SOMERSET}
+    for p in props.values():
+        if p["rate"] is not None:
+            assert p["lower_95"] <= p["rate"] <= p["upper_95"]
+
+
+def test_a_map_geojson_for_a_bad_query_is_a_clear_error(client, people, demo):
+    response = signed_in(client, people["viewer"]).get(
+        reverse("portal:dashboard-map-geojson"), {"area": "nowhere"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["area"][0]["message"] == "Choose an area from the list."
+
+
+@pytest.mark.parametrize("name", ["dashboard", "dashboard-map", "dashboard-records"])
+def test_asked_by_the_filters_script_a_page_is_its_main_region_only(client, people, demo, name):
+    """The partial response (svduty.portal.partial) is the full page's main region, the same
+    bytes, without the header, navigation and footer; both vary by the header, so no cache
+    mixes them; the records page is audited either way."""
+    client = signed_in(client, people["analyst"])
+    query = {"area": "somerset", "measure": "knife-police", "start": 2020, "end": 2020}
+    url = reverse(f"portal:{name}")
+    before = AuditEvent.objects.count()
+    full = client.get(url, query)
+    part = client.get(url, query, headers={"X-Svduty-Partial": "1"})
+    assert full.status_code == part.status_code == 200
+    for response in (full, part):
+        assert "X-Svduty-Partial" in response["Vary"]
+    full_html, part_html = full.content.decode(), part.content.decode()
+    assert main(part_html) == main(full_html)
+    assert "<header" in full_html and "<footer" in full_html
+    assert "<header" not in part_html and "<footer" not in part_html
+    assert "portal/dashboard.js" not in part_html  # the scripts are already on the page
+    title = re.search(r"<title>(.*?)</title>", full_html, re.S).group(1)
+    assert f"<title>{title}</title>" in part_html
+    if name == "dashboard-records":
+        assert AuditEvent.objects.count() == before + 2
+
+
 # ---- record-level rows --------------------------------------------------------------------------
 
 RECORDS = {"measure": "knife-police", "area": "somerset", "start": 2020, "end": 2020}

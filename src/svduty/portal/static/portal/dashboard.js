@@ -100,7 +100,8 @@
       .then(function (html) {
         if (controller !== pending) return;
         if (!swap(html, url)) throw new Error("navigate");
-        if (how.push) window.history.pushState({ svduty: true }, "", url);
+        // the same view again (Show pressed twice) is not a new step for Back
+        if (how.push && url !== window.location.href) window.history.pushState({ svduty: true }, "", url);
         var heading = mainRegion().querySelector("h1");
         announce("Updated: " + (heading ? heading.textContent.replace(/\s+/g, " ").trim() : document.title));
         settle(mainRegion(), how.focusId);
