@@ -184,13 +184,12 @@ def test_a_chart_says_its_values_on_hover_and_exports_png_svg_and_csv(session, t
     figure = page.locator("figure.chart").first
     # hover a point: vega-tooltip's box (styled by dashboard.css, its own stylesheet refused
     # by the CSP) says the point's period, whose row is in the figure's data table
-    point = figure.locator("svg path[role=graphics-symbol], svg .mark-symbol path").first
+    point = figure.locator("svg path[aria-roledescription=point]").first
     point.hover(force=True)
     tip = page.locator("#vg-tooltip-element.visible")
     expect(tip).to_be_visible()
-    periods = [
-        " ".join(t.split()) for t in figure.locator("table tbody th").all_inner_texts()
-    ]
+    periods = [" ".join(t.split()) for t in figure.locator("table tbody th").all_text_contents()]
+    assert periods and all(periods)
     assert any(p in tip.inner_text() for p in periods), tip.inner_text()
     assert "95% interval" in tip.inner_text()
 
@@ -204,7 +203,7 @@ def test_a_chart_says_its_values_on_hover_and_exports_png_svg_and_csv(session, t
     assert saved["Download PNG"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert saved["Download SVG"].read_text(encoding="utf-8").lstrip().startswith("<svg")
     rows = list(csv.reader(io.StringIO(saved["Download data (CSV)"].read_text(encoding="utf-8"))))
-    head = [" ".join(t.split()) for t in figure.locator("table thead th").all_inner_texts()]
+    head = [" ".join(t.split()) for t in figure.locator("table thead th").all_text_contents()]
     assert rows[0] == head
     assert [r[0] for r in rows[1:]] == periods
     session.accessible()
@@ -233,10 +232,10 @@ def test_a_click_on_the_map_chooses_the_area_then_its_ward(session):
 
     # in a local authority, a click keeps only the clicked LSOA's ward in the LSOAs' table
     table = page.locator("#fig-map-rates-data")
-    head = [" ".join(t.split()) for t in table.locator("thead th").all_inner_texts()]
+    head = [" ".join(t.split()) for t in table.locator("thead th").all_text_contents()]
     ward_at = head.index("Ward (2019)")
     rows = [
-        [" ".join(c.split()) for c in r.locator("th, td").all_inner_texts()]
+        [" ".join(c.split()) for c in r.locator("th, td").all_text_contents()]
         for r in table.locator("tbody tr").all()
     ]
     target = page.locator(".map-live path[data-code]").nth(3)
@@ -244,12 +243,13 @@ def test_a_click_on_the_map_chooses_the_area_then_its_ward(session):
     ward = next(r[ward_at] for r in rows if r[0] == code)
     target.click(force=True)
     expect(page.locator(".map-filter")).to_be_visible()
+    expect(page.locator(".map-filter")).to_contain_text(f"Only the LSOAs of {ward} ward")
     shown = {r[0] for r in rows if r[ward_at] == ward}
-    visible = set(table.locator("tbody tr:visible th").all_inner_texts())
-    assert visible == shown and code in visible and len(visible) < len(rows)
+    kept = table.locator("tbody tr:not([hidden]) th").all_text_contents()
+    assert set(kept) == shown and code in kept and len(kept) < len(rows)
     session.accessible()
     page.get_by_role("button", name="Show every LSOA").click()
-    assert table.locator("tbody tr:visible").count() == len(rows)
+    assert table.locator("tbody tr:not([hidden])").count() == len(rows)
 
 
 def test_without_javascript_the_filters_are_a_form(chromium, live_server, analyst, demo):
