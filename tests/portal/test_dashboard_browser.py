@@ -193,6 +193,19 @@ def test_a_chart_says_its_values_on_hover_and_exports_png_svg_and_csv(session, t
     assert any(p in tip.inner_text() for p in periods), tip.inner_text()
     assert "95% interval" in tip.inner_text()
 
+    # the range of years pans by dragging (an interval selection bound to the x scale): the
+    # axis shows other years; Reset zoom draws the chart again with its own
+    axis = figure.locator("svg g.role-axis-label").first.locator("text")
+    before = axis.all_text_contents()
+    box = figure.locator("svg").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 200, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    expect(axis).not_to_have_text(before)
+    figure.get_by_role("button", name="Reset zoom").click()
+    expect(axis).to_have_text(before)
+
     saved = {}
     for label in ("Download PNG", "Download SVG", "Download data (CSV)"):
         with page.expect_download() as got:
