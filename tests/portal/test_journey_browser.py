@@ -240,7 +240,8 @@ def knife_count(v: Visitor) -> int:
     v.page.get_by_label("Area", exact=True).select_option(FORCE_AREA)
     v.page.get_by_label("From", exact=True).select_option("2018")
     v.page.get_by_label("To", exact=True).select_option("2018")
-    v.submit("Show", re.compile(r"/dashboard/\?"))
+    # the filters apply as they change (portal/dashboard.js): wait for the address of all three
+    v.submit("Show", re.compile(r"/dashboard/\?.*start=2018&end=2018"))
     v.check_here()
     charts_drawn(v)
     cells = v.page.locator(f"#headline-{KNIFE_MEASURE} td")
