@@ -131,7 +131,7 @@
       style: function (feature) {
         var p = feature.properties;
         var v = p[field];
-        var hot = p.hotspot === "hot spot" || p.hotspot === "hotspot" || /^hot/i.test(p.hotspot || "");
+        var hot = p.hotspot === "hot"; // svduty.analysis.hotspots.HOT
         return {
           fillColor: v === null ? MISSING : PALETTE[Math.round((classOf(v, limits) * (PALETTE.length - 1)) / Math.max(1, limits.length - 1))],
           fillOpacity: 1,
