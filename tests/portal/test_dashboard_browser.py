@@ -261,6 +261,19 @@ def test_a_click_on_the_map_chooses_the_area_then_its_ward(session):
     kept = table.locator("tbody tr:not([hidden]) th").all_text_contents()
     assert set(kept) == shown and code in kept and len(kept) < len(rows)
     session.accessible()
+    # the static maps export too: SVG, PNG and their data table as CSV
+    rates = page.locator("#fig-map-rates")
+    with page.expect_download() as got:
+        rates.get_by_role("button", name="Download PNG").click()
+    assert got.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as got:
+        rates.get_by_role("button", name="Download SVG").click()
+    assert got.value.path().read_text(encoding="utf-8").lstrip().startswith("<svg")
+    with page.expect_download() as got:
+        rates.get_by_role("button", name="Download data (CSV)").click()
+    with open(got.value.path(), encoding="utf-8", newline="") as f:
+        exported = list(csv.reader(f))
+    assert exported[0] == head and [r[0] for r in exported[1:]] == [r[0] for r in rows]
     page.get_by_role("button", name="Show every LSOA").click()
     assert table.locator("tbody tr:not([hidden])").count() == len(rows)
 

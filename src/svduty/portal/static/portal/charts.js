@@ -16,9 +16,8 @@
 //   and Shift with the mouse wheel to zoom (the wheel alone still scrolls the page); double
 //   click or "Reset zoom" restores it. Financial years ("2023/24") are labels, which Vega-Lite
 //   cannot zoom: the page's From and To filters choose their range, as they do for keyboards;
-// - exports beside the chart: PNG and SVG (Vega's view.toImageURL and toSVG) and the chart's
-//   data table as CSV (the same aggregate figures the page shows; record-level rows download
-//   only through the records page's audited link).
+// - exports beside the chart (portal/exports.js): PNG and SVG from Vega's view.toImageURL and
+//   toSVG, and the chart's data table as CSV.
 // The drawn SVG is announced as one image named by the figure's text alternative, as the
 // products' SVG charts are; the data table carries the marks.
 //
@@ -80,93 +79,28 @@
     return { spec: spec, zoomable: zoomable };
   }
 
-  function button(text, onClick) {
-    var b = document.createElement("button");
-    b.type = "button";
-    b.className = "button button-secondary chart-export";
-    b.textContent = text;
-    b.addEventListener("click", onClick);
-    return b;
-  }
-
-  function save(url, filename) {
-    var a = document.createElement("a");
-    a.href = url;
-    a.download = filename;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-  }
-
-  function saveText(text, type, filename) {
-    var url = URL.createObjectURL(new Blob([text], { type: type }));
-    save(url, filename);
-    setTimeout(function () {
-      URL.revokeObjectURL(url);
-    }, 1000);
-  }
-
-  function csvCell(text) {
-    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
-  }
-
-  // The figure's data table as CSV: the texts the page shows, header first.
-  function tableCsv(table) {
-    var lines = [];
-    table.querySelectorAll("tr").forEach(function (tr) {
-      var cells = [];
-      tr.querySelectorAll("th, td").forEach(function (cell) {
-        cells.push(csvCell(cell.textContent.replace(/\s+/g, " ").trim()));
-      });
-      lines.push(cells.join(","));
-    });
-    return lines.join("\r\n") + "\r\n";
-  }
-
   function tools(box, view, zoomable) {
-    var figure = box.closest("figure");
-    var name = "svduty-" + (figure ? figure.id : "chart");
-    var label = figure ? figure.querySelector("figcaption").textContent.trim() : "chart";
-    var bar = document.createElement("div");
-    bar.className = "chart-tools";
-    bar.setAttribute("role", "group");
-    bar.setAttribute("aria-label", "Download " + label);
-    bar.appendChild(
-      button("Download PNG", function () {
-        view.toImageURL("png", 2).then(function (url) {
-          save(url, name + ".png");
-        });
-      })
-    );
-    bar.appendChild(
-      button("Download SVG", function () {
-        view.toSVG().then(function (svg) {
-          saveText(svg, "image/svg+xml", name + ".svg");
-        });
-      })
-    );
-    var table = figure && figure.querySelector("table");
-    if (table) {
-      bar.appendChild(
-        button("Download data (CSV)", function () {
-          saveText(tableCsv(table), "text/csv;charset=utf-8", name + ".csv");
-        })
-      );
-    }
+    var extra = [];
     if (zoomable) {
-      bar.appendChild(
-        button("Reset zoom", function () {
+      extra.push(
+        window.svdutyExports.button("Reset zoom", function () {
           draw(box, true);
         })
       );
       var hint = document.createElement("p");
       hint.className = "hint chart-hint";
       hint.textContent = "Drag the chart to move along the years; Shift and the mouse wheel zoom.";
-      bar.appendChild(hint);
+      extra.push(hint);
     }
-    var old = box.parentNode.querySelector(".chart-tools");
-    if (old) old.remove();
-    box.insertAdjacentElement("afterend", bar);
+    window.svdutyExports.toolbar(box, {
+      png: function () {
+        return view.toImageURL("png", 2);
+      },
+      svg: function () {
+        return view.toSVG();
+      },
+      extra: extra,
+    });
   }
 
   function draw(box, again) {
