@@ -222,6 +222,34 @@ def test_a_chart_says_its_values_on_hover_and_exports_png_svg_and_csv(session, t
     session.accessible()
 
 
+def test_the_charts_compare_with_another_area_and_keep_its_data_table(session):
+    page = session.page
+    page.goto(session.base + "/dashboard/?area=somerset")
+    session.drawn()
+    # a local authority: the force area is on every chart already, as Somerset's comparator
+    other = page.locator("#compare-area option:not(:text('force area'))").first
+    name, value = other.text_content(), other.get_attribute("value")
+    place = name.removesuffix(" (force area)")
+    figure = page.locator("figure.chart").first
+    spec_id = figure.locator("[data-vega-spec]").get_attribute("data-vega-spec")
+    page.locator("#compare-area").select_option(value)
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.locator(".chart-compare [role=status]")).to_contain_text(
+        "now compare with", timeout=SLOW_PAGE_MS
+    )
+    session.drawn()
+    # the legend names the other area; its data table follows the figure's own
+    expect(figure.locator("svg g.role-legend")).to_contain_text(place)
+    tables = figure.locator("details table")
+    expect(tables).to_have_count(2)
+    assert place in tables.nth(1).locator("caption").text_content()
+    # its series is the other area's own page's: the same periods and values
+    url = f"{session.base}/dashboard/?area={value}"
+    theirs = session.server_text(url, f"#{spec_id.removesuffix('-spec')} details table tbody")
+    assert " ".join(tables.nth(1).locator("tbody").text_content().split()) == theirs
+    session.accessible()
+
+
 def test_a_click_on_the_map_chooses_the_area_then_its_ward(session):
     page = session.page
     page.goto(session.base + "/dashboard/map/")
