@@ -227,3 +227,35 @@ def test_a_welsh_area_is_ranked_on_the_welsh_index_and_says_so(home):
     assert "by deprivation decile (WIMD 2019)" in annex
     assert "Welsh Index of Multiple Deprivation 2019 (Welsh Government)" in annex
     assert "Wales's WIMD 2019 deciles" in annex
+
+
+def test_a_welsh_intervention_is_matched_on_wimd_within_wales(home):
+    """A place-based evaluation in Cardiff on the 2025 files (2021 LSOAs): the Welsh index,
+    comparison LSOAs from Wales only, ranks as published by the Welsh Government."""
+    from svduty.analysis.evaluation import evaluate_place_based
+    from svduty.warehouse import connect
+
+    wimd = {
+        r["lsoa11_code"]: int(r["IMD_rank"])
+        for r in _csv(_shared("wimd2019") / "wimd2019_wales_lsoa11.csv.gz")
+    }
+    cardiff = sorted(
+        r["lsoa21_code"]
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
+        if r["ltla24_name"] == "Cardiff" and r["lsoa21_code"] in wimd  # unchanged since 2011
+    )
+    treated = cardiff[:6]
+    path = Path(home["env"]["SVDUTY_HOME"]) / "warehouse.duckdb"
+    wh = connect(f"duckdb:///{path}", read_only=True)
+    try:
+        ev = evaluate_place_based(
+            wh, lsoas=treated, start="2025-07", pfa_code="W15000003", months_before=6
+        )
+    finally:
+        wh.close()
+    assert ev.deprivation_index == "WIMD 2019" and ev.lsoa_vintage == 2021
+    assert all(code.startswith("W01") for code in ev.matching.comparators)
+    balance = ev.matching.balance.set_index("variable")
+    by_hand = sum(wimd[c] for c in treated) / len(treated)
+    assert balance.loc["deprivation_rank", "treated_mean"] == pytest.approx(by_hand)
+    assert any("WIMD 2019" in c and "not comparable with England" in c for c in ev.caveats)
