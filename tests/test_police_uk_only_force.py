@@ -259,3 +259,48 @@ def test_a_welsh_intervention_is_matched_on_wimd_within_wales(home):
     by_hand = sum(wimd[c] for c in treated) / len(treated)
     assert balance.loc["deprivation_rank", "treated_mean"] == pytest.approx(by_hand)
     assert any("WIMD 2019" in c and "not comparable with England" in c for c in ev.caveats)
+
+
+def test_a_ward_map_of_welsh_wards_from_the_national_boundaries(home):
+    import duckdb
+
+    lookup = [
+        r
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
+        if r["ltla24_code"] in SOUTH_WALES
+    ]
+    wards = {r["ward24_code"]: r["ward24_name"] for r in lookup}
+    assert wards and all(code.startswith("W05") for code in wards)
+    with duckdb.connect(str(Path(home["env"]["SVDUTY_HOME"]) / "warehouse.duckdb"), True) as db:
+        stored = dict(
+            db.execute("SELECT code, name FROM ref_boundary WHERE level = 'ward24'").fetchall()
+        )
+    # every ward of the force area's authorities and no other; a ward that no LSOA best-fits
+    # (the lookup gives its LSOAs to a neighbour) is drawn too, and named in a note
+    assert set(wards) <= set(stored) and all(c.startswith("W05") for c in stored)
+    boundary_only = {stored[c] for c in set(stored) - set(wards)}
+    page = Path(home["sna"]["annex"]).read_text(encoding="utf-8")
+    start = page.index('id="fig-where-wards"')
+    figure = page[start : page.index("</figure>", start)]
+    assert "<svg" in figure or "vega" in figure.lower()  # a map was drawn
+    # its table: offences per ward, recounted from the raw rows through the ONS lookup
+    ward_of = {r["lsoa21_code"]: r["ward24_code"] for r in lookup}
+    violence = [r for r in _raw_rows() if r["Crime type"] == "Violence and sexual offences"]
+    expected = Counter(ward_of[r["LSOA code"]] for r in violence if r["LSOA code"] in ward_of)
+    text = _text(Path(home["sna"]["annex"]))
+    busiest = expected.most_common(1)[0][0]
+    assert wards[busiest] in _text_of(figure)
+    rows = re.findall(r"<tr>(.*?)</tr>", figure, flags=re.S)
+    counted = {}
+    for row in rows:
+        cells = [_text_of(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)]
+        if len(cells) > 3 and cells[1] in wards:
+            counted[cells[1]] = int(cells[3].replace(",", ""))
+    assert counted == {code: expected.get(code, 0) for code in wards}
+    assert "nan" not in text.split() and "None" not in text.split()
+    for name in boundary_only:
+        assert name in _text_of(figure) and "no 2021 LSOA" in _text_of(figure)
+
+
+def _text_of(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
