@@ -178,39 +178,7 @@ def test_synth_refuses_to_make_another_areas_partner_data(home):
     assert not (Path(home["env"]["SVDUTY_HOME"]) / "synthetic").exists()
 
 
-# ---- City of London: one month, one local authority with the force area's name ----------------
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory) -> dict:
-    env = {"SVDUTY_HOME": str(tmp_path_factory.mktemp("col") / "home"), "SVDUTY_LOADED_BY": "t"}
-
-    def run(*args: str) -> dict:
-        result = runner.invoke(app, [*args, "--json"], env=env)
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
-
-    run("init", "--force", "city-of-london")
-    files = run("ingest", "police-uk", str(_shared("police_uk", "street", "city-of-london")))
-    return {"env": env, "run": run, "files": files}
-
-
-def test_city_of_london_authority_and_force_area_are_two_areas(city):
-    result = runner.invoke(app, ["sna", "--area", "nowhere"], env=city["env"])
-    assert result.exit_code == 1
-    assert "city-of-london (E23000034, City of London)" in result.output
-    assert "city-of-london-e09000001 (E09000001, City of London)" in result.output
-
-
-def test_city_of_london_one_month_assessment_and_a_clear_refusal_to_publish(city):
-    sna = city["run"]("sna", "--period", "2025-12..2025-12")
-    assert Path(sna["annex"]).exists()
-    result = runner.invoke(app, ["publish", "--period", "calendar_year"], env=city["env"])
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output
-    got = city["run"]("measures", "-m", "police-uk-violence")
-    names = {r["area_code"]: r["area_name"] for r in got["results"]}
-    assert names == {"E23000034": "City of London", "E09000001": "City of London"}
+# City of London (one month, one authority) is built end to end in test_police_uk_forces_2025.py
 
 
 def test_welsh_health_boards_are_called_local_health_boards(home):

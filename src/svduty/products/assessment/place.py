@@ -485,7 +485,7 @@ def _persistent_table(ctx: Context, persistence, names: pd.DataFrame, yearly) ->
         source_name(ctx, "police_uk_street"),
         ctx.not_applied,
         synthetic=yearly.synthetic,
-        notes=("None: no LSOA was in a hot cluster often enough to be persistent.",)
+        notes=("No LSOA was in a hot cluster often enough to be persistent.",)
         if frame.empty
         else (),
         digits={RATE: 2},
