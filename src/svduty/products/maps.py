@@ -207,6 +207,13 @@ def _read_boundaries(
             "boundaries for Avon and Somerset only"
         )
     geometry = shapely.from_geojson(frame["geometry_geojson"].tolist())
+    invalid = ~shapely.is_valid(geometry)
+    if invalid.any():
+        # a simplified national file can leave a self-crossing ring, which GEOS refuses to
+        # dissolve into the authority outlines: repaired to polygons, slivers dropped
+        geometry[invalid] = shapely.make_valid(
+            geometry[invalid], method="structure", keep_collapsed=False
+        )
     gdf = gpd.GeoDataFrame(
         frame[["code", "name", "la_code"]].reset_index(drop=True), geometry=geometry, crs=WGS84
     )

@@ -178,16 +178,51 @@ def _national_ward24() -> tuple[dict, ...]:
         if not feature.get("geometry"):
             raise ReferenceDataError(f"{NATIONAL_WARD24_FILE}: {code} has no geometry")
         la = str(props["ltla24_code"]).strip()
+        geometry = _without_degenerate_rings(feature["geometry"])
+        if geometry is None:
+            raise ReferenceDataError(f"{NATIONAL_WARD24_FILE}: {code} has no ring of 3 points")
         rows.append(
             {
                 "code": code,
                 "name": str(props["ward24_name"]).strip(),
                 # Barnsley and Sheffield were recoded in 2025: one authority under its current code
                 "la_code": active.get(la, (la, None))[0],
-                "geometry": feature["geometry"],
+                "geometry": geometry,
             }
         )
     return tuple(rows)
+
+
+def _ring(ring: list) -> list | None:
+    """The ring without repeated consecutive points; None when fewer than 3 points remain."""
+    out = [p for i, p in enumerate(ring) if i == 0 or p != ring[i - 1]]
+    if out[0] != out[-1]:
+        out.append(out[0])
+    return out if len(out) >= 4 else None
+
+
+def _without_degenerate_rings(geometry: dict) -> dict | None:
+    """The geometry without the slivers the simplification left (a ring shrunk to one or two
+    points is no area, and GEOS refuses it): holes and parts of fewer than 3 points dropped."""
+    polygons = (
+        [geometry["coordinates"]]
+        if geometry["type"] == "Polygon"
+        else geometry["coordinates"]
+        if geometry["type"] == "MultiPolygon"
+        else None
+    )
+    if polygons is None:
+        raise ReferenceDataError(f"{NATIONAL_WARD24_FILE}: a {geometry['type']}, not a polygon")
+    kept = []
+    for rings in polygons:
+        outer = _ring(rings[0])
+        if outer is not None:
+            kept.append([outer, *(r for r in map(_ring, rings[1:]) if r is not None)])
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return {"type": "Polygon", "coordinates": kept[0]}
+    return {"type": "MultiPolygon", "coordinates": kept}
 
 
 def national_ward24(la_codes) -> pa.Table:

@@ -558,7 +558,9 @@ def _ward_map(ctx: Context, m, counts) -> FigurePart | Paragraph:
     rates = where.area_rates(ctx.view, m, ctx.area.pfa_code, "ward24", counts=counts)
     frame = rates.frame[rates.frame["la_code"].isin(ctx.area.la_codes)]
     try:
-        boundaries = maps.boundaries(ctx.wh, ctx.area, "ward24")
+        # drawn as stored: the national file is simplified already, and not a clean coverage
+        # (its wards were simplified one by one), which coverage simplification would refuse
+        boundaries = maps.boundaries(ctx.wh, ctx.area, "ward24", simplify_m=0)
     except maps.MapError:
         # a warehouse loaded before ward boundaries were bundled: say so, never an empty map
         return Paragraph(
