@@ -24,6 +24,7 @@ from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Sec
 from svduty.products.assessment.scope import Context
 from svduty.products.assessment.volumes import HEADLINE
 from svduty.products.figure import Figure
+from svduty.reference.force_areas import display_name
 from svduty.reference.population import denominator
 
 CHOROPLETH = "fig-where-choropleth"
@@ -571,7 +572,8 @@ def _ward_map(ctx: Context, m, counts) -> FigurePart | Paragraph:
         {
             "Ward": frame["area_name"].to_numpy(),
             "Code": frame["area_code"].to_numpy(),
-            "Local authority": frame["la_name"].to_numpy(),
+            # "City of Bristol", as a reader says it, not ONS's "Bristol, City of"
+            "Local authority": frame["la_name"].map(display_name).to_numpy(),
             "Offences": frame["count"].astype("int64").to_numpy(),
             f"Residents ({denominator('ward24').label})": frame["population"].to_numpy(),
             RATE: frame["rate"].to_numpy(),
