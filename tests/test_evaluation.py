@@ -424,7 +424,10 @@ def test_matching_reads_the_imd_rank_and_the_prior_rate(evaluated, wh):
     codes = ", ".join(f"'{c}'" for c in ev.treated)
     imd = wh.ibis.sql(f"SELECT imd_rank FROM ref_imd2019 WHERE lsoa11_code IN ({codes})").execute()
     balance = ev.matching.balance.set_index("variable")
-    assert balance.loc["imd_rank", "treated_mean"] == pytest.approx(imd["imd_rank"].mean())
+    # English data on 2011 LSOAs: the index published on them, England's own
+    assert ev.deprivation_index == "IMD 2019" and ev.lsoa_vintage == 2011
+    assert balance.loc["deprivation_rank", "treated_mean"] == pytest.approx(imd["imd_rank"].mean())
+    assert any("IMD 2019 rank" in n for n in ev.matching.notes)
     pop = (
         wh.ibis.sql(
             "SELECT lsoa11_code, population_mid2018 FROM ref_population_lsoa11 "
@@ -497,9 +500,88 @@ def test_synthetic_records_are_flagged_and_counted_by_recorded_month(wh, bristol
 
 
 def test_unknown_areas_are_refused_with_what_to_do(wh):
-    with pytest.raises(ValueError, match="not 2011 LSOAs of force area"):
+    with pytest.raises(ValueError, match="not LSOAs of force area"):
         evaluate_place_based(wh, lsoas=["E01999999"], start="2020-04", pfa_code=PFA)
     with pytest.raises(ValueError, match="not December 2019 wards"):
         evaluate_place_based(wh, wards=["E05999999"], start="2020-04", pfa_code=PFA)
     with pytest.raises(ValueError, match="give the treated areas"):
         evaluate_place_based(wh, start="2020-04", pfa_code=PFA)
+
+
+# ---- 2021 LSOAs: the 2025 police.uk files, and a window that spans the change of codes ---------
+
+IMD2025 = AS_STREET.parents[2] / "imd2025" / "imd2025_england_lsoa21.csv.gz"
+LOOKUP_11_21 = AS_STREET.parents[2] / "geography" / "LSOA11_to_LSOA21_to_LAD22_lookup_EW_v2.csv.gz"
+MIXED_MONTHS = ["2020-10", "2020-11", "2020-12", "2025-01", "2025-02", "2025-03", "2025-04"]
+
+
+@pytest.fixture(scope="module")
+def wh2021(tmp_path_factory):
+    """2020 months on 2011 codes and 2025 months on 2021 codes, Avon and Somerset."""
+    path = tmp_path_factory.mktemp("evaluation2021") / "w.duckdb"
+    warehouse = connect(f"duckdb:///{path}")
+    load_reference(warehouse, loaded_by="test")
+    files = [AS_STREET / f"{m}-avon-and-somerset-street.csv.gz" for m in MIXED_MONTHS]
+    ingest_police_uk(warehouse, files, loaded_by="test")
+    yield warehouse
+    warehouse.close()
+
+
+def test_2021_lsoas_are_matched_on_imd_2025_read_from_the_published_file(wh2021):
+    bristol21 = wh2021.ibis.sql(
+        "SELECT lsoa_code FROM ref_lsoa WHERE la_name = 'Bristol, City of' AND in_2021 "
+        "AND NOT in_2011 ORDER BY lsoa_code"
+    ).execute()["lsoa_code"]
+    treated = list(bristol21.iloc[:5])  # 2021-only codes: no IMD 2019 rank exists for them
+    ev = evaluate_place_based(
+        wh2021, lsoas=treated, start="2025-03", pfa_code=PFA, months_before=2, months_after=2
+    )
+    assert ev.lsoa_vintage == 2021 and ev.deprivation_index == "IMD 2025"
+    assert ev.treated == tuple(sorted(treated))
+    published = pd.read_csv(IMD2025).set_index("lsoa21_code")["IMD_rank"]
+    balance = ev.matching.balance.set_index("variable")
+    expected = published.reindex(treated).mean()
+    assert balance.loc["deprivation_rank", "treated_mean"] == pytest.approx(expected)
+    chosen = published.reindex(list(ev.matching.comparators))
+    assert balance.loc["deprivation_rank", "comparators_mean"] == pytest.approx(chosen.mean())
+    assert all(c.startswith("E01") for c in ev.matching.comparators)
+    assert ev.population_source.startswith("Census 2021")
+    assert any("IMD 2025" in c for c in ev.caveats)
+
+
+def test_a_window_across_the_change_of_codes_is_counted_on_2021_lsoas(wh2021):
+    # a 2011 code given for the treated area is carried to its best-fit 2021 LSOA
+    lookup = pd.read_csv(LOOKUP_11_21, dtype=str, encoding="utf-8-sig")
+    changed = lookup[
+        (lookup["LSOA11CD"] != lookup["LSOA21CD"]) & (lookup["LAD22CD"] == "E06000023")
+    ]
+    old = sorted(changed["LSOA11CD"])[:3]
+    ev = evaluate_place_based(
+        wh2021, lsoas=old, start="2025-01", pfa_code=PFA, months_before=60, months_after=4, k=2
+    )
+    best_fit = dict(zip(lookup["LSOA11CD"], lookup["LSOA21CD"], strict=False))
+    assert ev.lsoa_vintage == 2021 and ev.deprivation_index == "IMD 2025"
+    assert set(ev.treated) == {best_fit[c] for c in old}
+    assert any("best-fit 2021 LSOA" in c for c in ev.caveats)
+    # the panel's counts: raw rows with 2011 codes carried by the published lookup, by hand
+    rows = pd.concat(
+        pd.read_csv(AS_STREET / f"{m}-avon-and-somerset-street.csv.gz", dtype=str)
+        for m in MIXED_MONTHS
+    )
+    rows = rows[rows["Crime type"] == "Violence and sexual offences"].dropna(subset=["LSOA code"])
+    only11 = set(lookup["LSOA11CD"]) - set(lookup["LSOA21CD"])
+    rows["area"] = [best_fit[c] if c in only11 else c for c in rows["LSOA code"]]
+    by_hand = rows.groupby(["area", "Month"]).size()
+    panel = ev.panel.set_index(["area_code", "month"])["count"]
+    assert (panel == by_hand.reindex(panel.index, fill_value=0)).all()
+    assert set(ev.panel["month"]) == set(MIXED_MONTHS)
+    assert ev.panel["population"].notna().all()  # Census 2021 residents of each 2021 LSOA
+
+
+def test_a_2021_code_for_a_window_on_2011_lsoas_is_refused(wh, wh2021):
+    new = wh.ibis.sql(
+        "SELECT lsoa_code FROM ref_lsoa WHERE pfa_code = 'E23000036' AND in_2021 AND NOT in_2011 "
+        "LIMIT 1"
+    ).execute()["lsoa_code"]
+    with pytest.raises(ValueError, match="give the 2011 LSOA codes"):
+        evaluate_place_based(wh, lsoas=list(new), start="2020-04", pfa_code=PFA)

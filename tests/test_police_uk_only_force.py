@@ -178,39 +178,7 @@ def test_synth_refuses_to_make_another_areas_partner_data(home):
     assert not (Path(home["env"]["SVDUTY_HOME"]) / "synthetic").exists()
 
 
-# ---- City of London: one month, one local authority with the force area's name ----------------
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory) -> dict:
-    env = {"SVDUTY_HOME": str(tmp_path_factory.mktemp("col") / "home"), "SVDUTY_LOADED_BY": "t"}
-
-    def run(*args: str) -> dict:
-        result = runner.invoke(app, [*args, "--json"], env=env)
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
-
-    run("init", "--force", "city-of-london")
-    files = run("ingest", "police-uk", str(_shared("police_uk", "street", "city-of-london")))
-    return {"env": env, "run": run, "files": files}
-
-
-def test_city_of_london_authority_and_force_area_are_two_areas(city):
-    result = runner.invoke(app, ["sna", "--area", "nowhere"], env=city["env"])
-    assert result.exit_code == 1
-    assert "city-of-london (E23000034, City of London)" in result.output
-    assert "city-of-london-e09000001 (E09000001, City of London)" in result.output
-
-
-def test_city_of_london_one_month_assessment_and_a_clear_refusal_to_publish(city):
-    sna = city["run"]("sna", "--period", "2025-12..2025-12")
-    assert Path(sna["annex"]).exists()
-    result = runner.invoke(app, ["publish", "--period", "calendar_year"], env=city["env"])
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output
-    got = city["run"]("measures", "-m", "police-uk-violence")
-    names = {r["area_code"]: r["area_name"] for r in got["results"]}
-    assert names == {"E23000034": "City of London", "E09000001": "City of London"}
+# City of London (one month, one authority) is built end to end in test_police_uk_forces_2025.py
 
 
 def test_welsh_health_boards_are_called_local_health_boards(home):
@@ -227,3 +195,80 @@ def test_a_welsh_area_is_ranked_on_the_welsh_index_and_says_so(home):
     assert "by deprivation decile (WIMD 2019)" in annex
     assert "Welsh Index of Multiple Deprivation 2019 (Welsh Government)" in annex
     assert "Wales's WIMD 2019 deciles" in annex
+
+
+def test_a_welsh_intervention_is_matched_on_wimd_within_wales(home):
+    """A place-based evaluation in Cardiff on the 2025 files (2021 LSOAs): the Welsh index,
+    comparison LSOAs from Wales only, ranks as published by the Welsh Government."""
+    from svduty.analysis.evaluation import evaluate_place_based
+    from svduty.warehouse import connect
+
+    wimd = {
+        r["lsoa11_code"]: int(r["IMD_rank"])
+        for r in _csv(_shared("wimd2019") / "wimd2019_wales_lsoa11.csv.gz")
+    }
+    cardiff = sorted(
+        r["lsoa21_code"]
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
+        if r["ltla24_name"] == "Cardiff" and r["lsoa21_code"] in wimd  # unchanged since 2011
+    )
+    treated = cardiff[:6]
+    path = Path(home["env"]["SVDUTY_HOME"]) / "warehouse.duckdb"
+    wh = connect(f"duckdb:///{path}", read_only=True)
+    try:
+        ev = evaluate_place_based(
+            wh, lsoas=treated, start="2025-07", pfa_code="W15000003", months_before=6
+        )
+    finally:
+        wh.close()
+    assert ev.deprivation_index == "WIMD 2019" and ev.lsoa_vintage == 2021
+    assert all(code.startswith("W01") for code in ev.matching.comparators)
+    balance = ev.matching.balance.set_index("variable")
+    by_hand = sum(wimd[c] for c in treated) / len(treated)
+    assert balance.loc["deprivation_rank", "treated_mean"] == pytest.approx(by_hand)
+    assert any("WIMD 2019" in c and "not comparable with England" in c for c in ev.caveats)
+
+
+def test_a_ward_map_of_welsh_wards_from_the_national_boundaries(home):
+    import duckdb
+
+    lookup = [
+        r
+        for r in _csv(NATIONAL / "lookup_lsoa21_ward24_ltla24.csv.gz")
+        if r["ltla24_code"] in SOUTH_WALES
+    ]
+    wards = {r["ward24_code"]: r["ward24_name"] for r in lookup}
+    assert wards and all(code.startswith("W05") for code in wards)
+    with duckdb.connect(str(Path(home["env"]["SVDUTY_HOME"]) / "warehouse.duckdb"), True) as db:
+        stored = dict(
+            db.execute("SELECT code, name FROM ref_boundary WHERE level = 'ward24'").fetchall()
+        )
+    # every ward of the force area's authorities and no other; a ward that no LSOA best-fits
+    # (the lookup gives its LSOAs to a neighbour) is drawn too, and named in a note
+    assert set(wards) <= set(stored) and all(c.startswith("W05") for c in stored)
+    boundary_only = {stored[c] for c in set(stored) - set(wards)}
+    page = Path(home["sna"]["annex"]).read_text(encoding="utf-8")
+    start = page.index('id="fig-where-wards"')
+    figure = page[start : page.index("</figure>", start)]
+    assert "<svg" in figure or "vega" in figure.lower()  # a map was drawn
+    # its table: offences per ward, recounted from the raw rows through the ONS lookup
+    ward_of = {r["lsoa21_code"]: r["ward24_code"] for r in lookup}
+    violence = [r for r in _raw_rows() if r["Crime type"] == "Violence and sexual offences"]
+    expected = Counter(ward_of[r["LSOA code"]] for r in violence if r["LSOA code"] in ward_of)
+    text = _text(Path(home["sna"]["annex"]))
+    busiest = expected.most_common(1)[0][0]
+    assert wards[busiest] in _text_of(figure)
+    rows = re.findall(r"<tr>(.*?)</tr>", figure, flags=re.S)
+    counted = {}
+    for row in rows:
+        cells = [_text_of(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)]
+        if len(cells) > 3 and cells[1] in wards:
+            counted[cells[1]] = int(cells[3].replace(",", ""))
+    assert counted == {code: expected.get(code, 0) for code in wards}
+    assert "nan" not in text.split() and "None" not in text.split()
+    for name in boundary_only:
+        assert name in _text_of(figure) and "no 2021 LSOA" in _text_of(figure)
+
+
+def _text_of(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())

@@ -296,6 +296,9 @@ def test_place_based_section_prints_the_verdict(built, area):
         assert _text(i.verdict) in _squash(page)
         assert i.figure is not None and i.figure.id == i.id
         assert i.evaluation.months_after[-1] <= f"{YEAR}-12", "no month after the review year"
+        # the page names the index the areas were matched on (England's own, for English LSOAs)
+        named = f"matched on {i.evaluation.deprivation_index} ranks"
+        assert named in _squash(page) and i.evaluation.deprivation_index.startswith("IMD")
         if not i.can_tell:
             assert "The data cannot tell" in page
 

@@ -63,9 +63,44 @@ def _average_ranks(b, column: str) -> pd.Series:
     return sums / lsoas.groupby(column)["people"].sum()
 
 
+@functools.cache
+def _rural_shares(column: str) -> pd.Series:
+    """Share of Census 2021 residents in rural 2021 LSOAs per partnership (CSP19CD) or force
+    (PFA19CD), from the raw files by another route than svduty's: each 2021 LSOA by its May 2024
+    authority (ONS ward lookup), the authority to its 2019 districts by ONS's code history, and
+    those to their one partnership (an authority whose districts lie in several is left out)."""
+    ruc = pd.read_csv(DATA / "geography/ruc21_lsoa21.csv.gz")
+    census = pd.read_csv(DATA / "population/census2021_LSOA21_usual_residents_by_age6_EW.csv.gz")
+    people = census.groupby("lsoa21_code")["usual_residents"].sum()
+    ltla = pd.read_csv(DATA / "geography/lookup_lsoa21_ward24_ltla24.csv.gz")
+    history = pd.read_csv(DATA / "geography/la_all_codes.csv.gz")
+    active = dict(zip(history["LADCD"], history["LADCD_ACTIVE"], strict=True))
+    lookup = read_bundled()["lookup"]
+    per_lad = lookup.groupby("LAD19CD")[column].nunique()
+    split = set(lookup.loc[lookup["LAD19CD"].isin(per_lad[per_lad > 1].index), column])
+    lookup = lookup.assign(current=lookup["LAD19CD"].map(active))
+    per_current = lookup.groupby("current")[column].agg(lambda s: set(s))
+    area = {
+        la: next(iter(codes))
+        for la, codes in per_current.items()
+        if len(codes) == 1 and not codes & split
+    }
+    lsoas = ruc.merge(ltla[["lsoa21_code", "ltla24_code"]], on="lsoa21_code")
+    lsoas["area"] = lsoas["ltla24_code"].map(active).map(area)
+    lsoas["people"] = lsoas["lsoa21_code"].map(people)
+    lsoas = lsoas.dropna(subset=["area"])
+    rural = lsoas[lsoas["ruc"] == "Rural"].groupby("area")["people"].sum()
+    return (
+        rural.reindex(lsoas["area"].unique(), fill_value=0) / lsoas.groupby("area")["people"].sum()
+    )
+
+
 def _nearest(table: pd.DataFrame, own: str, n: int) -> list[str]:
-    """table: code -> population, rank; the n nearest to own on standardised log size, rank."""
-    z = pd.DataFrame({"size": np.log10(table["population"]), "rank": table["rank"]})
+    """table: code -> population, rank, rural; the n nearest to own on standardised log size,
+    average rank and rural share."""
+    z = pd.DataFrame(
+        {"size": np.log10(table["population"]), "rank": table["rank"], "rural": table["rural"]}
+    )
     z = (z - z.mean()) / z.std()
     distance = np.sqrt(((z - z.loc[own]) ** 2).sum(axis=1)).drop(own)
     return list(distance.sort_values().index[:n])
@@ -97,16 +132,26 @@ def test_the_similar_partnerships_are_the_nearest_in_size_and_deprivation(bundle
     c4 = c4[pd.to_numeric(c4[VAP], errors="coerce").notna()].drop_duplicates(b["csp"])
     ranks = _average_ranks(b, "CSP19CD")
     table = pd.DataFrame(
-        {"population": c4.set_index(b["csp"])[b["population"]].astype(float), "rank": ranks}
+        {
+            "population": c4.set_index(b["csp"])[b["population"]].astype(float),
+            "rank": ranks,
+            "rural": _rural_shares("CSP19CD"),
+        }
     ).dropna()
     expected = _nearest(table, "E22000369", 10)
     shown = next(p for p in somerset.section.parts if getattr(p, "id", "") == "tbl-compare-similar")
     assert list(shown.frame["Code"]) == ["E22000369", *expected]
     assert shown.frame["Area"].iloc[0] == "Somerset"
+    # rural Somerset sits with rural counties, not with cities of its size and deprivation
+    assert not {"Sheffield", "Croydon", "Barnet"} & set(shown.frame["Area"])
+    rural = shown.frame.set_index("Code")["Residents in rural LSOAs (%)"]
+    expected_rural = (table["rural"] * 100).reindex(rural.index)
+    assert np.allclose(rural.to_numpy(dtype=float), expected_rural.to_numpy(), atol=0.051)
     # ONS's "Bristol, City of" is named as a reader says it, if it is among them
     assert not any(", City of" in a for a in shown.frame["Area"])
     text = " ".join(p.text for p in somerset.section.parts if p.kind == "paragraph")
     for said in ("10 English community safety partnerships nearest", "mid-2022", "average rank",
+                 "rurality", "rural-urban classification",
                  "year ending December 2024", "Table C2", "Table C4"):  # fmt: skip
         assert said in text
 
@@ -160,7 +205,11 @@ def test_the_force_area_is_compared_with_the_nearest_english_forces(
     c4 = b["c4"][b["c4"][b["csp"]].isna() & b["c4"]["Police Force Area code"].str.startswith("E23")]
     c4 = c4[pd.to_numeric(c4[VAP], errors="coerce").notna()].set_index("Police Force Area code")
     table = pd.DataFrame(
-        {"population": c4[b["population"]].astype(float), "rank": _average_ranks(b, "PFA19CD")}
+        {
+            "population": c4[b["population"]].astype(float),
+            "rank": _average_ranks(b, "PFA19CD"),
+            "rural": _rural_shares("PFA19CD"),
+        }
     ).dropna()
     ctx = Context.make(
         demo_wh, demo_partnership, resolve(demo_partnership, "avon-and-somerset"), None,
@@ -234,7 +283,11 @@ def expected_violence(code: str) -> list[str]:
     level4 = level4[level4.index.astype(str).str.startswith("E")]
     rated = level4[pd.to_numeric(level4[VAP], errors="coerce").notna()]
     table = pd.DataFrame(
-        {"population": rated[b["population"]].astype(float), "rank": _average_ranks(b, column)}
+        {
+            "population": rated[b["population"]].astype(float),
+            "rank": _average_ranks(b, column),
+            "rural": _rural_shares(column),
+        }
     ).dropna()
     near = _nearest(table, code, n)
     people = pd.to_numeric(level4[b["population"]], errors="coerce")

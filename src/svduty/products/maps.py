@@ -64,7 +64,7 @@ SVG_LIMIT_BYTES = 1_000_000
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"  # British National Grid: metres, for simplification and hatching
 # Small-area levels of ref_boundary that carry the local authority of each area.
-LEVELS = ("lsoa11", "lsoa21", "msoa11", "ward25")
+LEVELS = ("lsoa11", "lsoa21", "msoa11", "ward25", "ward24")
 _ALIASES = {"lsoa": "lsoa11", "msoa": "msoa11", "ward": "ward25"}
 # Coordinates in the chart data: 5 decimal places of a degree is about a metre.
 _CHART_DECIMALS = 5
@@ -202,10 +202,18 @@ def _read_boundaries(
     if frame.empty:
         raise MapError(
             f"no {level} boundaries for {area.name} (local authorities {list(area.la_codes)}): "
-            "svduty bundles LSOA boundaries for England and Wales, and MSOA and ward boundaries "
-            "for Avon and Somerset only"
+            "svduty bundles LSOA and May 2024 ward boundaries for England and Wales (stored for "
+            "a partnership's authorities by `svduty init`), and MSOA and May 2025 ward "
+            "boundaries for Avon and Somerset only"
         )
     geometry = shapely.from_geojson(frame["geometry_geojson"].tolist())
+    invalid = ~shapely.is_valid(geometry)
+    if invalid.any():
+        # a simplified national file can leave a self-crossing ring, which GEOS refuses to
+        # dissolve into the authority outlines: repaired to polygons, slivers dropped
+        geometry[invalid] = shapely.make_valid(
+            geometry[invalid], method="structure", keep_collapsed=False
+        )
     gdf = gpd.GeoDataFrame(
         frame[["code", "name", "la_code"]].reset_index(drop=True), geometry=geometry, crs=WGS84
     )

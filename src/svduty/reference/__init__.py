@@ -234,7 +234,7 @@ SCHEMAS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("urban_rural", _S, "broad group: 'Urban' or 'Rural'"),
     ],
     "ref_boundary": [
-        ("level", _S, "'lsoa11', 'lsoa21', 'msoa11', 'ward25', 'la22' or 'pfa23'"),
+        ("level", _S, "'lsoa11', 'lsoa21', 'msoa11', 'ward25', 'ward24', 'la22' or 'pfa23'"),
         ("code", _S, "the area's ONS code"),
         ("name", _S, "the area's ONS name"),
         ("la_code", _S, "current local authority containing it; null for pfa23"),

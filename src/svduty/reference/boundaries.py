@@ -1,5 +1,6 @@
 """Boundaries (GeoJSON, WGS84): Avon and Somerset LSOA/MSOA/ward; LAD22 (UK) and PFA23 (E&W);
-LSOA 2021 for England and Wales (:func:`national_lsoa21`, stored per partnership).
+LSOA 2021 and May 2024 wards for England and Wales (:func:`national_lsoa21`,
+:func:`national_ward24`, stored per partnership).
 
 Geometries are kept as GeoJSON text so that this layer needs no geometry library; readers parse
 them with shapely/geopandas where they need shapes.
@@ -153,6 +154,91 @@ def national_lsoa21(la_codes) -> pa.Table:
             "source_file": f"geography/boundaries/{NATIONAL_LSOA21_FILE}",
         }
         for r in _national_lsoa21()
+        if r["la_code"] in wanted
+    ]
+    rows.sort(key=lambda r: r["code"])
+    return pa.Table.from_pylist(rows, schema=arrow_schema("ref_boundary"))
+
+
+#: Electoral wards (May 2024), UK, simplified (ukmaps): the wards of the LSOA 2021 -> ward 2024
+#: lookup, so ward rates (svduty.analysis.evidence.wards) are drawn on their own wards for any
+#: partnership. Stored per partnership, like the national LSOAs.
+NATIONAL_WARD24_FILE = "WD24_UK_simplified.geojson.gz"
+
+
+@functools.cache
+def _national_ward24() -> tuple[dict, ...]:
+    active = current_la()
+    rows = []
+    for feature in read_features(NATIONAL_WARD24_FILE):
+        props = feature["properties"]
+        code = str(props["ward24_code"]).strip()
+        if code[:1] not in ("E", "W"):
+            continue  # Scotland and Northern Ireland: outside the Duty
+        if not feature.get("geometry"):
+            raise ReferenceDataError(f"{NATIONAL_WARD24_FILE}: {code} has no geometry")
+        la = str(props["ltla24_code"]).strip()
+        geometry = _without_degenerate_rings(feature["geometry"])
+        if geometry is None:
+            raise ReferenceDataError(f"{NATIONAL_WARD24_FILE}: {code} has no ring of 3 points")
+        rows.append(
+            {
+                "code": code,
+                "name": str(props["ward24_name"]).strip(),
+                # Barnsley and Sheffield were recoded in 2025: one authority under its current code
+                "la_code": active.get(la, (la, None))[0],
+                "geometry": geometry,
+            }
+        )
+    return tuple(rows)
+
+
+def _ring(ring: list) -> list | None:
+    """The ring without repeated consecutive points; None when fewer than 3 points remain."""
+    out = [p for i, p in enumerate(ring) if i == 0 or p != ring[i - 1]]
+    if out[0] != out[-1]:
+        out.append(out[0])
+    return out if len(out) >= 4 else None
+
+
+def _without_degenerate_rings(geometry: dict) -> dict | None:
+    """The geometry without the slivers the simplification left (a ring shrunk to one or two
+    points is no area, and GEOS refuses it): holes and parts of fewer than 3 points dropped."""
+    polygons = (
+        [geometry["coordinates"]]
+        if geometry["type"] == "Polygon"
+        else geometry["coordinates"]
+        if geometry["type"] == "MultiPolygon"
+        else None
+    )
+    if polygons is None:
+        raise ReferenceDataError(f"{NATIONAL_WARD24_FILE}: a {geometry['type']}, not a polygon")
+    kept = []
+    for rings in polygons:
+        outer = _ring(rings[0])
+        if outer is not None:
+            kept.append([outer, *(r for r in map(_ring, rings[1:]) if r is not None)])
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return {"type": "Polygon", "coordinates": kept[0]}
+    return {"type": "MultiPolygon", "coordinates": kept}
+
+
+def national_ward24(la_codes) -> pa.Table:
+    """``ref_boundary`` rows (level ``ward24``) for the May 2024 wards of these current local
+    authorities, ordered by code (stored per partnership: load_area_boundaries)."""
+    wanted = set(la_codes)
+    rows = [
+        {
+            "level": "ward24",
+            "code": r["code"],
+            "name": r["name"],
+            "la_code": r["la_code"],
+            "geometry_geojson": json.dumps(r["geometry"], separators=(",", ":")),
+            "source_file": f"geography/boundaries/{NATIONAL_WARD24_FILE}",
+        }
+        for r in _national_ward24()
         if r["la_code"] in wanted
     ]
     rows.sort(key=lambda r: r["code"])

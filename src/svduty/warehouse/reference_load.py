@@ -80,8 +80,8 @@ def load_area_tables(warehouse: Warehouse, la_codes: Iterable[str]) -> dict[str,
 
 
 def load_area_boundaries(warehouse: Warehouse, la_codes: Iterable[str]) -> int:
-    """Add the national 2021 LSOA boundaries of the local authorities ``la_codes`` that
-    ``ref_boundary`` has none for; the number of LSOAs added.
+    """Add the national 2021 LSOA boundaries and May 2024 ward boundaries of the local
+    authorities ``la_codes`` that ``ref_boundary`` has none of; the number of shapes added.
 
     The bundled detailed boundaries cover Avon and Somerset; the national file (England and
     Wales, 200 m generalised) is stored only for the authorities a partnership has, so a
@@ -89,20 +89,26 @@ def load_area_boundaries(warehouse: Warehouse, la_codes: Iterable[str]) -> int:
     wanted = list(dict.fromkeys(la_codes))
     if not wanted:
         return 0
-    t = warehouse.table("ref_boundary")
-    present = (
-        t.filter(t.level.isin(["lsoa11", "lsoa21"]) & t.la_code.isin(wanted))
-        .select("la_code")
-        .distinct()
-        .execute()["la_code"]
-    )
-    missing = [code for code in wanted if code not in set(present)]
-    if not missing:
-        return 0
-    from svduty.reference.boundaries import national_lsoa21
+    from svduty.reference.boundaries import national_lsoa21, national_ward24
 
-    rows = national_lsoa21(missing)
-    if rows.num_rows:
-        with warehouse.transaction() as tx:
-            tx.insert("ref_boundary", rows)
-    return rows.num_rows
+    t = warehouse.table("ref_boundary")
+    added = 0
+    for levels, rows_for in (
+        (["lsoa11", "lsoa21"], national_lsoa21),
+        (["ward24"], national_ward24),
+    ):
+        present = set(
+            t.filter(t.level.isin(levels) & t.la_code.isin(wanted))
+            .select("la_code")
+            .distinct()
+            .execute()["la_code"]
+        )
+        missing = [code for code in wanted if code not in present]
+        if not missing:
+            continue
+        rows = rows_for(missing)
+        if rows.num_rows:
+            with warehouse.transaction() as tx:
+                tx.insert("ref_boundary", rows)
+        added += rows.num_rows
+    return added

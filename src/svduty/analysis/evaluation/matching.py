@@ -16,6 +16,7 @@ from svduty.analysis.evidence.quality import Result
 
 #: Deprivation columns ``match_comparators`` accepts, in order of preference, and their names.
 DEPRIVATION = {
+    "deprivation_rank": "rank on the index of deprivation (1 = most deprived)",
     "imd_score": "IMD score (higher = more deprived)",
     "imd_rank": "IMD rank (1 = most deprived)",
     "imd_decile": "IMD decile (1 = most deprived)",
@@ -53,11 +54,14 @@ def match_comparators(
     k: int = 3,
     seed: int | None = None,
     exclude: Collection[str] = (),
+    index_name: str | None = None,
 ) -> Matching:
     """Choose ``k`` comparison areas per treated area, nearest first, without replacement.
 
-    ``areas``: one row per area: ``area_code``; deprivation as ``imd_score``, else ``imd_rank``,
-    else ``imd_decile`` (the first present is used; IMD 2019 as bundled has ranks, not scores);
+    ``areas``: one row per area: ``area_code``; deprivation as ``deprivation_rank`` (the rank
+    on one country's index, named by ``index_name``, e.g. "WIMD 2019"), else ``imd_score``, else
+    ``imd_rank``, else ``imd_decile`` (the first present is used). Ranks of two countries'
+    indices must never be mixed in one ``areas``: England and Wales rank separately.
     ``prior_count`` (events in the pre-period); optional ``population``. With a population the
     violence variable is the prior rate per 1,000 residents, otherwise the prior count.
 
@@ -77,7 +81,7 @@ def match_comparators(
     if not isinstance(k, int) or k < 1:
         raise ValueError(f"k must be a whole number of comparators per treated area, not {k!r}")
     treated_codes = _codes(treated, "treated")
-    frame, variables, notes = _matching_variables(areas)
+    frame, variables, notes = _matching_variables(areas, index_name)
     known = set(frame["area_code"])
     unknown = sorted(set(treated_codes) - known)
     if unknown:
@@ -130,7 +134,9 @@ def match_comparators(
     )
 
 
-def _matching_variables(areas: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+def _matching_variables(
+    areas: pd.DataFrame, index_name: str | None = None
+) -> tuple[pd.DataFrame, list[str], list[str]]:
     """The frame with the two matching variables, their names, and notes on the choice."""
     needed = {"area_code", "prior_count"}
     if not needed <= set(areas.columns):
@@ -147,7 +153,10 @@ def _matching_variables(areas: pd.DataFrame) -> tuple[pd.DataFrame, list[str], l
     frame = pd.DataFrame({"area_code": areas["area_code"].astype(str)})
     frame[deprivation] = pd.to_numeric(areas[deprivation], errors="coerce").to_numpy()
     prior = pd.to_numeric(areas["prior_count"], errors="coerce").to_numpy(dtype=float)
-    notes = [f"Deprivation is matched on the {DEPRIVATION[deprivation]}."]
+    named = DEPRIVATION[deprivation]
+    if index_name and deprivation == "deprivation_rank":
+        named = f"{index_name} rank (1 = most deprived)"
+    notes = [f"Deprivation is matched on the {named}."]
     if "population" in areas.columns:
         population = pd.to_numeric(areas["population"], errors="coerce").to_numpy(dtype=float)
         population = np.where(population > 0, population, np.nan)

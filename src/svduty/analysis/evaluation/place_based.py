@@ -14,20 +14,26 @@ import pandas as pd
 from svduty.analysis.evaluation.did import DiDResult, difference_in_differences
 from svduty.analysis.evaluation.matching import Matching, match_comparators
 from svduty.analysis.evaluation.panel import _month
-from svduty.analysis.evidence import where
+from svduty.analysis.evidence import deprivation_areas, where
 from svduty.analysis.evidence.quality import Result, month_ranges, months_between
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.measures.compute import SYNTHETIC_NOTE
+from svduty.reference import deprivation as indices
+from svduty.reference.population import denominator
 from svduty.warehouse import Warehouse
 
 DEFAULT_MEASURE = "police-uk-violence"
+CENSUS_LSOA21 = "Census 2021 usual residents of 2021 LSOAs (ONS, census day 21 March 2021)"
 
 
 @dataclass(frozen=True)
 class Evaluation(Result):
     """A place-based intervention evaluated from the warehouse.
 
-    ``treated``: the LSOAs (2011 codes) that received it (from ``lsoas`` and ``wards``);
+    ``treated``: the LSOAs that received it (from ``lsoas`` and ``wards``), on
+    ``lsoa_vintage`` (2011 or 2021) LSOAs; ``deprivation_index``: the index the areas were
+    matched on ("IMD 2019", "IMD 2025" or "WIMD 2019", one country's, never two);
+    ``population_source``: the residents of the rates;
     ``months_before``/``months_after``: the months in the panel; ``months_missing``: months of
     the window the source does not cover, left out of the panel (not counted as zero);
     ``panel``: ``area_code``, ``month``, ``count``, ``population``, ``treated``.
@@ -41,6 +47,9 @@ class Evaluation(Result):
     synthetic: bool
     pfa_code: str
     start: str
+    lsoa_vintage: int
+    deprivation_index: str
+    population_source: str
     treated: tuple[str, ...]
     wards: tuple[str, ...]
     excluded: tuple[str, ...]
@@ -77,11 +86,20 @@ def evaluate_place_based(
     from it (default: to the last month the source covers); months the source lacks in the
     window (police.uk has no 2019-07) are left out for every area. Counts are the measure's
     monthly counts by LSOA (``where.measure_counts``: its definition, strand, filters and
-    under-25 rule). Treated and candidate areas are the force area's 2011 LSOAs, on which IMD
-    2019 ranks (``ref_imd2019.imd_rank``) and the ONS mid-2018 populations are published;
-    wards are December 2019 wards (``ref_lsoa.ward19_code``). Candidates are the force area's
-    other LSOAs less ``exclude`` (e.g. a buffer of neighbours against spillover), matched on
-    deprivation and the rate of the measure in the months before.
+    under-25 rule).
+
+    The areas are the force area's LSOAs of one vintage: 2011 LSOAs when every located row of
+    the window carries a 2011 code (police.uk before 2023), else 2021 LSOAs, the 2011 codes
+    carried to their best-fit 2021 LSOA (ONS lookup) and said so. Deprivation is the index of
+    the treated areas' country for that vintage (:func:`svduty.reference.deprivation.index_for`:
+    IMD 2019 for English 2011 LSOAs, the index published on them; IMD 2025 for English 2021
+    LSOAs; WIMD 2019 for Welsh LSOAs), and candidates come from that country only, so two
+    countries' ranks are never compared. Residents: the ONS mid-2018 estimates on 2011 LSOAs,
+    Census 2021 on 2021 LSOAs. Treated ``lsoas`` may be given on either vintage (a 2011 code is
+    carried forward; a 2021-only code on a 2011 window is refused); ``wards`` are December 2019
+    wards (``ref_lsoa.ward19_code``). Candidates are the other LSOAs less ``exclude`` (e.g. a
+    buffer of neighbours against spillover), matched on deprivation and the rate of the measure
+    in the months before.
     """
     _month(start, "start")
     if not isinstance(months_before, int) or months_before < 1:
@@ -89,23 +107,34 @@ def evaluate_place_based(
     if months_after is not None and (not isinstance(months_after, int) or months_after < 1):
         raise ValueError(f"months_after must be a whole number of months, not {months_after!r}")
     where.police_uk_slug(wh, pfa_code)  # a clear error for a code that is not a force area
-    ref = _force_lsoas(wh, pfa_code)
-    treated = _treated(ref, lsoas, wards, pfa_code)
     counts = where.measure_counts(wh, measure, pfa_code)
     before, after, missing = _window(start, months_before, months_after, counts.months_covered)
     window = set(before + after)
 
     located = counts.frame[counts.frame["month"].isin(window) & counts.frame["lsoa"].notna()]
+    every = where.lsoa_reference(wh, pfa_code)
+    vintage = deprivation_areas.lsoa_vintage(located["lsoa"], every, window)
+    carried: dict[str, str] = {}
+    if vintage == 2021:
+        old = every.loc[every["in_2011"] & ~every["in_2021"], "lsoa_code"]
+        carried = deprivation_areas.to_lsoa21(wh, old)
+        located = located.assign(lsoa=located["lsoa"].map(lambda c: carried.get(c, c)))
+    ref = _force_lsoas(wh, every, vintage)
+    treated = _treated(ref, every, lsoas, wards, pfa_code, vintage, carried)
+    country = _one_country(ref, treated, pfa_code)
+    index = indices.index_for(country, vintage)
+    ref = _with_ranks(wh, ref[ref["country"] == country], index, vintage)
     by_area_month = located.groupby(["lsoa", "month"])["count"].sum()
     prior = located[located["month"].isin(before)].groupby("lsoa")["count"].sum()
     areas = ref.assign(prior_count=ref["lsoa_code"].map(prior).fillna(0).astype("int64"))
     areas = areas.rename(columns={"lsoa_code": "area_code"})
     matching = match_comparators(
-        areas[["area_code", "imd_rank", "prior_count", "population"]],
+        areas[["area_code", "deprivation_rank", "prior_count", "population"]],
         treated,
         k=k,
         seed=seed,
         exclude=exclude,
+        index_name=index.name,
     )
     panel = _build_panel(treated, matching.comparators, sorted(window), by_area_month, ref)
     did = difference_in_differences(
@@ -117,7 +146,14 @@ def evaluate_place_based(
         area_noun="LSOAs",
         comparison="matched comparison",
     )
-    caveats = _caveats(counts, missing, matching, did)
+    population_source = denominator("lsoa").source if vintage == 2011 else CENSUS_LSOA21
+    notes = [f"Deprivation: {index.note}"]
+    if carried and set(carried) & set(counts.frame.loc[counts.frame["month"].isin(window), "lsoa"]):
+        notes.append(
+            "The window holds rows on 2011 and 2021 LSOA codes (police.uk changed in 2023): "
+            "the 2011 codes are counted on their best-fit 2021 LSOA (ONS lookup)."
+        )
+    caveats = _caveats(counts, missing, matching, did, notes)
     return Evaluation(
         measure=counts.measure.id,
         title=counts.measure.title,
@@ -126,6 +162,9 @@ def evaluate_place_based(
         synthetic=counts.synthetic,
         pfa_code=pfa_code,
         start=start,
+        lsoa_vintage=vintage,
+        deprivation_index=index.name,
+        population_source=population_source,
         treated=tuple(treated),
         wards=tuple(sorted({str(w) for w in wards})),
         excluded=tuple(sorted({str(c) for c in exclude})),
@@ -157,21 +196,52 @@ def _window(
     )
 
 
-def _force_lsoas(wh: Warehouse, pfa_code: str) -> pd.DataFrame:
-    """The force area's 2011 LSOAs: code, December 2019 ward, mid-2018 population, IMD rank."""
-    ref = where.lsoa_reference(wh, pfa_code)
-    ref = ref[ref["in_2011"]]
-    imd = wh.table("ref_imd2019")
-    ranks = imd.filter(imd.lsoa11_code.isin(list(ref["lsoa_code"])))
-    ranks = ranks.select("lsoa11_code", "imd_rank").execute()
-    rank_of = dict(zip(ranks["lsoa11_code"], ranks["imd_rank"], strict=True))
-    out = ref[["lsoa_code", "ward19_code", "population"]].copy()
-    out["imd_rank"] = out["lsoa_code"].map(rank_of).astype(float)
+def _force_lsoas(wh: Warehouse, every: pd.DataFrame, vintage: int) -> pd.DataFrame:
+    """The force area's LSOAs of ``vintage``: code, December 2019 ward (2011 codes), local
+    authority, country and residents (mid-2018 on 2011 LSOAs, Census 2021 on 2021 LSOAs)."""
+    mine = every[every["in_2011"] if vintage == 2011 else every["in_2021"]]
+    out = mine[["lsoa_code", "ward19_code", "la_code", "population"]].copy()
+    out["country"] = out["la_code"].map(deprivation_areas.country_of)
+    if vintage == 2021:
+        residents = deprivation_areas._census_residents(wh, list(out["lsoa_code"]))
+        out["population"] = out["lsoa_code"].map(residents).astype(float)
     return out.reset_index(drop=True)
 
 
-def _treated(ref: pd.DataFrame, lsoas, wards, pfa_code: str) -> list[str]:
-    """The treated 2011 LSOAs: those given and those of the wards given, checked."""
+def _with_ranks(
+    wh: Warehouse, ref: pd.DataFrame, index: indices.Index, vintage: int
+) -> pd.DataFrame:
+    """``ref`` with ``deprivation_rank``: each LSOA's rank on ``index`` (null where none)."""
+    codes = list(ref["lsoa_code"])
+    if index.name == "IMD 2019":
+        imd = wh.table("ref_imd2019")
+        got = imd.filter(imd.lsoa11_code.isin(codes)).select("lsoa11_code", "imd_rank").execute()
+        rank_of = dict(zip(got["lsoa11_code"], got["imd_rank"], strict=True))
+    else:
+        got = deprivation_areas._index_rows(wh, sorted(set(ref["la_code"])), vintage, index.name)
+        rank_of = dict(zip(got["lsoa_code"], got["rank"], strict=True))
+    out = ref.copy()
+    out["deprivation_rank"] = out["lsoa_code"].map(rank_of).astype(float)
+    return out.reset_index(drop=True)
+
+
+def _one_country(ref: pd.DataFrame, treated: list[str], pfa_code: str) -> str:
+    """The one country of the treated LSOAs (England and Wales are ranked apart)."""
+    if lost := sorted(set(treated) - set(ref["lsoa_code"])):
+        raise ValueError(f"LSOA(s) {', '.join(lost[:10])} have no LSOA of the window's vintage")
+    country = ref.set_index("lsoa_code").loc[treated, "country"]
+    if country.nunique() != 1:
+        raise ValueError(
+            f"the treated LSOAs of force area {pfa_code} lie in England and in Wales: the two "
+            "countries rank deprivation on different indices, so evaluate each country's areas "
+            "on their own"
+        )
+    return str(country.iloc[0])
+
+
+def _treated(ref, every, lsoas, wards, pfa_code: str, vintage: int, carried) -> list[str]:
+    """The treated LSOAs of ``vintage``: those given and those of the wards given, checked;
+    2011 codes carried to their best-fit 2021 LSOA on a 2021 window."""
     for name, value in (("lsoas", lsoas), ("wards", wards)):
         if isinstance(value, str):
             raise ValueError(f"{name} must be a collection of codes, not one string")
@@ -179,20 +249,31 @@ def _treated(ref: pd.DataFrame, lsoas, wards, pfa_code: str) -> list[str]:
     ward_codes = {str(w).strip() for w in wards}
     if not codes and not ward_codes:
         raise ValueError("give the treated areas: lsoas=[...] and/or wards=[...]")
-    unknown = sorted(codes - set(ref["lsoa_code"]))
+    unknown = sorted(codes - set(every["lsoa_code"]))
     if unknown:
         raise ValueError(
-            f"not 2011 LSOAs of force area {pfa_code}: {', '.join(unknown[:10])}; the evaluation "
-            "uses 2011 LSOA codes (IMD 2019 and the mid-2018 populations are published on them)"
+            f"not LSOAs of force area {pfa_code}: {', '.join(unknown[:10])}; give 2011 or 2021 "
+            "LSOA codes (ONS) of the force area"
         )
-    known_wards = set(ref["ward19_code"].dropna())
+    if vintage == 2011:
+        newer = sorted(codes - set(ref["lsoa_code"]))
+        if newer:
+            raise ValueError(
+                f"2021 LSOA codes for a window whose data are on 2011 LSOAs: "
+                f"{', '.join(newer[:10])}; give the 2011 LSOA codes of the area (the police.uk "
+                "files before 2023 carry 2011 codes)"
+            )
+    known_wards = set(every["ward19_code"].dropna())
     bad_wards = sorted(ward_codes - known_wards)
     if bad_wards:
         raise ValueError(
             f"not December 2019 wards of force area {pfa_code}: {', '.join(bad_wards[:10])} "
             "(ward codes are the ONS WD19 codes of ref_lsoa.ward19_code)"
         )
-    codes |= set(ref.loc[ref["ward19_code"].isin(ward_codes), "lsoa_code"])
+    old = every[every["in_2011"]]
+    codes |= set(old.loc[old["ward19_code"].isin(ward_codes), "lsoa_code"])
+    if vintage == 2021:
+        codes = {carried.get(c, c) for c in codes}
     return sorted(codes)
 
 
@@ -215,7 +296,7 @@ def _outcome(title: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _caveats(counts, missing, matching, did) -> tuple[str, ...]:
+def _caveats(counts, missing, matching, did, notes=()) -> tuple[str, ...]:
     """What to print with the result: synthetic data first, then the gaps and the limits."""
     out: list[str] = []
     if counts.synthetic:
@@ -238,5 +319,5 @@ def _caveats(counts, missing, matching, did) -> tuple[str, ...]:
         "have happened anyway (regression to the mean); matching on violence before the start "
         "reduces this but does not remove it."
     )
-    out += list(matching.notes) + list(did.caveats)
+    out += list(matching.notes) + list(notes) + list(did.caveats)
     return tuple(dict.fromkeys(out))

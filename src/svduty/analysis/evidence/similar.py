@@ -5,7 +5,8 @@ partnership tables (C2 and C4 of the police force area data tables, docs/feeds/o
 police force area) and:
 
 - chooses the similar areas by a rule it states (:data:`RULE`): of the English partnerships (or
-  forces) with a published rate, the ``n`` nearest to the area in size and deprivation. Size is
+  forces) with a published rate, the ``n`` nearest to the area in size, deprivation and
+  rurality. Size is
   the mid-2022 population ONS gives in Table C4 (on a log scale: a partnership of 100,000 is as
   far from one of 200,000 as one of 400,000 is from one of 800,000); deprivation is the Index of
   Multiple Deprivation 2019 "average rank", the population-weighted mean of the ranks of the
@@ -13,7 +14,10 @@ police force area) and:
   LSOA populations (File 6): the "average rank" summary the IoD 2019 publishes for local
   authority districts (MHCLG, English Indices of Deprivation 2019, Statistical Release, "Area
   summaries"), which counts the ranks the other way round (the most deprived LSOA 32,844), a
-  reversal that standardising undoes, so the distances are the same. Each is standardised
+  reversal that standardising undoes, so the distances are the same. Rurality is the share of
+  the area's Census 2021 usual residents who live in a 2021 LSOA the ONS 2021 rural-urban
+  classification calls rural (:func:`rural_share`): without it a county of market towns and
+  villages sits beside a city of the same size and deprivation. Each is standardised
   (its mean taken off, divided by its standard deviation over the candidates) and the distance is
   the Euclidean one. Wales has its own index (WIMD), which svduty does not bundle, so only
   English areas are candidates, and a Welsh area is compared with England and Wales alone.
@@ -26,10 +30,12 @@ police force area) and:
   "similar" when it does not, and nothing when either figure is missing (a marker in ONS's
   table, a negative count): a missing figure is never compared.
 
-LSOAs are placed in partnerships by their 2019 district (the IoD's own column) and the ONS
-December 2019 district to partnership lookup; a district the lookup splits between partnerships
-(Bournemouth, Christchurch and Poole; East Suffolk) cannot place its LSOAs, so the partnerships
-it touches have no average rank and are not candidates (:attr:`Similar.unranked` names them).
+LSOAs are placed in partnerships by their 2019 district (the IoD's own column; for the 2021 LSOAs of
+the rural share, their December 2022 district, read through its 2019 predecessors where it is newer)
+and the ONS December 2019 district to partnership lookup; a district the lookup splits between
+partnerships (Bournemouth, Christchurch and Poole; East Suffolk) cannot place its LSOAs, so the
+partnerships it touches have no average rank and are not candidates (:attr:`Similar.unranked` names
+them).
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ import numpy as np
 import pandas as pd
 
 from svduty.analysis.stats.rates import crude_rates
-from svduty.reference.geography import lad19_csp_pfa_raw
+from svduty.reference import rurality
+from svduty.reference.geography import current_la, lad19_csp_pfa_raw, lsoa21_districts
+from svduty.reference.population import residents_by_lsoa21
 from svduty.warehouse import Warehouse
 
 __all__ = [
@@ -52,6 +60,7 @@ __all__ = [
     "compare",
     "imd_average_rank",
     "partnership_of",
+    "rural_share",
     "versus",
 ]
 
@@ -74,12 +83,14 @@ ENGLAND_AND_WALES = "England and Wales"
 MULTIPLIER = 1_000
 
 RULE = (
-    "The similar {units} are the {n} English {units} nearest to {name} in size and deprivation, "
-    "among those ONS gives a rate for: size is the mid-2022 population of ONS Table C4 (on a log "
-    "scale), deprivation the Index of Multiple Deprivation 2019 average rank (the "
+    "The similar {units} are the {n} English {units} nearest to {name} in size, deprivation and "
+    "rurality, among those ONS gives a rate for: size is the mid-2022 population of ONS Table "
+    "C4 (on a log scale), deprivation the Index of Multiple Deprivation 2019 average rank (the "
     "population-weighted mean rank of the LSOAs, 1 the most deprived of England's 32,844, as "
-    "the Indices of Deprivation summarise local authorities); each is standardised over the "
-    "candidates and the distance is the straight-line one. Welsh {units} are not candidates: "
+    "the Indices of Deprivation summarise local authorities), rurality the share of Census 2021 "
+    "residents living in LSOAs the ONS 2021 rural-urban classification calls rural; each is "
+    "standardised over the candidates, weighs the same, and the distance is the straight-line "
+    "one. Welsh {units} are not candidates: "
     "Wales has its own index of deprivation. Residents are ONS's, rounded to 100, so a rate may "
     "differ from ONS's own in its second decimal place."
 )
@@ -90,14 +101,14 @@ class Similar:
     """The comparison of one area with England and Wales and its similar areas.
 
     ``profile``: every candidate, one row each: code, name, population (mid-2022, C4),
-    imd_average_rank, distance (None for the area itself), similar (bool), own (bool); sorted by
-    distance, the area first. ``rates``: one row per offence group and area (the area, England
-    and Wales, the similar areas pooled, then each similar area): offence, offence_label, group
-    ("own", "england_and_wales", "similar_pooled", "similar"), code, name, count, population,
-    rate, lower_95, upper_95, vs_england_and_wales and vs_similar ("higher", "lower", "similar",
-    or None where nothing is compared; filled on the area's rows only). ``rank_among_similar``:
-    offence -> the area's place by rate among itself and its similar areas (1 the highest), or
-    None where its rate is missing.
+    imd_average_rank, rural_share (0 to 1), distance (None for the area itself), similar (bool), own
+    (bool); sorted by distance, the area first. ``rates``: one row per offence group and area (the
+    area, England and Wales, the similar areas pooled, then each similar area): offence,
+    offence_label, group ("own", "england_and_wales", "similar_pooled", "similar"), code, name,
+    count, population, rate, lower_95, upper_95, vs_england_and_wales and vs_similar ("higher",
+    "lower", "similar", or None where nothing is compared; filled on the area's rows only).
+    ``rank_among_similar``: offence -> the area's place by rate among itself and its similar areas
+    (1 the highest), or None where its rate is missing.
     """
 
     level: str
@@ -154,6 +165,39 @@ def imd_average_rank(wh: Warehouse, level: str) -> tuple[pd.Series, tuple[str, .
     return sums["w"] / sums["population_mid2015"], unranked
 
 
+def rural_share(level: str) -> pd.Series:
+    """Share (0 to 1) of Census 2021 usual residents living in rural 2021 LSOAs (ONS 2021
+    rural-urban classification, broad group "Rural") of every English and Welsh partnership
+    (``level`` CSP) or force (PFA) whose LSOAs can all be placed, by code.
+
+    A 2021 LSOA is placed by its December 2022 district (ONS LSOA 2011 -> 2021 -> LAD22 lookup)
+    and the 2019 district to partnership lookup; a district newer than 2019 (Buckinghamshire,
+    North and West Northamptonshire) through its 2019 predecessors, which must then all lie in
+    one partnership. Districts the lookup splits leave their partnerships unplaced (None), as
+    for the average rank."""
+    lookup = pd.DataFrame(lad19_csp_pfa_raw().to_pylist())
+    key = "csp_code" if level == CSP else "pfa_code"
+    per_lad = lookup.groupby("lad19_code")[key].agg(lambda s: frozenset(s))
+    split = {c for codes in per_lad if len(codes) > 1 for c in codes}
+    active = current_la()
+    by_current: dict[str, set[str]] = {}
+    for lad, codes in per_lad.items():
+        by_current.setdefault(active[lad][0], set()).update(codes)
+
+    def area_of(lad22: str) -> str | None:
+        codes = per_lad.get(lad22) or by_current.get(active.get(lad22, (lad22,))[0], set())
+        return next(iter(codes)) if len(codes) == 1 and not set(codes) & split else None
+
+    residents = residents_by_lsoa21()
+    districts = lsoa21_districts()
+    table = rurality.national().select(["lsoa21_code", "urban_rural"]).to_pandas()
+    table["area"] = table["lsoa21_code"].map(lambda c: area_of(districts[c][1]))
+    table["people"] = table["lsoa21_code"].map(lambda c: residents[c][0]).astype(float)
+    table = table[table["area"].notna()]
+    rural = table["people"].where(table["urban_rural"] == "Rural", 0.0)
+    return rural.groupby(table["area"]).sum() / table.groupby("area")["people"].sum()
+
+
 def compare(
     wh: Warehouse, level: str, code: str, name: str, *, n: int | None = None
 ) -> Similar | None:
@@ -175,11 +219,15 @@ def compare(
     rated = c4[(c4["measure"] != "population") & c4["value"].notna()]
     names = counts.drop_duplicates("area_code").set_index("area_code")["area_name"]
     ranks, unranked = imd_average_rank(wh, level)
+    rural = rural_share(level)
 
     candidates = [
         c
         for c in populations.index
-        if c.startswith("E") and c in set(rated["area_code"]) and c in ranks.index
+        if c.startswith("E")
+        and c in set(rated["area_code"])
+        and c in ranks.index
+        and c in rural.index
     ]
     profile = pd.DataFrame(
         {
@@ -187,16 +235,20 @@ def compare(
             "name": [names.get(c, c) for c in candidates],
             "population": populations.reindex(candidates).to_numpy(dtype=float),
             "imd_average_rank": ranks.reindex(candidates).to_numpy(dtype=float),
+            "rural_share": rural.reindex(candidates).to_numpy(dtype=float),
         }
     )
     notes = []
     english = code.startswith("E") and code in candidates
     if english:
-        size = np.log10(profile["population"])
-        rank = profile["imd_average_rank"]
-        z = pd.DataFrame(
-            {"size": (size - size.mean()) / size.std(), "rank": (rank - rank.mean()) / rank.std()}
+        variables = pd.DataFrame(
+            {
+                "size": np.log10(profile["population"]),
+                "rank": profile["imd_average_rank"],
+                "rural": profile["rural_share"],
+            }
         )
+        z = (variables - variables.mean()) / variables.std()
         me = z[profile["code"] == code].iloc[0]
         profile["distance"] = np.sqrt(((z - me) ** 2).sum(axis=1))
         profile["own"] = profile["code"] == code
@@ -220,6 +272,7 @@ def compare(
                 "name": [names.get(code, name)],
                 "population": [float(populations.get(code, np.nan))],
                 "imd_average_rank": [float(ranks.get(code, np.nan))],
+                "rural_share": [float(rural.get(code, np.nan))],
                 "distance": [np.nan],
                 "similar": [False],
                 "own": [True],

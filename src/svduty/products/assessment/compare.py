@@ -108,6 +108,7 @@ def _similar_table(ctx: Context, found: similar.Similar, units: str) -> Table:
             "Code": p["code"],
             f"Population ({found.population_label})": p["population"].astype("int64"),
             "IMD 2019 average rank": p["imd_average_rank"].round(0).astype("int64"),
+            "Residents in rural LSOAs (%)": (p["rural_share"] * 100).round(1),
             "Distance": p["distance"],
         }
     )
@@ -119,10 +120,11 @@ def _similar_table(ctx: Context, found: similar.Similar, units: str) -> Table:
         ctx.not_applied,
         notes=(
             "IMD 2019 average rank: 1 is the most deprived; a lower rank is more deprived. "
-            "Distance: standardised, 0 is the same size and deprivation; the area itself has "
-            "none.",
+            "Residents in rural LSOAs: the share of Census 2021 usual residents living in LSOAs "
+            "the ONS 2021 rural-urban classification calls rural. Distance: standardised, 0 is "
+            "the same size, deprivation and rurality; the area itself has none.",
         ),
-        digits={"Distance": 2},
+        digits={"Distance": 2, "Residents in rural LSOAs (%)": 1},
     )
 
 

@@ -24,6 +24,7 @@ from svduty.products.assessment.model import FigurePart, Finding, Paragraph, Sec
 from svduty.products.assessment.scope import Context
 from svduty.products.assessment.volumes import HEADLINE
 from svduty.products.figure import Figure
+from svduty.reference.force_areas import display_name
 from svduty.reference.population import denominator
 
 CHOROPLETH = "fig-where-choropleth"
@@ -31,6 +32,7 @@ HOTSPOTS = "fig-where-hotspots"  # hot places (the strategies cite it as "where"
 CLUSTERS = "fig-where-clusters"
 TOP_RATE = "tbl-where-top-rate"
 AREAS = "fig-where-areas"
+WARD_MAP = "fig-where-wards"
 PERSISTENT = "tbl-where-persistent"
 REPEAT = "tbl-where-repeat-locations"
 URBAN_RURAL = "tbl-where-urban-rural"
@@ -88,6 +90,7 @@ def where_section(ctx: Context) -> Built:
     areas = _areas_figure(ctx, m, counts)
     if areas is not None:
         parts.append(FigurePart(areas, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2}))
+    parts.append(_ward_map(ctx, m, counts))
     parts.append(_urban_rural_table(ctx, counts))
     parts.append(_repeat_table(ctx, m))
     findings = [f for f in (concentration, hot_finding, persistent_finding) if f is not None]
@@ -483,7 +486,7 @@ def _persistent_table(ctx: Context, persistence, names: pd.DataFrame, yearly) ->
         source_name(ctx, "police_uk_street"),
         ctx.not_applied,
         synthetic=yearly.synthetic,
-        notes=("None: no LSOA was in a hot cluster often enough to be persistent.",)
+        notes=("No LSOA was in a hot cluster often enough to be persistent.",)
         if frame.empty
         else (),
         digits={RATE: 2},
@@ -548,6 +551,78 @@ def _areas_figure(ctx: Context, m, counts) -> Figure | None:
         synthetic=rates.synthetic,
         notes=tuple(c for c in rates.caveats if c.startswith(("Rates from", "Wards are"))),
     )
+
+
+def _ward_map(ctx: Context, m, counts) -> FigurePart | Paragraph:
+    """Rates by May 2024 ward on the national ward boundaries, for any partnership in England
+    and Wales (the wards of the ONS LSOA 2021 -> ward 2024 lookup the rates use)."""
+    rates = where.area_rates(ctx.view, m, ctx.area.pfa_code, "ward24", counts=counts)
+    frame = rates.frame[rates.frame["la_code"].isin(ctx.area.la_codes)]
+    try:
+        # drawn as stored: the national file is simplified already, and not a clean coverage
+        # (its wards were simplified one by one), which coverage simplification would refuse
+        boundaries = maps.boundaries(ctx.wh, ctx.area, "ward24", simplify_m=0)
+    except maps.MapError:
+        # a warehouse loaded before ward boundaries were bundled: say so, never an empty map
+        return Paragraph(
+            f"No ward map: this warehouse holds no May 2024 ward boundaries for {ctx.area.name}. "
+            "Run `svduty init` again to store them; the wards' rates are in the table above."
+        )
+    table = pd.DataFrame(
+        {
+            "Ward": frame["area_name"].to_numpy(),
+            "Code": frame["area_code"].to_numpy(),
+            # "City of Bristol", as a reader says it, not ONS's "Bristol, City of"
+            "Local authority": frame["la_name"].map(display_name).to_numpy(),
+            "Offences": frame["count"].astype("int64").to_numpy(),
+            f"Residents ({denominator('ward24').label})": frame["population"].to_numpy(),
+            RATE: frame["rate"].to_numpy(),
+            "Lower 95%": frame["lower_95"].to_numpy(),
+            "Upper 95%": frame["upper_95"].to_numpy(),
+            "Split LSOA": frame["split"].map({True: "yes", False: "no"}).to_numpy(),
+        }
+    ).sort_values([RATE, "Code"], ascending=[False, True], na_position="last")
+    gdf = boundaries.merge(table[["Code", RATE]], left_on="code", right_on="Code", how="left")
+    rated = table.dropna(subset=[RATE])
+    placed = int(table["Offences"].sum())
+    empty = sorted(set(boundaries["name"][~boundaries["code"].isin(table["Code"])]))
+    notes = tuple(c for c in rates.caveats if c.startswith(("Rates from", "Wards are")))
+    if empty:
+        notes += (
+            f"{plural(len(empty), 'ward')} ({', '.join(empty)}) "
+            f"{'holds' if len(empty) == 1 else 'hold'} no 2021 LSOA in the ONS best-fit lookup: "
+            "the LSOAs around it are counted in a neighbouring ward, so it is drawn without a "
+            "rate.",
+        )
+    if rated.empty:
+        described = f"No ward of {ctx.area.name} has a rate for {ctx.period.label}."
+    else:
+        high, low = rated.iloc[0], rated.iloc[-1]
+        described = (
+            f"Across the {len(table):,} wards of {ctx.area.name}, rates of violence and sexual "
+            f"offences ranged from {num(low[RATE], 1)} per 1,000 residents per year "
+            f"({low['Ward']}, {low['Local authority']}) to {num(high[RATE], 1)} "
+            f"({high['Ward']}, {high['Local authority']}); {num(placed)} offences were placed "
+            "in a ward."
+        )
+    figure = Figure(
+        id=WARD_MAP,
+        title=f"Violence and sexual offences per 1,000 residents per year by ward (May 2024 "
+        f"wards), {ctx.area.name}, {ctx.period.label}",
+        alt=described,
+        table=table.reset_index(drop=True),
+        source=source_name(ctx, m.source)
+        + "; "
+        + rates.denominator
+        + "; ONS ward (May 2024) boundaries",
+        chart=maps.choropleth(
+            gdf, RATE, title=described, legend_title=RATE, width=maps.LARGE_WIDTH
+        ),
+        definition_version=ctx.not_applied,
+        synthetic=rates.synthetic,
+        notes=notes,
+    )
+    return FigurePart(figure, digits={RATE: 2, "Lower 95%": 2, "Upper 95%": 2})
 
 
 def _urban_rural_table(ctx: Context, counts) -> Table:

@@ -20,6 +20,7 @@ from svduty.products.figure import Figure
 from svduty.products.review.sources import LOCATED, SOURCES
 from svduty.products.review.words import _lower, _month_name, _slug
 from svduty.products.strategy import file as strategies
+from svduty.reference import deprivation as indices
 from svduty.reference.population import denominator
 
 POOR_BALANCE = 0.25  # |standardised mean difference| above which groups are poorly balanced
@@ -41,12 +42,23 @@ _BALANCE_COLUMNS = {
     "smd_after": "Standardised difference after matching",
 }
 _VARIABLES = {
-    "imd_rank": "IMD 2019 rank (1 = most deprived)",
-    "imd_score": "IMD 2019 score",
-    "imd_decile": "IMD 2019 decile",
     "prior_rate": "Rate before the start per 1,000 residents",
     "prior_count": "Events before the start",
 }
+
+
+def _population_label(ev: Evaluation) -> str:
+    """'mid-2018' on 2011 LSOAs, 'Census 2021' on 2021 LSOAs."""
+    return denominator("lsoa").label if ev.lsoa_vintage == 2011 else "Census 2021"
+
+
+def _variables(ev: Evaluation) -> dict[str, str]:
+    """The balance table's variables in words, naming the index of deprivation used."""
+    country = indices.INDICES[ev.deprivation_index].country
+    return {
+        "deprivation_rank": f"{ev.deprivation_index} rank (1 = most deprived in {country})",
+        **_VARIABLES,
+    }
 
 
 @dataclass(frozen=True)
@@ -72,10 +84,15 @@ class InterventionResult:
         return self.evaluation.did.table.rename(columns=_DID_COLUMNS)
 
     @property
+    def index_country(self) -> str:
+        """The country whose index of deprivation the areas were matched on."""
+        return indices.INDICES[self.evaluation.deprivation_index].country
+
+    @property
     def balance_table(self) -> pd.DataFrame:
         """How alike the treated and comparison areas are, for readers."""
         table = self.evaluation.matching.balance.rename(columns=_BALANCE_COLUMNS)
-        return table.replace({"Variable": _VARIABLES})
+        return table.replace({"Variable": _variables(self.evaluation)})
 
     @property
     def balance_warning(self) -> str:
@@ -86,8 +103,9 @@ class InterventionResult:
         poor = balance[balance["smd_after"].abs() > POOR_BALANCE]
         if poor.empty:
             return ""
+        names = _variables(self.evaluation)
         listed = ", ".join(
-            f"{_VARIABLES.get(v, v)} (standardised difference {d:.2f})"
+            f"{names.get(v, v)} (standardised difference {d:.2f})"
             for v, d in zip(poor["variable"], poor["smd_after"], strict=True)
         )
         return (
@@ -156,7 +174,7 @@ def _intervention_figure(intervention, ev: Evaluation, anchor: str) -> Figure:
             "month": "Month",
             "group": "Areas",
             "count": "Events",
-            "population": f"Residents ({denominator('lsoa').label})",
+            "population": f"Residents ({_population_label(ev)})",
             "rate": "Rate per 1,000 residents per year",
         }
     )
@@ -165,7 +183,10 @@ def _intervention_figure(intervention, ev: Evaluation, anchor: str) -> Figure:
         title=f"{intervention.name}: {_lower(ev.title)} in the treated and comparison LSOAs",
         alt=ev.verdict,
         table=table.reset_index(drop=True),
-        source=f"{SOURCES.get(ev.source, ev.source)}; {denominator('lsoa').source}; IMD 2019",
+        source=(
+            f"{SOURCES.get(ev.source, ev.source)}; {ev.population_source}; "
+            f"{indices.INDICES[ev.deprivation_index].source}"
+        ),
         chart=alt.layer(chart, rule, text),
         definition_version=ev.definition_version,
         synthetic=ev.synthetic,
