@@ -157,7 +157,8 @@ def requirements(area_id: str | None, definition: dict | None, on: date | None =
     published = ProductVersion.objects.filter(kind=Kind.STRATEGY, status=Status.PUBLISHED)
     if area_id is not None:
         published = published.filter(area_id=area_id)
-    strategy = published.order_by("-published_at").first()
+    strategy = published.order_by("-version").first()
+    published_on = _day(strategy.published_at) if strategy else None
     out.append(
         Requirement(
             "strategy-published",
@@ -165,7 +166,7 @@ def requirements(area_id: str | None, definition: dict | None, on: date | None =
             f"{REGULATIONS} (publication and dissemination of strategies) [U: the regulation "
             "number was not read]",
             MET if strategy else UNKNOWN,
-            _day(strategy.published_at) if strategy else None,
+            published_on,
             (f"Strategy for {strategy.area_id}, version {strategy.version}, published",)
             if strategy
             else (),
@@ -240,7 +241,7 @@ def requirements(area_id: str | None, definition: dict | None, on: date | None =
     reviewed_on = _approved_on(review) if review else None
     if review is not None and reviewed_on is not None and on - reviewed_on <= REVIEW_DUE_AFTER:
         status = MET
-    elif review is not None or (strategy and on - _day(strategy.published_at) > REVIEW_DUE_AFTER):
+    elif review is not None or (published_on is not None and on - published_on > REVIEW_DUE_AFTER):
         status = NOT_MET  # the last review is over a year old, or a year has passed without one
     else:
         status = UNKNOWN
