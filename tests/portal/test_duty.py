@@ -155,7 +155,9 @@ def test_with_no_records_nothing_is_claimed_met_or_missed(db, configured):
     assert all(r.when is None and not r.evidence for r in rows.values())
 
 
-def test_each_requirement_is_met_from_the_record_that_shows_it(db, people, organisations, configured):
+def test_each_requirement_is_met_from_the_record_that_shows_it(
+    db, people, organisations, configured
+):
     analyst, board = people["analyst"], people["board"]
     definition = partnership.load(partnership.DEFAULT_YAML).local_definition
     PartnershipGroup.objects.create(name="Somerset VRP", area_id="somerset")
@@ -236,13 +238,17 @@ def test_the_compliance_page_serves_the_commissioners_office_and_the_annual_revi
     assert AuditEvent.objects.filter(action="restricted_view", user=people["viewer"]).exists()
     # the annual review's section, from the same rows
     rows = duty.requirements("somerset", None)
-    section = html.environment().from_string(
-        '{% import "_duty.html" as d %}{{ d.compliance_section(rows) }}'
-    ).render(rows=rows)
+    section = (
+        html.environment()
+        .from_string('{% import "_duty.html" as d %}{{ d.compliance_section(rows) }}')
+        .render(rows=rows)
+    )
     assert section.count("<tr>") == len(rows) + 1 and "No date held" in section
-    outside = html.environment().from_string(
-        '{% import "_duty.html" as d %}{{ d.compliance_section(None) }}'
-    ).render()
+    outside = (
+        html.environment()
+        .from_string('{% import "_duty.html" as d %}{{ d.compliance_section(None) }}')
+        .render()
+    )
     assert "built outside the partnership portal" in outside and "<table" not in outside
 
 
@@ -269,7 +275,8 @@ def test_publishing_waits_for_a_named_approvers_review_which_records_what_was_wi
     form = {
         "confirm": "on", "note": "",
         "withheld-TOTAL_FORMS": "2", "withheld-INITIAL_FORMS": "0",
-        "withheld-0-what": "Patrol locations in priority 2", "withheld-0-ground": "crime_prevention",
+        "withheld-0-what": "Patrol locations in priority 2",
+        "withheld-0-ground": "crime_prevention",
         "withheld-0-reason": "Publishing them would tell offenders where officers are not",
         "withheld-1-what": "", "withheld-1-ground": "", "withheld-1-reason": "",
     }  # fmt: skip
@@ -309,7 +316,10 @@ def test_where_a_published_strategy_was_sent_is_recorded_and_only_for_one(
             "method": "Email with the link"}  # fmt: skip
     refused = client.post(reverse("portal:product-dissemination", args=[draft.pk]), sent)
     assert refused.status_code == 400 and "Only a published strategy" in refused.content.decode()
-    assert client.post(reverse("portal:product-dissemination", args=[published.pk]), sent).status_code == 302
+    assert (
+        client.post(reverse("portal:product-dissemination", args=[published.pk]), sent).status_code
+        == 302
+    )
     d = Dissemination.objects.get()
     assert (d.product, d.recipient, d.sent_on) == (published, sent["recipient"], date(2026, 1, 5))
     assert AuditEvent.objects.filter(action="dissemination", target__endswith="v2").exists()
@@ -327,7 +337,9 @@ def test_a_definition_with_gaps_is_published_only_as_an_excerpt_of_a_linked_full
     assert "not a web address" in elision_problem(shipped | {"source": "the FAQ"})
     unicode = shipped | {"text": "Homicide and knife crime\u2026", "excerpt": False}
     assert elision_problem(unicode) is not None
-    assert elision_problem({"id": "x", "text": "Homicide and knife crime.", "excerpt": False}) is None
+    assert (
+        elision_problem({"id": "x", "text": "Homicide and knife crime.", "excerpt": False}) is None
+    )
     p = partnership.load(partnership.DEFAULT_YAML)
     import dataclasses
 
@@ -342,7 +354,7 @@ def test_the_partnership_file_refuses_an_excerpt_flag_that_is_not_true_or_false(
     )
     bad = tmp_path / "partnership.yaml"
     bad.write_text(text, encoding="utf-8")
-    with pytest.raises(partnership.PartnershipConfigError, match="local_definition.excerpt"):
+    with pytest.raises(partnership.PartnershipConfigError, match=r"local_definition\.excerpt"):
         partnership.load(bad)
 
 
