@@ -16,9 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.conftest import make_person
-from portal.test_journey_browser import Visitor
-from portal.test_journey_browser import chromium as _chromium  # noqa: F401  (registers it)
-from portal.test_journey_browser import journey_page as _journey_page  # noqa: F401  (the same)
+from portal.test_journey_browser import Visitor, chromium, journey_page  # noqa: F401 (registers)
 from svduty import cli
 from svduty.portal.models import Consultation, Dissemination, ProductVersion, Withheld
 from svduty.settings import Config
@@ -56,7 +54,7 @@ def duty_world(settings, tmp_path, organisations, cheap_argon2, reference_home):
     return {"approved": approved, "published": published}
 
 
-def test_the_duty_record_pages_in_a_browser(live_server, journey_page, duty_world):
+def test_the_duty_record_pages_in_a_browser(live_server, journey_page, duty_world):  # noqa: F811
     page = journey_page
     v = Visitor(page, live_server.url)
 
