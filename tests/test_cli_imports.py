@@ -50,6 +50,8 @@ def test_importing_the_cli_imports_none_of_the_heavy_libraries():
         ["strategy", "--help"],
         ["definition", "--help"],
         ["backup", "--help"],
+        ["consultation", "--help"],
+        ["compliance", "--help"],
         ["synth", "--help"],
         ["--version"],
     ],

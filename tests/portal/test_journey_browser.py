@@ -72,6 +72,8 @@ KNIFE_MEASURE = "knife-police"  # Home Office core, knife_enabled strand, from p
 APPROVED = "Wording the board approved in the journey test"
 SUMMARY_START = "The Somerset Violence Reduction Partnership's plan"
 BOARD_2 = ("board-2", "another board member's passphrase")
+PRISON = "HMP Journey"
+PRISON_SAID = "Prison leavers need a place to live on release day"
 SLOW_PAGE_MS = 90_000  # the dashboards compute every measure on a warehouse that just changed
 
 
@@ -351,8 +353,23 @@ def test_the_whole_journey_in_a_browser(
     assert after - before == len(KNIFE_LINES), (before, after)
     v.sign_out()
 
-    # 2. the analyst drafts the strategy and sends it to two board members
+    # 2. the analyst records the prison's consultation (the form first sent back with what is
+    # missing), drafts the strategy, which cites it, and sends it to two board members
     v.sign_in("analyst", demo_people["analyst"])
+    v.visit("/consultations/")
+    v.visit("/consultations/new/")
+    page.get_by_label("Body consulted").fill(PRISON)
+    page.get_by_label("Kind of body").select_option("prison")
+    page.get_by_role("button", name="Record the consultation").click()
+    # the form again, with what is missing (a check_here would GET it afresh, without them)
+    expect(page.locator(".error-summary")).to_contain_text("Enter what they said")
+    page.get_by_label("Area").select_option("somerset")
+    page.get_by_label("Date", exact=True).fill("2026-01-12")
+    page.get_by_label("How").fill("A meeting with the governor")
+    page.get_by_label("What they said").fill(PRISON_SAID)
+    v.submit("Record the consultation", v.url("/consultations/"))
+    v.check_here()
+    v.visit("/compliance/")
     v.visit("/products/new/")
     page.get_by_label("Local strategy").check()
     page.get_by_label("Area", exact=True).select_option("somerset")
@@ -380,6 +397,16 @@ def test_the_whole_journey_in_a_browser(
         page.get_by_label("Comment").fill(f"Approved by {board_member}")
         v.submit("Record my decision", v.url(product))
         v.check_here()
+        if board_member == BOARD_2[0]:  # approved by both: a named approver reviews the content
+            page.get_by_role("link", name="Review this version before publication").click()
+            page.wait_for_url(v.url(product + "review/"))
+            v.check_here()
+            page.get_by_label("What was withheld").first.fill("The patrol plan's street names")
+            page.get_by_label("Ground").first.select_option("crime_prevention")
+            page.get_by_label("Why").first.fill("Offenders would learn where officers are not")
+            page.get_by_label(re.compile("^I have reviewed")).check()
+            v.submit("Confirm the review", v.url(product))
+            v.check_here()
         v.sign_out()
 
     # the analyst publishes
@@ -397,20 +424,33 @@ def test_the_whole_journey_in_a_browser(
     v.visit("/public/")
     v.visit("/public/somerset/strategy.html")
     expect(page.locator("body")).to_contain_text(APPROVED)
+    expect(page.locator("#consultation ~ div")).to_contain_text(PRISON_SAID)  # cited as drafted
 
     # 4. the audit log holds every step, in order, each with who and from where
     events = list(AuditEvent.objects.order_by("id"))
     steps = [
         (e.action, e.username)
         for e in events
-        if e.action in ("sign_in", "upload", "ingest", "draft", "submit", "approval", "publish")
+        if e.action
+        in (
+            "sign_in",
+            "upload",
+            "ingest",
+            "draft",
+            "submit",
+            "approval",
+            "publication_review",
+            "publish",
+            "consultation_change",
+        )
     ]
     lead, analyst, board = "police-lead", "analyst", "board"
     assert steps == [
         ("sign_in", lead), *[("upload", lead)] * 5, ("ingest", lead),
-        ("sign_in", analyst), ("draft", analyst), ("submit", analyst),
+        ("sign_in", analyst), ("consultation_change", analyst), ("draft", analyst),
+        ("submit", analyst),
         ("sign_in", board), ("approval", board),
-        ("sign_in", BOARD_2[0]), ("approval", BOARD_2[0]),
+        ("sign_in", BOARD_2[0]), ("approval", BOARD_2[0]), ("publication_review", BOARD_2[0]),
         ("sign_in", analyst), ("publish", analyst), ("publish", analyst),
     ]  # fmt: skip
     uploaded = [e.detail for e in events if e.action == "upload"]

@@ -16,6 +16,12 @@ EXPECTED is written by hand from issue 6's rules, not read from the views' decor
   exported by analysts only;
 - products are read by those who draft them (analysts) or approve them (board members); only
   analysts draft, submit and publish; only the board members named on a version approve it;
+- the Duty's process record (issue 16): consultations are read by analysts and board members
+  (every read audited) and recorded or changed by analysts only; the compliance tracker is for
+  analysts, board members and anyone of the police and crime commissioner's office (a viewer
+  there included); a version's review before publication is read by those who read products and
+  confirmed only by a board member named as its approver, once approved; where a published
+  strategy was sent is recorded by analysts only;
 - an account with no role, a Django superuser's included, gets nothing of the portal but its home
   page and its own two-factor set-up; the admin asks for a second factor before anything;
 - a signed-in person refused (403), or not shown another organisation's object (404), is
@@ -50,8 +56,12 @@ from svduty.portal.models import (
     Agreement,
     Approval,
     AuditEvent,
+    Consultation,
+    Dissemination,
     Membership,
+    Organisation,
     ProductVersion,
+    PublicationReview,
     Upload,
 )
 from svduty.settings import Config
@@ -66,13 +76,16 @@ BOARD_UNNAMED = "board_unnamed"  # of the police; a board member not named on th
 POLICE_LEAD = "police_lead"  # data lead of the police
 ICB_LEAD = "icb_lead"  # data lead of the ICB
 ANALYST = "analyst"  # partnership analyst, of the council
+PCC_VIEWER = "pcc_viewer"  # a viewer of the police and crime commissioner's office
 # Django's superuser, with no role in the portal: the portal gives them nothing, and the admin
 # asks for their second factor before anything (django-otp's admin site)
 SUPERUSER = "superuser"
 
-SIGNED_IN = (NOBODY, SUPERUSER, VIEWER, BOARD, BOARD_UNNAMED, POLICE_LEAD, ICB_LEAD, ANALYST)
+SIGNED_IN = (
+    NOBODY, SUPERUSER, VIEWER, BOARD, BOARD_UNNAMED, POLICE_LEAD, ICB_LEAD, ANALYST, PCC_VIEWER,
+)  # fmt: skip
 WHO = (ANONYMOUS, *SIGNED_IN)
-WITH_A_ROLE = (VIEWER, BOARD, BOARD_UNNAMED, POLICE_LEAD, ICB_LEAD, ANALYST)
+WITH_A_ROLE = (VIEWER, BOARD, BOARD_UNNAMED, POLICE_LEAD, ICB_LEAD, ANALYST, PCC_VIEWER)
 DATA_LEADS = (POLICE_LEAD, ICB_LEAD)
 BOARD_MEMBERS = (BOARD, BOARD_UNNAMED)
 
@@ -190,6 +203,7 @@ def _post_only(label: str, may_post: dict, *args, data=None) -> list[Case]:
 VIEW, DOWNLOAD = "restricted_view", "download"  # what a restricted read or a download records
 ANALYSTS_ONLY = row((ANALYST,))
 MAY_READ_PRODUCTS = row((ANALYST, *BOARD_MEMBERS))
+MAY_READ_DUTY = row((ANALYST, *BOARD_MEMBERS))
 SIGNED_IN_OK = row(SIGNED_IN)
 
 EXPECTED: dict[str, list[Case]] = {
@@ -305,6 +319,38 @@ EXPECTED: dict[str, list[Case]] = {
     "portal:product-publish": _post_only(
         "product-publish", row(analyst=DONE), Ref("product_approved")
     ),
+    # ---- the Duty's process record
+    "portal:consultations": [get("consultations", MAY_READ_DUTY, audited=VIEW)],
+    "portal:consultation-new": [
+        get("consultation-new", ANALYSTS_ONLY),
+        post("consultation-new POST", form_row((ANALYST,))),
+    ],
+    "portal:consultation-edit": [
+        get("consultation-edit", ANALYSTS_ONLY, Ref("consultation")),
+        post("consultation-edit POST", form_row((ANALYST,)), Ref("consultation")),
+    ],
+    "portal:compliance": [
+        get("compliance", row((ANALYST, *BOARD_MEMBERS, PCC_VIEWER)), audited=VIEW)
+    ],
+    "portal:product-publication-review": [
+        get("publication-review", MAY_READ_PRODUCTS, Ref("product_approved")),
+        # the board member named on the approved version; not the other one, not analysts
+        post(
+            "publication-review POST",
+            row(board=DONE),
+            Ref("product_approved"),
+            data={"confirm": "on", "withheld-TOTAL_FORMS": "0", "withheld-INITIAL_FORMS": "0"},
+        ),
+    ],
+    "portal:product-dissemination": [
+        get("dissemination", ANALYSTS_ONLY, Ref("product_published")),
+        post(
+            "dissemination POST",
+            row(analyst=DONE),
+            Ref("product_published"),
+            data={"recipient": "The Home Office", "sent_on": "2026-01-05", "method": "Email"},
+        ),
+    ],
     # ---- the audit log
     "portal:audit": [get("audit", ANALYSTS_ONLY, audited=VIEW)],
     "portal:audit-export": [get("audit-export", ANALYSTS_ONLY, audited=DOWNLOAD)],
@@ -510,6 +556,13 @@ def world(organisations, settings, tmp_path, warehouse_home) -> World:
         POLICE_LEAD: _person("dale", "data_lead", police),
         ICB_LEAD: _person("hana", "data_lead", icb),
         ANALYST: _person("ana", "analyst", council),
+        PCC_VIEWER: _person(
+            "pat",
+            "viewer",
+            Organisation.objects.create(
+                name="Avon and Somerset PCC", kind="police_and_crime_commissioner"
+            ),
+        ),
     }
     analyst = people[ANALYST]
     refs = {
@@ -529,8 +582,21 @@ def world(organisations, settings, tmp_path, warehouse_home) -> World:
         "product_in_approval": _product(
             "in_approval", 2, analyst, settings.PRODUCTS_ROOT, [people[BOARD]]
         ),
-        "product_approved": _product("approved", 3, analyst, settings.PRODUCTS_ROOT),
+        "product_approved": _product(
+            "approved", 3, analyst, settings.PRODUCTS_ROOT, [people[BOARD]]
+        ),
+        "product_published": _product("published", 4, analyst, settings.PRODUCTS_ROOT),
+        "consultation": Consultation.objects.create(
+            body="HMP Bristol",
+            kind="prison",
+            held_on=date.today() - timedelta(days=10),
+            method="A meeting",
+            said="More work with families on visits",
+            recorded_by=analyst,
+        ),
     }
+    # publishing waits for the named approver's review of the content (issue 16)
+    PublicationReview.objects.create(product=refs["product_approved"], reviewer=people[BOARD])
     _public_site(settings.HOME)
     return World(people, refs)
 
@@ -547,6 +613,9 @@ def state() -> tuple:
         Approval.objects.count(),
         sorted(Upload.objects.values_list("pk", "status")),
         sorted(ProductVersion.objects.values_list("pk", "status")),
+        sorted(Consultation.objects.values_list("pk", "updated_at")),
+        PublicationReview.objects.count(),
+        Dissemination.objects.count(),
         sorted(
             (v.pk, product_workflow.publish_state(v).get("state"))
             for v in ProductVersion.objects.all()

@@ -26,7 +26,7 @@ from portal.conftest import make_person
 from portal.worker import run_queued_tasks
 from svduty import cli, partnership
 from svduty.portal import product_workflow
-from svduty.portal.models import Approval, AuditEvent, ProductVersion
+from svduty.portal.models import Approval, AuditEvent, ProductVersion, PublicationReview
 from svduty.products.site.summary import quotes_no_numbers
 from svduty.products.strategy import file as strategies
 from svduty.settings import Config
@@ -126,6 +126,10 @@ def approve_by_both(client, version, analyst, board):
 
 
 def publish(client, version, analyst) -> None:
+    """A named approver confirms the review before publication (tests/portal/test_duty.py
+    tests that step), then the analyst publishes."""
+    if not PublicationReview.objects.filter(product=version).exists():
+        product_workflow.confirm_review(version, version.approvers.first(), "", [])
     client.force_login(analyst)
     response = client.post(reverse("portal:product-publish", args=[version.pk]))
     assert response.status_code == 302

@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 import svduty
 from svduty.cli import backup as backup_cli
 from svduty.cli import definition as definition_cli
+from svduty.cli import duty as duty_cli
 from svduty.cli import measures as measures_cli
 from svduty.cli import output
 from svduty.cli import partnership as partnership_cli
@@ -124,6 +125,8 @@ app.command("review")(products_cli.review_command)
 app.command("publish")(products_cli.publish_command)
 app.command("serve")(serve_cli.serve_command)
 app.command("backup")(backup_cli.backup_command)
+app.command("consultation")(duty_cli.consultation_command)
+app.command("compliance")(duty_cli.compliance_command)
 app.command("restore")(backup_cli.restore_command)
 app.command("retention")(retention_cli.retention_command)
 console = output.console()

@@ -261,10 +261,17 @@ class _Validator:
                 )
 
         definition = self.mapping(self.get(top, "local_definition", ""), "local_definition")
+        excerpt = definition.get("excerpt", False)
+        if not isinstance(excerpt, bool):
+            raise self.fail(
+                "local_definition.excerpt",
+                f"expected true or false, got {excerpt!r} (true: the text is an excerpt of the "
+                "full definition at `source`)",
+            )
         definition = {
             k: self.text(definition, k, "local_definition.")
             for k in ("id", "version", "text", "source")
-        }
+        } | {"excerpt": excerpt}
         contact = self.contact(self.get(top, "public_contact", ""), "public_contact.")
 
         return Partnership(

@@ -158,8 +158,9 @@ def _feed_choices() -> list[tuple[str, str]]:
 def health_problem(parties, feeds) -> str | None:
     """Why these parties and feeds may only share aggregate or anonymised data, or None.
 
-    s16(4) of the 2022 Act does not authorise disclosing patient information or personal
-    information from a health or social care body, so such an agreement must be aggregate only.
+    s16(4) of the 2022 Act means s16 itself does not authorise disclosing patient information or
+    personal information from a health or social care body (other gateways may); svduty's own
+    safeguard is to take such data as aggregate or anonymised figures only.
     """
     health_parties = [str(o) for o in parties if o.kind in Organisation.HEALTH]
     health_feeds = [f for f in feeds if f in FEEDS and FEEDS[f].health]
@@ -171,9 +172,11 @@ def health_problem(parties, feeds) -> str | None:
     if health_feeds:
         what.append("health feeds (" + ", ".join(health_feeds) + ")")
     return (
-        f"This agreement has {' and '.join(what)}, so it must be aggregate or anonymised only: "
-        f"s16(4) of {ACT} does not authorise disclosing patient information or personal "
-        "information from a health or social care body. Tick 'Aggregate or anonymised data only'."
+        f"This agreement has {' and '.join(what)}, so svduty takes its data as aggregate or "
+        f"anonymised figures only: s16(4) of {ACT} means s16 itself does not authorise "
+        "disclosing patient information or personal information from a health or social care "
+        "body (other gateways may), and svduty's own safeguard is to hold no such personal "
+        "data. Tick 'Aggregate or anonymised data only'."
     )
 
 
@@ -225,7 +228,9 @@ class AgreementForm(Accessible, forms.ModelForm):
             "criminal offence data is shared.",
             "data_categories": "What is shared, for example: crimes recorded, by offence, date "
             "and place; no names.",
-            "aggregate_only": "Required for health and social care data (s16(4) of the 2022 Act).",
+            "aggregate_only": "Required by svduty for health and social care data (its own "
+            "safeguard: s16(4) of the 2022 Act means s16 itself does not authorise sharing "
+            "their personal information).",
             "retention": "How long the data is kept, for example: 7 years from receipt.",
             "starts": "The first day sharing may happen, for example 2026-04-01.",
             "review_date": "Uploads stop after this day until the agreement is reviewed.",

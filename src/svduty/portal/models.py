@@ -17,11 +17,15 @@ __all__ = [
     "Agreement",
     "Approval",
     "AuditEvent",
+    "Consultation",
+    "Dissemination",
     "Membership",
     "Organisation",
     "PartnershipGroup",
     "ProductVersion",
+    "PublicationReview",
     "Upload",
+    "Withheld",
 ]
 
 
@@ -253,6 +257,9 @@ class AuditEvent(models.Model):
         ROLE_CHANGE = "role_change", "Changed a role or membership"
         TWO_FACTOR = "two_factor", "Turned two-factor sign-in on or off"
         REFUSED = "refused", "Refused access"
+        CONSULTATION_CHANGE = "consultation_change", "Recorded or changed a consultation"
+        PUBLICATION_REVIEW = "publication_review", "Confirmed a review before publication"
+        DISSEMINATION = "dissemination", "Recorded where a strategy was sent"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -268,3 +275,92 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class Consultation(models.Model):
+    """One consultation of a body on the strategy or the needs assessment: who, when, how, what
+    they said and what the partnership did with it. s8(4) of the 2022 Act requires the
+    educational, prison and youth custody authorities to be consulted on the strategy
+    (docs/duty.md); the voluntary sector and communities are the guidance's."""
+
+    class Kind(models.TextChoices):
+        EDUCATIONAL = "educational", "Educational authority"
+        PRISON = "prison", "Prison authority"
+        YOUTH_CUSTODY = "youth_custody", "Youth custody authority"
+        VOLUNTARY = "voluntary_sector", "Voluntary sector"
+        COMMUNITY = "community", "Community"
+        OTHER = "other", "Other"
+
+    # the kinds s8(4) names: the compliance tracker looks for one of each
+    REQUIRED = ("educational", "prison", "youth_custody")
+
+    area_id = models.CharField(
+        max_length=80, blank=True,
+        help_text="The svduty area it was about; blank for the whole partnership",
+    )  # fmt: skip
+    body = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    held_on = models.DateField()
+    method = models.CharField(max_length=300)
+    said = models.TextField()
+    response = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-held_on", "body"]
+
+    def __str__(self) -> str:
+        return f"{self.body}, {self.held_on:%d %B %Y}"
+
+
+class PublicationReview(models.Model):
+    """A named approver's confirmation that a product version's content was reviewed against
+    the grounds on which material may be withheld from publication, before the public site is
+    switched to it. What was withheld is in :class:`Withheld`; nothing withheld is a confirmed
+    review with no rows there."""
+
+    product = models.ForeignKey(
+        ProductVersion, on_delete=models.CASCADE, related_name="publication_reviews"
+    )
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class Withheld(models.Model):
+    """One thing left out of the published version, with the ground and the reason."""
+
+    class Ground(models.TextChoices):
+        CRIME = "crime_prevention", "Prevention or detection of crime"
+        SAFETY = "safety", "The safety of any person"
+        SECURITY = "security", "The security of an institution (a prison, a youth custody "
+        "establishment, a school)"
+        PERSONAL = "personal_data", "Personal data (UK GDPR and the Data Protection Act 2018)"
+        OTHER = "other", "Another ground the law gives (cite it in the reason)"
+
+    review = models.ForeignKey(PublicationReview, on_delete=models.CASCADE, related_name="withheld")
+    what = models.CharField(max_length=300)
+    ground = models.CharField(max_length=30, choices=Ground.choices)
+    reason = models.TextField()
+
+
+class Dissemination(models.Model):
+    """To whom, when and how a published strategy was sent."""
+
+    product = models.ForeignKey(
+        ProductVersion, on_delete=models.PROTECT, related_name="disseminations"
+    )
+    recipient = models.CharField(max_length=200)
+    sent_on = models.DateField()
+    method = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_on", "recipient"]

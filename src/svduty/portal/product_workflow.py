@@ -58,12 +58,19 @@ from svduty import partnership as partnership_config
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.errors import InputError
 from svduty.partnership import Partnership
-from svduty.portal import audit
-from svduty.portal.models import Approval, AuditEvent, ProductVersion
+from svduty.portal import audit, duty
+from svduty.portal.models import (
+    Approval,
+    AuditEvent,
+    ProductVersion,
+    PublicationReview,
+    Withheld,
+)
 from svduty.portal.reading import reading
 from svduty.portal.roles import Role
 from svduty.privacy.disclosure import DisclosureError
 from svduty.products import area as areas
+from svduty.products import duty_record
 from svduty.products.assessment import build as sna
 from svduty.products.review import build as reviewing
 from svduty.products.site.build import publish as build_public_site
@@ -85,10 +92,12 @@ __all__ = [
     "board_members",
     "build_draft",
     "build_state",
+    "confirm_review",
     "current_round",
     "decide",
     "load_partnership",
     "public_page",
+    "publication_review",
     "publish_site",
     "publish_state",
     "publishing_under_way",
@@ -248,6 +257,11 @@ def start_draft(user, kind: str, area_id: str, period: str = "") -> ProductVersi
     folder = Path(version.path)
     for name, content in inputs.items():
         (folder / name).write_bytes(content)
+    if kind in (Kind.STRATEGY, Kind.ASSESSMENT):
+        # the record as it stands now is what the draft cites, and what is published with it
+        duty_record.save_consultations(
+            folder / duty_record.CONSULTATIONS_FILE, duty.consultation_entries(place.id)
+        )
     # an assessment's period as asked: its label is the period in words, which is not re-read
     _set_build(version, "queued", queued=_stamp(), period_asked=period)
     return version
@@ -375,6 +389,7 @@ def _build_strategy(version: ProductVersion, p: Partnership, place: areas.Area) 
         area=place,
         measures=measures,
         assessment_href=_assessment_href(place),
+        consultations=duty_record.load_consultations(folder / duty_record.CONSULTATIONS_FILE),
     )
     warned = [{"severity": w.severity, "message": w.message} for w in strategies.warnings(plan)]
     return {"title": plan.title, "example": plan.example, "warnings": warned}
@@ -396,7 +411,11 @@ def _build_assessment(version: ProductVersion, p: Partnership, place: areas.Area
     period = sna.parse_period(asked) if asked else None
     with _warehouse() as wh:
         built = sna.build(wh, p, place, period, measures=_measures())
-    sna.write(built, folder)
+    sna.write(
+        built,
+        folder,
+        consultations=duty_record.load_consultations(folder / duty_record.CONSULTATIONS_FILE),
+    )
     ApprovedAssessment.of(built).save(folder / SUMMARY_FILE)
     if version.label != str(built.period):
         version.label = str(built.period)
@@ -424,7 +443,8 @@ def _build_review(version: ProductVersion, p: Partnership, place: areas.Area) ->
             # (the analyst chose the year; the approvers see the warning before it goes further)
             outside_period=True,
         )
-    reviewing.write(built, folder)
+    definition = load_partnership().local_definition
+    reviewing.write(built, folder, requirements=duty.requirements(place.id, definition))
     return {"year": built.year, "with_strategy": plan.exists(), "synthetic": built.synthetic}
 
 
@@ -633,9 +653,43 @@ def request_publish(version: ProductVersion, user) -> None:
         )
     if publishing_under_way(publish_state(version)):
         raise WorkflowError("this version is already being published")
+    if publication_review(version) is None:
+        raise WorkflowError(
+            "a named approver of this version must first confirm that its content was reviewed "
+            "against the grounds on which material may be withheld (the publication review, "
+            "on this version's page)"
+        )
     _set_publish(
         version, "queued", requested_by=user.get_username(), requested=_stamp(), message=""
     )
+
+
+def publication_review(version: ProductVersion) -> PublicationReview | None:
+    """The latest confirmed review of the version's content before publication, by one of its
+    named approvers (docs/duty.md), or None."""
+    return (
+        PublicationReview.objects.filter(product=version, reviewer__in=version.approvers.all())
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def confirm_review(version: ProductVersion, user, note: str, withheld: list[dict]):
+    """Record a named approver's review before publication, with what was withheld and why.
+    Only a named approver of an approved version (the content they approved) may confirm."""
+    with transaction.atomic():
+        locked = ProductVersion.objects.select_for_update().get(pk=version.pk)
+        if not locked.approvers.filter(pk=user.pk).exists():
+            raise NotAllowed("only the approvers named for this version confirm its review")
+        if locked.status != Status.APPROVED:
+            raise WorkflowError(
+                f"version {locked.version} is {locked.get_status_display().lower()}: the review "
+                "before publication is of an approved version"
+            )
+        review = PublicationReview.objects.create(product=locked, reviewer=user, note=note)
+        for item in withheld:
+            Withheld.objects.create(review=review, **item)
+    return review
 
 
 def publishing_under_way(state: dict) -> bool:

@@ -30,6 +30,11 @@ class Capability(StrEnum):
     PUBLISH_PRODUCTS = "publish_products"  # publish an approved product to the public site
     VIEW_AUDIT = "view_audit"  # search and export the audit log
     MANAGE_PEOPLE = "manage_people"  # change people's roles and memberships
+    # the Duty's process on record (docs/duty.md): consultations, the compliance tracker,
+    # publication reviews and where the strategy was sent; consultations can hold what a
+    # prison or a school said in confidence, so every read is audited
+    VIEW_DUTY_RECORD = "view_duty_record"
+    RECORD_DUTY = "record_duty"  # record consultations and where the strategy was sent
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -44,12 +49,16 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.PUBLISH_PRODUCTS,
             Capability.VIEW_AUDIT,
             Capability.MANAGE_PEOPLE,
+            Capability.VIEW_DUTY_RECORD,
+            Capability.RECORD_DUTY,
         }
     ),
     Role.DATA_LEAD: frozenset(
         {Capability.VIEW_DASHBOARD, Capability.UPLOAD, Capability.VIEW_UPLOADS}
     ),
-    Role.BOARD: frozenset({Capability.VIEW_DASHBOARD, Capability.APPROVE_PRODUCTS}),
+    Role.BOARD: frozenset(
+        {Capability.VIEW_DASHBOARD, Capability.APPROVE_PRODUCTS, Capability.VIEW_DUTY_RECORD}
+    ),
     Role.VIEWER: frozenset({Capability.VIEW_DASHBOARD}),
 }
 

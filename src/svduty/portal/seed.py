@@ -140,8 +140,9 @@ def _gdpr_basis(feed_id: str, aggregate_only: bool) -> str:
     if FEEDS[feed_id].health:
         basis = (
             "Anonymised or aggregate data only: no patient identifiers are shared, so no "
-            "personal data passes under the agreement (s16(4) of the 2022 Act does not cover "
-            "health or social care personal information). Article 6(1)(e) (public task) for "
+            "personal data passes under the agreement (svduty's own safeguard; s16(4) of the "
+            "2022 Act means s16 itself does not authorise sharing health or social care "
+            "personal information, though other gateways may). Article 6(1)(e) (public task) for "
             "any residual processing."
         )
     elif feed_id == "community-voice":

@@ -131,9 +131,10 @@ def may_share(organisation: Organisation, feed_id: str, on: date | None = None) 
         return Permit(
             False,
             f"The {feed.title} feed is record level, and the agreement "
-            f"'{permit.agreement.title}' allows health data in aggregate form only: s16(4) of "
-            "the Police, Crime, Sentencing and Courts Act 2022 does not cover health or social "
-            "care personal information.",
+            f"'{permit.agreement.title}' allows health data in aggregate form only (svduty's "
+            "own safeguard: s16(4) of the Police, Crime, Sentencing and Courts Act 2022 means "
+            "s16 itself does not authorise sharing health or social care personal "
+            "information).",
             f"{permit.agreement.owner} answers for the agreement: send the data as an aggregate "
             "feed (e.g. hospital admissions), or have the agreement reviewed and recorded as "
             "covering anonymised records.",

@@ -8,6 +8,7 @@ from svduty.portal.views import (
     agreements,
     audit_log,
     dashboard,
+    duty,
     product_versions,
     public,
     uploads,
@@ -19,6 +20,7 @@ portal_patterns = [
     *uploads.urlpatterns,
     *dashboard.urlpatterns,
     *product_versions.urlpatterns,
+    *duty.urlpatterns,
     *audit_log.urlpatterns,
     *public.urlpatterns,
 ]

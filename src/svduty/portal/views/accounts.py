@@ -82,6 +82,11 @@ DOES: dict[Capability, tuple[str, str | None]] = {
     Capability.PUBLISH_PRODUCTS: ("Publish approved products", "portal:products"),
     Capability.VIEW_AUDIT: ("Search and export the audit log", "portal:audit"),
     Capability.MANAGE_PEOPLE: ("Change people's roles, organisations and groups", "portal:people"),
+    Capability.VIEW_DUTY_RECORD: (
+        "Read the Duty's record: consultations and the compliance tracker",
+        "portal:compliance",
+    ),
+    Capability.RECORD_DUTY: ("Record consultations", "portal:consultations"),
 }
 ROLE_NAMES = {
     Role.ANALYST: "Partnership analyst",

@@ -244,6 +244,14 @@ def _detail(request, version: ProductVersion, *, errors=None, status: int = 200)
                 and version.status == Status.APPROVED
                 and not publishing
             ),
+            "review": product_workflow.publication_review(version),
+            "reviewable": version.status in (Status.APPROVED, Status.PUBLISHED, Status.SUPERSEDED),
+            "may_review": named and version.status == Status.APPROVED,
+            "may_record_sent": (
+                can(role, Capability.RECORD_DUTY)
+                and version.kind == ProductVersion.Kind.STRATEGY
+                and version.status in (Status.PUBLISHED, Status.SUPERSEDED)
+            ),
             "building": building,
             "publishing": publishing,
             "public_page": public_page if version.status == Status.PUBLISHED else None,

@@ -11,6 +11,7 @@ from pathlib import Path
 from svduty.products.assessment import rank
 from svduty.products.assessment.common import table_digits
 from svduty.products.assessment.model import Assessment, Table
+from svduty.products.duty_record import ConsultationEntry
 from svduty.products.html import write_page
 from svduty.products.strategy import toolkit
 
@@ -32,9 +33,16 @@ BOARD_PAGE = "index.html"
 ANNEX_PAGE = "annex.html"
 
 
-def write(assessment: Assessment, out_dir: Path | str) -> Path:
+def write(
+    assessment: Assessment,
+    out_dir: Path | str,
+    *,
+    consultations: tuple[ConsultationEntry, ...] | None = None,
+) -> Path:
     """Write the assessment to ``out_dir``: the board version as ``index.html`` (the entry)
-    and the technical annex as ``annex.html``, with their stylesheet; return the board's path."""
+    and the technical annex as ``annex.html``, with their stylesheet; return the board's path.
+    ``consultations``: the portal's record for the area, cited in both (None when built
+    outside the portal: the pages say so)."""
     a = assessment
     out = Path(out_dir)
     approaches = _approaches(a)
@@ -53,13 +61,15 @@ def write(assessment: Assessment, out_dir: Path | str) -> Path:
         "numbers": a.figure_numbers(),
         "labels": labels,
         "approaches": approaches,
+        "consultations": consultations,
     }
     write_page(
         out,
         ANNEX_PAGE,
         "sna.html",
         title=f"{name}: technical annex",
-        contents=[(s.title, s.id) for s in a.sections],
+        contents=[(s.title, s.id) for s in a.sections]
+        + [("Who was consulted", "consultation-section")],
         finding_href=lambda i: f"#{i}",
         finding_label=lambda i: "the finding",
         figure_href=lambda i: f"#{i}",

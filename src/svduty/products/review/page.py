@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 from svduty.products import html
+from svduty.products.duty_record import Requirement
 from svduty.products.review.comparison import BASELINE, Change
 from svduty.products.review.hotspot_changes import CHANGE_CLASSES
 from svduty.products.review.model import Review
@@ -17,8 +18,12 @@ from svduty.products.strategy import file as strategies
 from svduty.reference.population import denominator
 
 
-def write(review: Review, out_dir: Path | str) -> Path:
-    """Write the review to ``out_dir/index.html`` (with its stylesheet) and return the path."""
+def write(
+    review: Review, out_dir: Path | str, *, requirements: tuple[Requirement, ...] | None = None
+) -> Path:
+    """Write the review to ``out_dir/index.html`` (with its stylesheet) and return the path.
+    ``requirements``: the Duty compliance tracker as the portal derives it (None when built
+    outside the portal: the page says so)."""
     plan = review.strategy
     example = plan.example_note if plan is not None and plan.example else None
     return html.write_page(
@@ -26,6 +31,7 @@ def write(review: Review, out_dir: Path | str) -> Path:
         "index.html",
         "review.html",
         r=review,
+        requirements=requirements,
         summary=summary(review),
         title=f"Annual review {review.year}: {review.area.name}",
         body_name=review.area.body,

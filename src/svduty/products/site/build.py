@@ -23,6 +23,7 @@ from pathlib import Path
 
 from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.analysis.measures.compute import Geography
+from svduty.definition.publishable import elision_problem
 from svduty.partnership import Partnership
 from svduty.products import area as areas_mod
 from svduty.products.area import Area
@@ -68,6 +69,9 @@ def publish(
     Raises DisclosureError when a figure cannot be protected, and SiteError when ``out`` is a
     directory svduty did not build.
     """
+    problem = elision_problem(partnership.local_definition)
+    if problem is not None:  # before anything is built: the definition heads every area page
+        raise SiteError(problem)
     out = Path(out).absolute()
     record = manifest_path(out)
     _check_out(out, record)

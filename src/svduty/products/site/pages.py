@@ -16,7 +16,7 @@ from svduty.analysis.measures.catalogue import Catalogue
 from svduty.errors import InputError
 from svduty.partnership import Partnership
 from svduty.products import area as areas_mod
-from svduty.products import html, maps
+from svduty.products import duty_record, html, maps
 from svduty.products.area import Area
 from svduty.products.site import downloads, figures, review, summary
 from svduty.products.site.gate import Gate, GatedTable, RowSpec, count_key
@@ -495,6 +495,10 @@ class Pages:
                 area=a,
                 measures=self.catalogue,  # the measures the strategy was checked against
                 assessment_href=None,
+                # the consultations the approved draft cited, saved beside it by the portal
+                consultations=duty_record.load_consultations(
+                    path.parent / duty_record.CONSULTATIONS_FILE
+                ),
             )
             if plan is not None
             else None

@@ -27,6 +27,7 @@ from svduty.analysis.measures import catalogue as measures_catalogue
 from svduty.partnership import Partnership
 from svduty.products import html
 from svduty.products.area import Area, resolve
+from svduty.products.duty_record import ConsultationEntry
 from svduty.products.strategy.file import (
     Action,
     Intervention,
@@ -182,6 +183,8 @@ class StrategyPage:
     # empty with `you_said_note` saying so when none are loaded
     you_said: tuple[YouSaid, ...] | None = None
     you_said_note: str = ""
+    # the consultations the strategy cites (duty_record); None: built outside the portal
+    consultations: tuple[ConsultationEntry, ...] | None = None
 
 
 def long_date(day: date) -> str:
@@ -215,6 +218,7 @@ def view(
     measures: measures_catalogue.Catalogue | None = None,
     assessment_href: str | None = ASSESSMENT_HREF,
     voice=None,
+    consultations: tuple[ConsultationEntry, ...] | None = None,
 ) -> StrategyPage:
     """The strategy page's content, for ``strategy/_body.html`` (as ``strategy_page``).
 
@@ -223,7 +227,9 @@ def view(
     Overdue actions are judged on ``today`` (default: the real today). A priority's finding
     links to ``{assessment_href}#{finding_ref}``; with ``assessment_href=None`` it is shown
     without a link. ``voice``: what people told us (svduty.analysis.voice.responses.ToldUs),
-    for "You said, we did"; None leaves the section out.
+    for "You said, we did"; None leaves the section out. ``consultations``: the portal's record
+    for the area (svduty.products.duty_record; None when built outside the portal, and the page
+    says so).
     """
     area = resolve(partnership, area) if isinstance(area, str) else area
     _check_matches(strategy, partnership, area)
@@ -264,6 +270,7 @@ def view(
             )
         ),
         **_you_said(voice, priorities),
+        consultations=consultations,
     )
 
 
@@ -312,6 +319,7 @@ def write(
     measures: measures_catalogue.Catalogue | None = None,
     assessment_href: str | None = ASSESSMENT_HREF,
     voice=None,
+    consultations: tuple[ConsultationEntry, ...] | None = None,
 ) -> Path:
     """Write the strategy as ``out_dir/index.html`` (with the stylesheet); return its path.
 
@@ -327,6 +335,7 @@ def write(
         measures=measures,
         assessment_href=assessment_href,
         voice=voice,
+        consultations=consultations,
     )
     return html.write_page(
         Path(out_dir),
@@ -385,6 +394,7 @@ def _contents(
     items += [
         ("How we will measure success", "success-measures"),
         ("About the evidence ratings", "evidence-ratings"),
+        ("Who we consulted", "consultation"),
         ("Contact", "contact"),
     ]
     return tuple(items)
