@@ -47,6 +47,7 @@ HEADINGS = [
     "What",
     "Why: deprivation and partner indicators",
     "Triangulation: emergency department and police data",
+    "What people told us",
     "Data gaps",
     "Recommendations",
     "About this assessment",
