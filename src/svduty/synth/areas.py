@@ -45,14 +45,14 @@ def population() -> dict[str, dict[str, int]]:
 
 
 @functools.cache
-def _population(LAS: tuple[str, ...]) -> dict[str, dict[str, int]]:  # noqa: N803
+def _population(codes_of: tuple[str, ...]) -> dict[str, dict[str, int]]:
     pop = reference.build("ref_population")
     codes = pop.column("lsoa21_code").to_pylist()
     bands = pop.column("age_band").to_pylist()
     residents = pop.column("residents").to_pylist()
     where = lsoas()
     out: dict[str, dict[str, int]] = {
-        a: dict.fromkeys(BANDS.values(), 0) for a in (*LAS, "E", "EW")
+        a: dict.fromkeys(BANDS.values(), 0) for a in (*codes_of, "E", "EW")
     }
     for code, band, n in zip(codes, bands, residents, strict=True):
         short = BANDS[band]
@@ -88,9 +88,7 @@ def _index(group: str) -> dict[str, float]:
     ew = calibration.offence_groups("K04000001")[group] / total("EW")
     groups = calibration.csp_groups()
     area = calibration.offence_groups()[group] / sum(total(la) for la in las()) / ew
-    return {
-        la: groups[la][group] / total(la) / ew if la in groups else area for la in las()
-    }
+    return {la: groups[la][group] / total(la) / ew if la in groups else area for la in las()}
 
 
 def violence_index() -> dict[str, float]:

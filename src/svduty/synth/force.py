@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-
 AVON_AND_SOMERSET_SLUG = "avon-and-somerset"
 
 

@@ -98,7 +98,6 @@ SITES: tuple[Site, ...] = (
 )
 
 
-
 def sites() -> tuple[Site, ...]:
     """The run's emergency departments: Avon and Somerset's six (SITES); for any other force
     area, no site list is bundled, so one unnamed department per local authority ("Emergency

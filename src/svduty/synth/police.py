@@ -1,15 +1,15 @@
 """Synthetic police recorded crime extracts (feed `police-crime`) built on the real police.uk rows.
 
-Every real police.uk crime (not anti-social behaviour) of the run's force area (the bundled
-Avon and Somerset street files; for another force, its own police.uk rows: from the warehouse or
-its files, svduty.synth.force) becomes one synthetic record with the same month, LSOA (blank stays blank; LSOAs over the
-border are kept), snap-point coordinates and crime type, so that, summed by LSOA, month and
-police.uk crime type, the synthetic extract equals police.uk exactly. Everything police.uk does
-not publish is drawn (police_rates holds the assumptions): the Home Office offence code,
-consistent with the crime type; dates and times; place; victim and suspect; the flags; and the
-references. The knife flag is allocated so that, per year ending March, the share of the
-selected offences flagged equals the ONS figure for the force area (Table P6), and firearm
-flags match the ONS count of firearm offences (Table P8) pro rata to the months present.
+Every real police.uk crime (not anti-social behaviour) of the run's force area (the bundled Avon
+and Somerset street files; for another force, its own police.uk rows: from the warehouse or its
+files, svduty.synth.force) becomes one synthetic record with the same month, LSOA (blank stays
+blank; LSOAs over the border are kept), snap-point coordinates and crime type, so that, summed
+by LSOA, month and police.uk crime type, the synthetic extract equals police.uk exactly.
+Everything police.uk does not publish is drawn (police_rates holds the assumptions): the Home
+Office offence code, consistent with the crime type; dates and times; place; victim and suspect;
+the flags; and the references. The knife flag is allocated so that, per year ending March, the
+share of the selected offences flagged equals the ONS figure for the force area (Table P6), and
+firearm flags match the ONS count of firearm offences (Table P8) pro rata to the months present.
 """
 
 from __future__ import annotations
@@ -85,9 +85,7 @@ def police_forces() -> dict[str, str]:
 LAST_SYNTH_MONTH = "2023-01"
 
 
-def street_files(
-    months: Sequence[str] | None = None, folder: Path | None = None
-) -> list[Path]:
+def street_files(months: Sequence[str] | None = None, folder: Path | None = None) -> list[Path]:
     """The street files the synthetic extracts are made from: the bundled Avon and Somerset
     ones (by default every bundled month up to LAST_SYNTH_MONTH), or the run's force's files
     in `folder` (every month there); of `months` only, when given."""
