@@ -44,7 +44,7 @@ def _csv(path: Path) -> list[dict]:
 STREET = _shared("police_uk", "street")
 NATIONAL = _shared("geography", "national")
 FEEDS = ("police-crime", "ed-assaults", "hospital-admissions", "youth-justice", "probation",
-         "fire", "education")  # fmt: skip
+         "fire", "education", "community-voice")  # fmt: skip
 
 
 def _force_las(pfa: str) -> set[str]:
@@ -84,6 +84,8 @@ def _check_area(out: Path, pfa: str, name: str, raw_files: list[Path]) -> None:
     # every authority code of the yearly feeds is one of the force area's, and all of them are
     for feed in ("hospital-admissions", "youth-justice", "probation", "fire", "education"):
         assert {r["Area code"] for r in _rows(out / feed)} == las, feed
+    # the residents' survey: about 120 responses a year, each from one of those authorities
+    assert {r["Area code"] for r in _rows(out / "community-voice")} <= las
 
     # ED returns: no hospital named, site codes that are not ODS codes, LSOAs in the force area
     ed = _rows(out / "ed-assaults")
