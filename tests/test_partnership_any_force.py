@@ -208,3 +208,48 @@ def test_init_partnership_refuses_an_invalid_file(tmp_path):
     assert result.exit_code == 1
     assert "superseded" in result.output
     assert not (tmp_path / "home" / "partnership.yaml").exists()
+
+
+def test_check_reports_every_problem_of_a_file_at_once(tmp_path):
+    """Five problems in one file: `partnership check` lists them all (not only the first), each
+    with its key, line and a fix; the superseded code is answered with its successor."""
+    text = render(force_areas()["E23000011"])
+    text = text.replace("E08000038", "E08000016")  # Barnsley under its 2024 code
+    text = text.replace("E08000039", "E06000023")  # Bristol: another force area
+    data = yaml.safe_load(text)
+    data["specified_authorities"][0]["kind"] = "army"
+    data["public_contact"]["email"] = "not an address"
+    del data["local_definition"]["source"]
+    path = tmp_path / "partnership.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    env = {"SVDUTY_HOME": str(tmp_path / "home")}
+    result = runner.invoke(app, ["partnership", "check", str(path), "--json"], env=env)
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False
+    by_key = {x["key"]: x for x in doc["problems"]}
+    codes = [la["code"] for la in data["local_authorities"]]
+    barnsley = by_key[f"local_authorities[{codes.index('E08000016')}].code"]
+    assert "superseded" in barnsley["problem"] and "E08000038" in barnsley["fix"]
+    bristol = by_key[f"local_authorities[{codes.index('E06000023')}].code"]
+    assert "Avon and Somerset" in bristol["problem"]
+    assert "army" in by_key["specified_authorities[0].kind"]["problem"]
+    assert "email address" in by_key["public_contact.email"]["problem"]
+    assert by_key["local_definition.source"]["problem"] == "required key is missing"
+    assert len(doc["problems"]) == 5
+    lines = path.read_text().splitlines()
+    for x in doc["problems"]:
+        assert x["fix"], x
+        assert x["line"] and 1 <= x["line"] <= len(lines)
+    # the Barnsley problem's line is the line of its code
+    assert lines[barnsley["line"] - 1].strip().endswith("E08000016")
+
+    # the text form lists them all too, and load() raises one error holding all five
+    text_result = runner.invoke(app, ["partnership", "check", str(path)], env=env)
+    assert text_result.exit_code == 1
+    assert text_result.output.count("fix:") == 5
+    with pytest.raises(partnership.PartnershipConfigError) as exc:
+        partnership.load(path)
+    assert len(exc.value.problems) == 5
+    assert "5 problems" in str(exc.value)

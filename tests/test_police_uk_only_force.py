@@ -171,13 +171,6 @@ def test_a_partnerships_own_definition_resolves_by_id(home, monkeypatch):
     assert definition.resolve("south-wales-2025") == own
 
 
-def test_synth_refuses_to_make_another_areas_partner_data(home):
-    result = runner.invoke(app, ["synth", "--seed", "1"], env=home["env"])
-    assert result.exit_code == 1
-    assert "for avon-and-somerset only" in result.output and "south-wales" in result.output
-    assert not (Path(home["env"]["SVDUTY_HOME"]) / "synthetic").exists()
-
-
 # City of London (one month, one authority) is built end to end in test_police_uk_forces_2025.py
 
 

@@ -394,7 +394,7 @@ def test_synth_cli_function_writes_to_the_folder_given(tmp_path, monkeypatch):
     from svduty.settings import Config
 
     monkeypatch.setattr(
-        "svduty.cli.synth.generate", lambda seed, out: generate(seed, out, months=["2023-01"])
+        "svduty.cli.synth.generate", lambda seed, out, **_: generate(seed, out, months=["2023-01"])
     )
     result = synth(Config.from_env({"SVDUTY_HOME": str(tmp_path)}), 7, None)
     assert result["out"] == str(tmp_path / "synthetic") and result["seed"] == 7
@@ -408,7 +408,7 @@ def test_synth_command_prints_one_json_document(tmp_path, monkeypatch):
     from svduty.cli.synth import app
 
     monkeypatch.setattr(
-        "svduty.cli.synth.generate", lambda seed, out: generate(seed, out, months=["2023-01"])
+        "svduty.cli.synth.generate", lambda seed, out, **_: generate(seed, out, months=["2023-01"])
     )
     result = CliRunner().invoke(app, ["--seed", "3", "--out", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output

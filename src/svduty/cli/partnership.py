@@ -47,9 +47,21 @@ def to_fill(path: Path) -> list[dict]:
 
 
 def check(config: Config, path: Path | None = None) -> dict:
-    """Check a partnership file; raises PartnershipConfigError (an input error) on a problem."""
+    """Check a partnership file: a dict with `ok` and, when it is not, `problems`: EVERY
+    problem in the file, each with its key, line, the problem and a fix (so a person fixes the
+    file in one pass). A file that is missing or not YAML raises PartnershipConfigError."""
     path = path or config.partnership_path
-    p = partnership.load(path)
+    try:
+        p = partnership.load(path)
+    except partnership.PartnershipConfigError as exc:
+        if not exc.problems:
+            raise
+        return {
+            "ok": False,
+            "file": str(path),
+            "problems": [x._asdict() for x in exc.problems],
+            "to_fill": to_fill(path),
+        }
     return {
         "ok": True,
         "file": str(path),
@@ -95,7 +107,19 @@ def check_command(path: FileArgument = None, as_json: JsonFlag = False) -> None:
     result = check(Config.from_env(), path)
     if as_json:
         print(json.dumps(result, indent=2))
+        if not result["ok"]:
+            raise typer.Exit(1)
         return
+    if not result["ok"]:
+        err.print(f"{result['file']}: {len(result['problems'])} problem(s):", soft_wrap=True)
+        for x in result["problems"]:
+            at = f"line {x['line']}, " if x["line"] else ""
+            err.print(
+                f"  {at}{escape(x['key'])}: {escape(x['problem'])}"
+                + (f"\n    fix: {escape(x['fix'])}" if x["fix"] else ""),
+                soft_wrap=True,
+            )
+        raise typer.Exit(1)
     console.print(
         f"{result['file']}: valid ({result['local_authorities']} local authorities in "
         f"{result['police_force_area']})",

@@ -1,4 +1,4 @@
-"""Synthetic partner extracts for Avon and Somerset: `generate(seed, out)` (`svduty synth`).
+"""Synthetic partner extracts for any force area: `generate(seed, out)` (`svduty synth`).
 
 Record-level partner data is never public, so svduty makes realistic synthetic extracts of each
 feed, seeded and calibrated to published figures, to show and test every feature end to end
@@ -6,8 +6,11 @@ feed, seeded and calibrated to published figures, to show and test every feature
 every row has `Synthetic` = Y, and `out/README.txt` says so with the seed and the svduty version.
 The same seed and version give byte-identical files.
 
-- police-crime: one record per real police.uk crime of the bundled months (police.py);
-- ed-assaults: monthly ISTV returns of the six emergency departments (health.py);
+- police-crime: one record per real police.uk crime (police.py): of the bundled Avon and
+  Somerset months by default; for another force area (`area`, svduty.synth.force), of that
+  force's own police.uk rows (`real`, or its street files in `folder`);
+- ed-assaults: monthly ISTV returns of the emergency departments (health.py): Avon and
+  Somerset's six; elsewhere one unnamed department per local authority;
 - hospital-admissions: admissions for assault by local authority and year (health.py);
 - youth-justice, probation, fire, education: yearly counts by local authority (aggregates.py);
 - community-voice: a survey of residents' and young people's views each year (voice.py).
@@ -17,6 +20,7 @@ This package imports svduty.sources and svduty.reference only (not the warehouse
 
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 from collections.abc import Sequence
@@ -24,8 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from svduty import __version__
-from svduty.synth import aggregates, areas, calibration, health, police, voice
+from svduty.synth import aggregates, areas, calibration, force, health, police, voice
+from svduty.synth.force import SynthArea
 from svduty.synth.output import PREFIX, Written
 
 FEEDS: tuple[str, ...] = (
@@ -59,6 +66,7 @@ class Manifest:
     seed: int
     version: str
     out: Path
+    area: SynthArea
     months: tuple[str, ...]
     years: tuple[int, ...]  # years (ending March) of the yearly feeds
     files: tuple[SynthFile, ...]
@@ -74,11 +82,21 @@ class Manifest:
 
     def document(self) -> dict:
         """manifest.json: reproducible, so no timings and no absolute paths."""
+        where = (
+            {}  # Avon and Somerset's manifest stays as it was (the demo's files are tested)
+            if self.area.is_default
+            else {
+                "force": self.area.slug,
+                "police_force_area": self.area.pfa,
+                "local_authorities": list(self.area.las),
+            }
+        )
         return {
             "synthetic": True,
             "generator": "svduty synth",
             "svduty_version": self.version,
             "seed": self.seed,
+            **where,
             "police_uk_months": list(self.months),
             "years_ending": list(self.years),
             "rows_by_feed": self.rows_by_feed(),
@@ -91,8 +109,20 @@ class Manifest:
         return self.document() | {"out": str(self.out), "seconds": round(self.seconds, 2)}
 
 
-def generate(seed: int, out: Path, *, months: Sequence[str] | None = None) -> Manifest:
+def generate(
+    seed: int,
+    out: Path,
+    *,
+    months: Sequence[str] | None = None,
+    area: SynthArea | None = None,
+    real: pa.Table | None = None,
+    folder: Path | None = None,
+) -> Manifest:
     """Write every synthetic feed under `out` and return what was written.
+
+    `area`: the force area (default Avon and Somerset, from its bundled police.uk files). For
+    any other, its own police.uk crimes are needed: `real` (a table as police.real_rows gives,
+    e.g. read from the warehouse) or `folder` (its street files).
 
     `months` (YYYY-MM) limits the police months (and so the ED months and the years of the
     yearly feeds) to some of the bundled police.uk months; by default every one up to
@@ -100,13 +130,28 @@ def generate(seed: int, out: Path, *, months: Sequence[str] | None = None) -> Ma
     are removed first, so the folder holds one run.
     """
     started = time.perf_counter()
+    area = area or force.AVON_AND_SOMERSET
+    if not area.is_default and real is None and folder is None:
+        raise ValueError(
+            f"synthetic data for {area.name} are built on its own police.uk crimes: pass `real` "
+            "or `folder` (the bundled police.uk files are Avon and Somerset's)"
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)
+    with force.using(area):
+        return _generate(seed, out, months, area, real, folder, started)
+
+
+def _generate(seed, out, months, area, real, folder, started) -> Manifest:
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # the reference tables load while the police.uk files are read
-        warm = [pool.submit(f) for f in (areas.lsoas, areas.population, calibration.csp_groups)]
-        police_result = police.generate(seed, out, months)
+        # the reference tables load while the police.uk files are read (the worker thread
+        # runs in a copy of this context, so it sees the run's force area)
+        warm = [
+            pool.submit(contextvars.copy_context().run, f)
+            for f in (areas.lsoas, areas.population, calibration.csp_groups)
+        ]
+        police_result = police.generate(seed, out, months, real=real, folder=folder)
         for w in warm:
             w.result()
     police_months = sorted({f.path.name[-14:-7] for f in police_result.files})
@@ -123,6 +168,7 @@ def generate(seed: int, out: Path, *, months: Sequence[str] | None = None) -> Ma
         seed=int(seed),
         version=__version__,
         out=out,
+        area=area,
         months=tuple(police_months),
         years=tuple(years),
         files=tuple(
@@ -166,7 +212,8 @@ def readme(m: Manifest) -> str:
     lines += [
         "",
         f"police-crime holds one record per real police.uk crime (not anti-social behaviour) of "
-        f"the {len(m.months)} bundled Avon and Somerset months ({m.months[0]} to {m.months[-1]}"
+        f"the {len(m.months)} {'bundled ' if m.area.is_default else ''}{m.area.name} months "
+        f"({m.months[0]} to {m.months[-1]}"
         "): by LSOA, month and police.uk crime type the counts equal police.uk exactly. "
         "Offence codes, times, places, victims, suspects, flags and references are drawn; the "
         "knife flag matches the ONS share of selected offences per year:",
@@ -179,12 +226,36 @@ def readme(m: Manifest) -> str:
         )
     lines += [
         "",
-        f"The yearly feeds cover the years ending {m.years[0]} to {m.years[-1]} for the five "
-        "local authorities (E06000022-E06000025, E06000066). Every calibration figure, its "
-        "source and what is assumed are in docs/synthetic.md.",
+        f"The yearly feeds cover the years ending {m.years[0]} to {m.years[-1]} for "
+        + _authorities(m.area)
+        + ". Every calibration figure, its source and what is assumed are in "
+        "docs/synthetic.md.",
+        *_departments(m.area),
         "",
         "Built on police.uk and ONS data: contains public sector information licensed under the "
         "Open Government Licence v3.0.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _authorities(area: SynthArea) -> str:
+    if area.is_default:  # as the demo's README has always said it
+        return "the five local authorities (E06000022-E06000025, E06000066)"
+    return (
+        f"the {len(area.las)} local authorities of {area.name} ({', '.join(area.las)})"
+        if len(area.las) > 1
+        else f"the local authority of {area.name} ({area.las[0]})"
+    )
+
+
+def _departments(area: SynthArea) -> list[str]:
+    if area.real_sites:
+        return []
+    return [
+        "",
+        "No list of emergency departments is bundled for this force area, so ed-assaults "
+        "has one unnamed department per local authority (Emergency department A, B, ...; site "
+        f"codes {health.GENERIC_SITE_PREFIX}A, ..., which are not ODS codes). They stand for no "
+        "real hospital.",
+    ]

@@ -4,7 +4,7 @@ Each count is a national rate (calibration: published where we found it, else ma
 the authority's Census 2021 population in the right ages, times how violent (or, for fires,
 how much criminal damage and arson) the authority is relative to England and Wales in the ONS
 tables, dampened by a square root where the link to police-recorded crime is looser; then a
-Poisson draw. One file per feed and year, covering the five Avon and Somerset authorities.
+Poisson draw. One file per feed and year, covering the force area's local authorities.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def youth_justice(seed: int, out: Path, years: list[int]) -> list[Written]:
             "children_sentenced_violence": cs.at(year) * violence * (1 - cautions) / children_ew,
         }
         rows = []
-        for la in areas.LAS:
+        for la in areas.las():
             children = areas.derived(la)["10-17"]
             local = areas.violence_index()[la] ** YOUTH_DAMPING
             for measure, rate in rates.items():
@@ -91,7 +91,7 @@ def probation(seed: int, out: Path, years: list[int]) -> list[Written]:
     for year in years:
         on = f"{year}-03-31"
         rows = []
-        for la in areas.LAS:
+        for la in areas.las():
             expected = rate * areas.derived(la)["18+"] * areas.violence_index()[la]
             measure = "people_on_probation_violence"
             bands = []
@@ -123,7 +123,7 @@ def fire(seed: int, out: Path, years: list[int]) -> list[Written]:
             "attacks_on_crews": calibration.figure("attacks_on_firefighters_england") / england,
         }
         rows = []
-        for la in areas.LAS:
+        for la in areas.las():
             for measure, rate in rates.items():
                 expected = rate * areas.total(la) * areas.damage_index()[la]
                 rows.append(_row(start, end, la, measure, rng.poisson(expected)))
@@ -149,7 +149,7 @@ def education(seed: int, out: Path, years: list[int]) -> list[Written]:
         winter = (f"{year - 1}-12-01", f"{year}-02-{feb:02d}")
         census = (f"{year}-03-31", f"{year}-03-31")
         rows = []
-        for la in areas.LAS:
+        for la in areas.las():
             pop = areas.population()[la]
             local = areas.violence_index()[la] ** YOUTH_DAMPING
             pupils = pop["0-15"] * pupils_per + pop["16-24"] * 0.10

@@ -1,5 +1,6 @@
-"""Areas and populations the generators share: LSOAs, the five local authorities, Census 2021
-residents by age band, and how violent each authority is relative to England and Wales."""
+"""Areas and populations the generators share: LSOAs, the run's local authorities (those of its
+force area, svduty.synth.force), Census 2021 residents by age band, and how violent each
+authority is relative to England and Wales."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ import numpy as np
 import pyarrow.compute as pc
 
 from svduty import reference
-from svduty.synth import calibration
+from svduty.synth import calibration, force
 
-LAS = calibration.LAS
 # Census 2021 bands (ref_population) under the short labels the aggregate files use.
 BANDS: dict[str, str] = {
     "Aged 15 years and under": "0-15",
@@ -33,17 +33,26 @@ def lsoas() -> dict[str, tuple[str | None, float | None, float | None]]:
     }
 
 
-@functools.cache
+def las() -> tuple[str, ...]:
+    """The run's local authorities (current codes)."""
+    return force.active().las
+
+
 def population() -> dict[str, dict[str, int]]:
-    """Area -> band -> Census 2021 usual residents, for the five authorities, 'E' (England)
+    """Area -> band -> Census 2021 usual residents, for the run's authorities, 'E' (England)
     and 'EW' (England and Wales)."""
+    return _population(las())
+
+
+@functools.cache
+def _population(codes_of: tuple[str, ...]) -> dict[str, dict[str, int]]:
     pop = reference.build("ref_population")
     codes = pop.column("lsoa21_code").to_pylist()
     bands = pop.column("age_band").to_pylist()
     residents = pop.column("residents").to_pylist()
     where = lsoas()
     out: dict[str, dict[str, int]] = {
-        a: dict.fromkeys(BANDS.values(), 0) for a in (*LAS, "E", "EW")
+        a: dict.fromkeys(BANDS.values(), 0) for a in (*codes_of, "E", "EW")
     }
     for code, band, n in zip(codes, bands, residents, strict=True):
         short = BANDS[band]
@@ -74,21 +83,28 @@ def derived(area: str) -> dict[str, float]:
 
 
 def _index(group: str) -> dict[str, float]:
+    """Per resident, each authority relative to England and Wales; an authority Table C2 does
+    not list on its own takes its force area's rate (Table P1)."""
     ew = calibration.offence_groups("K04000001")[group] / total("EW")
-    return {la: calibration.csp_groups()[la][group] / total(la) / ew for la in LAS}
+    groups = calibration.csp_groups()
+    area = calibration.offence_groups()[group] / sum(total(la) for la in las()) / ew
+    return {la: groups[la][group] / total(la) / ew if la in groups else area for la in las()}
 
 
-@functools.cache
 def violence_index() -> dict[str, float]:
     """Police-recorded violence with injury per resident, each authority relative to England
     and Wales (ONS Tables C2 and P1, year ending December 2024; Census 2021 residents)."""
-    return _index("Violence with injury")
+    return _indices(las())[0]
 
 
 @functools.cache
+def _indices(key: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float]]:
+    return _index("Violence with injury"), _index("Criminal damage and arson")
+
+
 def damage_index() -> dict[str, float]:
     """The same for criminal damage and arson (used for deliberate fires)."""
-    return _index("Criminal damage and arson")
+    return _indices(las())[1]
 
 
 def la_of(lsoa_codes: np.ndarray) -> np.ndarray:

@@ -21,14 +21,26 @@ from datetime import date
 import openpyxl
 
 from svduty import reference
+from svduty.synth import force
 
 ONS_TABLES = ("ons_prc", "policeforceareatablesyedecember2024.xlsx")
 ONS_SOURCE = (
     "ONS, Crime in England and Wales: Police Force Area data tables, year ending December 2024 "
     "(bundled: data/ons_prc/policeforceareatablesyedecember2024.xlsx)"
 )
-PFA = "E23000036"  # Avon and Somerset
+PFA = "E23000036"  # Avon and Somerset (the figures of the table in docs/synthetic.md)
 LAS: tuple[str, ...] = ("E06000022", "E06000023", "E06000024", "E06000025", "E06000066")
+EW = "K04000001"  # England and Wales: where a small force's own figure is missing or zero
+
+
+def _pfa() -> str:
+    """The run's force area (svduty.synth.force.active); Avon and Somerset outside a run."""
+    return force.active().pfa
+
+
+def _number(value: object) -> float | None:
+    """A table cell as a number; None for ONS's markers ("[x]", "[z]", "..")."""
+    return float(value) if isinstance(value, int | float) else None
 
 
 @dataclass(frozen=True)
@@ -98,26 +110,37 @@ class YearFigure:
     percent: float | None = None
 
 
-@functools.cache
 def knife_by_year() -> tuple[YearFigure, ...]:
-    """Table P6: Avon and Somerset knife and sharp instrument offences (selected offences),
-    number and % of the selected offences, for each year in the table."""
-    header, row = _header_and_row("Table P6", PFA)
+    """Table P6: the run's force area's knife and sharp instrument offences (selected offences),
+    number and % of the selected offences, for each year the table gives both (a year a force
+    did not supply, "[x]", is left out: for_month then takes the nearest year)."""
+    return _knife_by_year(_pfa())
+
+
+@functools.cache
+def _knife_by_year(pfa: str) -> tuple[YearFigure, ...]:
+    header, row = _header_and_row("Table P6", pfa)
     out = []
     for i, label in enumerate(header):
         span = _span(label)
         if span and i + 1 < len(header) and header[i + 1].startswith("% involving"):
-            out.append(YearFigure(label, *span, float(row[i]), float(row[i + 1])))
+            count, percent = _number(row[i]), _number(row[i + 1])
+            if count is not None and percent is not None:
+                out.append(YearFigure(label, *span, count, percent))
     return tuple(out)
 
 
-@functools.cache
 def firearms_by_year() -> tuple[YearFigure, ...]:
-    """Table P8: Avon and Somerset firearm offences (excluding air weapons) for each year."""
+    """Table P8: the run's force area's firearm offences (excluding air weapons) per year."""
+    return _firearms_by_year(_pfa())
+
+
+@functools.cache
+def _firearms_by_year(pfa: str) -> tuple[YearFigure, ...]:
     rows = _sheets()["Table P8"]
     header_at = next(i for i, r in enumerate(rows) if r and _clean(r[0]) == "Area code")
     header = [_clean(c) for c in rows[header_at]]
-    row = next(r for r in rows[header_at + 1 :] if r and _clean(r[0]) == PFA)
+    row = next(r for r in rows[header_at + 1 :] if r and _clean(r[0]) == pfa)
     return tuple(
         YearFigure(label, *span, float(row[i]))
         for i, label in enumerate(header)
@@ -150,21 +173,39 @@ KNIFE_CATEGORIES: dict[str, str] = {
 }
 
 
-@functools.cache
 def knife_by_offence() -> dict[str, tuple[float, float]]:
-    """Table P5 (year ending December 2024), Avon and Somerset: category -> (knife offences,
-    % of the category's offences involving a knife). The % gives the category's volume too
-    (count / % x 100), which calibrates the offence mix."""
-    header, row = _header_and_row("Table P5", PFA)
+    """Table P5 (year ending December 2024), the run's force area: category -> (knife
+    offences, % of the category's offences involving a knife). The % gives the category's
+    volume too (count / % x 100), which calibrates the offence mix. Where the force's % is
+    missing or zero (a small force: City of London's homicides), England and Wales's % is
+    used, scaled to the force's size (`_ew_scale`), so that every category has a volume."""
+    return _knife_by_offence(_pfa())
+
+
+@functools.cache
+def _knife_by_offence(pfa: str) -> dict[str, tuple[float, float]]:
+    header, row = _header_and_row("Table P5", pfa)
+    _, ew = _header_and_row("Table P5", EW)
     out = {}
     for key, pct_label in KNIFE_CATEGORIES.items():
         i = header.index(pct_label)
-        out[key] = (float(row[i - 1]), float(row[i]))
+        count, pct = _number(row[i - 1]), _number(row[i])
+        if count is None or not pct:
+            pct = float(ew[i])
+            count = float(ew[i - 1]) * _ew_scale(pfa)
+        out[key] = (count, pct)
     return out
 
 
+def _ew_scale(pfa: str) -> float:
+    """The force's violence with injury as a share of England and Wales's (Table P1)."""
+    group = "Violence with injury"
+    return _offence_groups(pfa)[group] / _offence_groups(EW)[group]
+
+
 def selected_offence_volume(category: str) -> float:
-    """Offences in a knife category, Avon and Somerset, year ending Dec 2024 (P5: count / %)."""
+    """Offences in a knife category, the run's force area, year ending Dec 2024 (P5:
+    count / %)."""
     count, pct = knife_by_offence()[category]
     return count / pct * 100
 
@@ -186,10 +227,14 @@ P1_GROUPS = (
 )
 
 
-@functools.cache
-def offence_groups(area: str = PFA) -> dict[str, float]:
+def offence_groups(area: str | None = None) -> dict[str, float]:
     """Table P1 (year ending December 2024): recorded crime by offence group for a force area
-    (E23...) or England and Wales (K04000001)."""
+    (E23..., W15...; the run's by default) or England and Wales (K04000001)."""
+    return _offence_groups(area or _pfa())
+
+
+@functools.cache
+def _offence_groups(area: str) -> dict[str, float]:
     header, row = _header_and_row("Table P1", area)
     return {h: float(row[i]) for i, h in enumerate(header) if h in P1_GROUPS or "Total" in h}
 
@@ -197,20 +242,32 @@ def offence_groups(area: str = PFA) -> dict[str, float]:
 C2_GROUPS = ("Violence with injury", "Criminal damage and arson", "Total recorded crime")
 
 
-@functools.cache
 def csp_groups() -> dict[str, dict[str, float]]:
-    """Table C2 (year ending December 2024): headline offences by local authority, for the five
-    Avon and Somerset authorities: la_code -> group -> number."""
+    """Table C2 (year ending December 2024): headline offences by local authority, for the run's
+    force area's authorities under their current codes: la_code -> group -> number. An
+    authority C2 does not list on its own is left out (areas takes the force's rate for it)."""
+    return _csp_groups(force.active().las)
+
+
+@functools.cache
+def _csp_groups(las: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    from svduty.reference.geography import current_la
+
+    current = {code: now for code, (now, _) in current_la().items()}
     rows = _sheets()["Table C2"]
     header_at = next(i for i, r in enumerate(rows) if r and "Police Force" in _clean(r[0]))
     header = [_clean(c) for c in rows[header_at]]
     la_col = header.index("Local Authority code")
     out: dict[str, dict[str, float]] = {}
     for r in rows[header_at + 1 :]:
-        if r and _clean(r[la_col]) in LAS:
-            out[_clean(r[la_col])] = {
-                g: float(r[i]) for i, h in enumerate(header) for g in C2_GROUPS if h.startswith(g)
+        code = _clean(r[la_col]) if r and len(r) > la_col else ""
+        code = current.get(code, code)
+        if code in las:
+            groups = {
+                g: _number(r[i]) for i, h in enumerate(header) for g in C2_GROUPS if h.startswith(g)
             }
+            if all(v is not None for v in groups.values()):
+                out[code] = groups
     return out
 
 

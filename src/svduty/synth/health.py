@@ -2,7 +2,7 @@
 admissions for assault (`hospital-admissions`).
 
 ED volumes follow the synthetic police-recorded violence with injury around each department
-(its catchment: the Avon and Somerset LSOAs nearer to it than to any other department), times a
+(its catchment: the force area's LSOAs nearer to it than to any other department), times a
 ratio of published national figures: violence-related ED attendances in 2019 (Cardiff NVSN) over
 police-recorded violence with injury (ONS Table P1). Most ED assault attendances never reach the
 police (RCEM: about 80%), so the two are related in volume, not record by record: nothing
@@ -16,6 +16,7 @@ to England and Wales, with HES small-number suppression (1 to 7 become `*`).
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,12 +27,13 @@ import pyarrow as pa
 
 from svduty.sources import aggregates as aggregate_feeds
 from svduty.sources import ed_assaults
-from svduty.synth import areas, calibration
+from svduty.synth import areas, calibration, force
 from svduty.synth import police_rates as R
 from svduty.synth.output import PREFIX, Written, stream, write_rows
 
 ED_FEED = ed_assaults.FEED
 ADMISSIONS_FEED = aggregate_feeds.HOSPITAL_ADMISSIONS
+GENERIC_SITE_PREFIX = "SYNED"  # not an ODS code: no ODS code starts SYN
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,47 @@ SITES: tuple[Site, ...] = (
         ("Yeovil town centre", "Chard", "Crewkerne", "Wincanton", "Glastonbury", "Wells"),
     ),
 )
+
+
+def sites() -> tuple[Site, ...]:
+    """The run's emergency departments: Avon and Somerset's six (SITES); for any other force
+    area, no site list is bundled, so one unnamed department per local authority ("Emergency
+    department A", code SYNEDA, ...), placed at the mean of the authority's LSOA centroids,
+    never a real hospital's name or code [U]."""
+    area = force.active()
+    return SITES if area.real_sites else _generic_sites(area.las, area.la_names)
+
+
+@functools.cache
+def _generic_sites(las: tuple[str, ...], names: tuple[str, ...]) -> tuple[Site, ...]:
+    points: dict[str, list[tuple[float, float]]] = {la: [] for la in las}
+    for la, lon, lat in areas.lsoas().values():
+        if la in points and lon is not None and lat is not None:
+            points[la].append((lon, lat))
+    out = []
+    for i, (la, name) in enumerate(zip(las, names, strict=True)):
+        letter = _letters(i)
+        lon = sum(p[0] for p in points[la]) / len(points[la]) if points[la] else 0.0
+        lat = sum(p[1] for p in points[la]) / len(points[la]) if points[la] else 0.0
+        town = name.split(",")[0]
+        places = (f"{town} town centre", town, f"{town} high street", f"{town} station")
+        out.append(
+            Site(
+                f"{GENERIC_SITE_PREFIX}{letter}",
+                f"Emergency department {letter}",
+                lon,
+                lat,
+                True,
+                places,
+            )
+        )
+    return tuple(out)
+
+
+def _letters(i: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: a department's letter."""
+    return chr(65 + i) if i < 26 else _letters(i // 26 - 1) + chr(65 + i % 26)
+
 
 # The ISTV items [U]: method and place mixes, ages (NVSN bands) and times.
 METHODS = {
@@ -164,13 +207,14 @@ def ed_ratio() -> float:
 
 
 def catchments() -> dict[str, str]:
-    """Avon and Somerset LSOA (2011 and 2021 codes) -> the nearest department's site code."""
+    """The force area's LSOAs (2011 and 2021 codes) -> the nearest department's site code."""
     out = {}
     cos = math.cos(math.radians(51.2))
+    here, departments = set(areas.las()), sites()
     for code, (la, lon, lat) in sorted(areas.lsoas().items()):
-        if la not in areas.LAS or lon is None or lat is None:
+        if la not in here or lon is None or lat is None:
             continue
-        best = min(SITES, key=lambda s: ((s.lon - lon) * cos) ** 2 + (s.lat - lat) ** 2)
+        best = min(departments, key=lambda s: ((s.lon - lon) * cos) ** 2 + (s.lat - lat) ** 2)
         out[code] = best.code
     return out
 
@@ -183,7 +227,8 @@ def generate_ed(seed: int, out: Path, vwi: pa.Table, months: list[str]) -> list[
     rows = vwi.to_pylist()
     located: dict[tuple[str, str], int] = {}
     unlocated: dict[str, int] = {}
-    lsoa_weight: dict[str, dict[str, float]] = {s.code: {} for s in SITES}
+    departments = sites()
+    lsoa_weight: dict[str, dict[str, float]] = {s.code: {} for s in departments}
     for r in rows:
         if r["lsoa_code"] is None:
             unlocated[r["month"]] = unlocated.get(r["month"], 0) + r["count"]
@@ -194,9 +239,9 @@ def generate_ed(seed: int, out: Path, vwi: pa.Table, months: list[str]) -> list[
             w[r["lsoa_code"]] = w.get(r["lsoa_code"], 0) + r["count"]
     written = []
     for month in months:
-        in_area = sum(located.get((month, s.code), 0) for s in SITES)
+        in_area = sum(located.get((month, s.code), 0) for s in departments)
         scale = (in_area + unlocated.get(month, 0)) / in_area if in_area else 1.0
-        for site in SITES:
+        for site in departments:
             expected = ratio * located.get((month, site.code), 0) * scale
             n = int(rng.poisson(expected))
             if n == 0:  # nothing to send (the feed refuses a file with a header and no rows)
@@ -333,7 +378,7 @@ def generate_admissions(seed: int, out: Path, years: list[int]) -> list[Written]
     written = []
     for year in years:
         rows = []
-        for la in areas.LAS:
+        for la in areas.las():
             base = areas.total(la) * areas.violence_index()[la] * factor.at(year)
             pa_all = np.outer(ADMISSION_AGE["admissions_assault_all"], [male_all, 1 - male_all])
             pa_x99 = np.outer(

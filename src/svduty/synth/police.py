@@ -1,14 +1,15 @@
 """Synthetic police recorded crime extracts (feed `police-crime`) built on the real police.uk rows.
 
-Every real police.uk crime (not anti-social behaviour) in the bundled Avon and Somerset street
-files becomes one synthetic record with the same month, LSOA (blank stays blank; LSOAs over the
-border are kept), snap-point coordinates and crime type, so that, summed by LSOA, month and
-police.uk crime type, the synthetic extract equals police.uk exactly. Everything police.uk does
-not publish is drawn (police_rates holds the assumptions): the Home Office offence code,
-consistent with the crime type; dates and times; place; victim and suspect; the flags; and the
-references. The knife flag is allocated so that, per year ending March, the share of the
-selected offences flagged equals the ONS figure for Avon and Somerset (Table P6), and firearm
-flags match the ONS count of firearm offences (Table P8) pro rata to the months present.
+Every real police.uk crime (not anti-social behaviour) of the run's force area (the bundled Avon
+and Somerset street files; for another force, its own police.uk rows: from the warehouse or its
+files, svduty.synth.force) becomes one synthetic record with the same month, LSOA (blank stays
+blank; LSOAs over the border are kept), snap-point coordinates and crime type, so that, summed
+by LSOA, month and police.uk crime type, the synthetic extract equals police.uk exactly.
+Everything police.uk does not publish is drawn (police_rates holds the assumptions): the Home
+Office offence code, consistent with the crime type; dates and times; place; victim and suspect;
+the flags; and the references. The knife flag is allocated so that, per year ending March, the
+share of the selected offences flagged equals the ONS figure for the force area (Table P6), and
+firearm flags match the ONS count of firearm offences (Table P8) pro rata to the months present.
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ import pyarrow.compute as pc
 
 from svduty import reference
 from svduty.sources import offence_codes, police_crime, police_uk
-from svduty.synth import areas, calibration
+from svduty.synth import areas, calibration, force
 from svduty.synth import police_rates as R
 from svduty.synth.output import PREFIX, Written, flags, integers, stream, write_table, ymd, ymd_hm
 
 FEED = police_crime.FEED
-FORCE_SLUG = "avon-and-somerset"
-FORCE_PREFIX = "AS"
+FORCE_SLUG = force.AVON_AND_SOMERSET_SLUG  # the bundled street files' force
 ASB = "Anti-social behaviour"
 
 CODES: tuple[str, ...] = offence_codes.ALL_CODES
@@ -85,26 +85,39 @@ def police_forces() -> dict[str, str]:
 LAST_SYNTH_MONTH = "2023-01"
 
 
-def street_files(months: Sequence[str] | None = None) -> list[Path]:
-    """The bundled Avon and Somerset street files the synthetic extracts are made from: of
-    `months` only, when given; by default every bundled month up to LAST_SYNTH_MONTH."""
-    folder = reference.data_path("police_uk", "street", FORCE_SLUG)
-    paths = sorted(folder.glob(f"*-{FORCE_SLUG}-street.csv*"))
-    if months is None:
-        return [p for p in paths if p.name[:7] <= LAST_SYNTH_MONTH]
+def street_files(months: Sequence[str] | None = None, folder: Path | None = None) -> list[Path]:
+    """The street files the synthetic extracts are made from: the bundled Avon and Somerset
+    ones (by default every bundled month up to LAST_SYNTH_MONTH), or the run's force's files
+    in `folder` (every month there); of `months` only, when given."""
+    slug = force.active().slug
+    if folder is None:
+        folder = reference.data_path("police_uk", "street", FORCE_SLUG)
+        paths = sorted(folder.glob(f"*-{FORCE_SLUG}-street.csv*"))
+        if months is None:
+            return [p for p in paths if p.name[:7] <= LAST_SYNTH_MONTH]
+    else:
+        paths = sorted(Path(folder).rglob(f"*-{slug}-street.csv*"))
+        if months is None:
+            return paths
     wanted = set(months)
     return [p for p in paths if p.name[:7] in wanted]
 
 
-def real_rows(months: Sequence[str] | None = None) -> tuple[pa.Table, int]:
-    """The real police.uk crimes (not anti-social behaviour) of the bundled files, read and
+def real_rows(
+    months: Sequence[str] | None = None, folder: Path | None = None
+) -> tuple[pa.Table, int]:
+    """The real police.uk crimes (not anti-social behaviour) of the street files, read and
     validated by svduty.sources.police_uk: month (date), lsoa_code, longitude, latitude,
     crime_type, in file order (month, then line); and the number of rows validation
     quarantined (none in the bundled files), which are left out."""
     forces = police_forces()
-    paths = street_files(months)
+    paths = street_files(months, folder)
     if not paths:
-        raise ValueError(f"no bundled police.uk street files for the months {months}")
+        where = folder or "the bundled data"
+        raise ValueError(
+            f"no police.uk street files of {force.active().slug} in {where}"
+            + (f" for the months {list(months)}" if months else "")
+        )
     with ThreadPoolExecutor(max_workers=2) as pool:
         files = list(pool.map(lambda p: police_uk.read_street_file(p, forces), paths))
     checked = police_uk.validate(files, forces)
@@ -236,9 +249,28 @@ class PoliceResult:
     records: int
 
 
-def generate(seed: int, out: Path, months: Sequence[str] | None = None) -> PoliceResult:
+def generate(
+    seed: int,
+    out: Path,
+    months: Sequence[str] | None = None,
+    *,
+    real: pa.Table | None = None,
+    folder: Path | None = None,
+) -> PoliceResult:
+    """`real`: the force's police.uk crimes as `real_rows` gives them (month, lsoa_code,
+    longitude, latitude, crime_type; e.g. read from the warehouse), else they are read from the
+    street files in `folder` (default: the bundled Avon and Somerset files)."""
     rng = stream(seed, "police-crime")
-    real, quarantined = real_rows(months)
+    if real is None:
+        real, quarantined = real_rows(months, folder)
+    else:
+        quarantined = 0
+        real = real.filter(pc.not_equal(real.column("crime_type"), ASB))
+        if months is not None:
+            text = pc.strftime(real.column("month"), format="%Y-%m")
+            real = real.filter(pc.is_in(text, value_set=pa.array(sorted(months))))
+        if real.num_rows == 0:
+            raise ValueError(f"no police.uk crimes of {force.active().slug} to build on")
     n = real.num_rows
     month_day = pc.cast(real.column("month"), pa.int32()).to_numpy()
     ym = month_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
@@ -488,7 +520,7 @@ def generate(seed: int, out: Path, months: Sequence[str] | None = None) -> Polic
     to_text = pc.if_else(windowed[o], to_text, pa.scalar(None, pa.string()))
     columns = {
         "crime_ref": pc.binary_join_element_wise(
-            FORCE_PREFIX,
+            force.active().prefix,
             pc.utf8_lpad(integers(rec_year[o] % 100), 2, "0"),
             pc.utf8_lpad(integers(crime_number[o]), 7, "0"),
             "/",
@@ -519,7 +551,8 @@ def generate(seed: int, out: Path, months: Sequence[str] | None = None) -> Polic
     written = []
     for m in np.unique(sorted_ym):
         a, b = (int(x) for x in np.searchsorted(sorted_ym, [m, m + 1]))
-        path = out / FEED.source / f"{PREFIX}{FEED.source}-{FORCE_SLUG}-{_month_text(m)}.csv.gz"
+        slug = force.active().slug
+        path = out / FEED.source / f"{PREFIX}{FEED.source}-{slug}-{_month_text(m)}.csv.gz"
         part = {c: v.slice(a, b - a) for c, v in columns.items()}
         written.append(write_table(FEED, path, part, compress=True))
 

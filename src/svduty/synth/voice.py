@@ -1,10 +1,10 @@
 """Synthetic community voice: survey responses for the community-voice feed.
 
 Nothing here is calibrated to a published survey: there is no open record-level survey of
-Avon and Somerset residents' views on violence. The responses are an illustration of the feed
+residents' views on violence in any force area. The responses are an illustration of the feed
 and of theme coding, with shares chosen by hand [U] and every sentence written for svduty, so
 that no real person's words appear. One file per survey (one a year, collected in June), about
-120 responses, across the five authorities in proportion to their population; every row has
+120 responses, across the force area's authorities in proportion to their population; every row has
 Synthetic = Y and nothing in the text identifies anyone (each file passes the feed's screen).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from svduty.sources import community_voice as feed
-from svduty.synth import areas, calibration
+from svduty.synth import areas
 from svduty.synth.output import PREFIX, Written, stream, write_rows
 
 RESPONSES_PER_SURVEY = 120
@@ -80,7 +80,8 @@ THEME_WEIGHTS: dict[str, tuple[float, ...]] = {
 def generate(seed: int, out: Path, years: list[int]) -> list[Written]:
     """One survey per year ending March in `years`, collected in June before it ends."""
     rng = stream(seed, "community-voice")
-    people = [areas.total(la) for la in calibration.LAS]
+    las = areas.las()  # the run's force area's authorities (svduty.synth.force)
+    people = [areas.total(la) for la in las]
     weights = [p / sum(people) for p in people]
     themes = list(SAYINGS)
     written = []
@@ -100,7 +101,7 @@ def generate(seed: int, out: Path, years: list[int]) -> list[Written]:
                     "collected_on": f"{year - 1}-06-{rng.integers(1, 31):02d}",
                     "method": "survey" if rng.random() < 0.8 else "youth forum",
                     "age_band": band,
-                    "area_code": calibration.LAS[rng.choice(len(weights), p=weights)],
+                    "area_code": las[rng.choice(len(weights), p=weights)],
                     "feel_safe": SAFETY[rng.choice(len(SAFETY), p=SAFETY_SHARES)],
                     "seen_violence": "Y" if rng.random() < SEEN_VIOLENCE_SHARE else "N",
                     "response_text": text,

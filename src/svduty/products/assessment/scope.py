@@ -154,7 +154,7 @@ class Context:
             definition,
             permutations,
             seed,
-            measures or measures_catalogue.load(),
+            measures or measures_catalogue.load(partnership=partnership),
         )
 
     # ---- views ------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def build(
     place = area if isinstance(area, Area) else resolve(partnership, area)
     year = _year(year)
     today = today or date.today()
-    catalogue = catalogue or measures_catalogue.load()
+    catalogue = catalogue or measures_catalogue.load(partnership=partnership)
     plan = _strategy(strategy, place, catalogue)
     warned = _period_warnings(plan, year, outside_period)
     base = baseline_year(plan, catalogue)

@@ -76,7 +76,7 @@ def publish(
     record = manifest_path(out)
     _check_out(out, record)
     period_type = _period_type(period)
-    catalogue = catalogue or measures_catalogue.load()
+    catalogue = catalogue or measures_catalogue.load(partnership=partnership)
     for measure in catalogue.measures:
         source_kind(measure)  # a source the gate cannot protect stops the build before anything
     chosen = list(areas) if areas is not None else areas_mod.areas(partnership)

@@ -235,7 +235,7 @@ def view(
     _check_matches(strategy, partnership, area)
     today = today or date.today()
     catalogue = catalogue or load_catalogue()
-    measures = measures or measures_catalogue.load()
+    measures = measures or measures_catalogue.load(partnership=partnership)
     found = warnings(strategy, catalogue)
     overdue = {o.action.id: o.days_overdue for o in action_summary(strategy, today).overdue}
     priorities = tuple(
