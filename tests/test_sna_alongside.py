@@ -46,3 +46,38 @@ def test_a_second_process_can_be_stopped_before_it_answers(tmp_path):
     running = alongside.start(job)
     running.stop()
     assert running.process.returncode is not None and not job.claims.exists()
+
+
+def test_a_prestarted_process_is_given_the_job(tmp_path):
+    """`svduty sna` starts the second process before it has a Job (alongside.prestart); start()
+    hands the Job to that process, not to a new one."""
+    alongside.prestart()
+    try:
+        spare = alongside._spare
+        assert spare is not None
+        job = _job(tmp_path, sna._EVIDENCE)
+        running = alongside.start(job)
+        assert running.process is spare and alongside._spare is None
+        assert running.result() is None  # it read the Job: it failed on the missing warehouse
+        assert "WarehouseMissing" in running.failure and "gone.duckdb" in running.failure
+    finally:
+        alongside.discard()
+
+
+def test_a_prestarted_process_given_no_job_is_ended(tmp_path):
+    alongside.prestart()
+    spare = alongside._spare
+    alongside.discard()
+    assert spare.returncode is not None and alongside._spare is None
+    alongside.discard()  # nothing left to end: no error
+
+
+def test_a_prestarted_process_that_ended_is_replaced(tmp_path):
+    """A prestarted process that ended before its Job (killed) is replaced by a new one."""
+    alongside.prestart()
+    spare = alongside._spare
+    spare.kill()
+    spare.wait()
+    running = alongside.start(_job(tmp_path, ()))
+    assert running.process is not spare
+    running.stop()

@@ -126,16 +126,23 @@ def sna_built(
     config: Config, area_id: str | None, period: str | None = None, out: Path | None = None
 ) -> tuple[dict, assessment.Assessment]:
     """Build and write the needs assessment; the report and the assessment itself."""
-    from svduty.products import drawings
-    from svduty.products.assessment import build as assessment
-    from svduty.warehouse import connect
+    from svduty.products.assessment import alongside
 
     p, area = _area(config, area_id)
-    chosen = assessment.Period.parse(period) if period else None
-    catalogue = measures_catalogue.configured(config)
-    drawings.keep_in(config.home / "cache" / "charts")  # a run on unchanged data draws nothing
-    with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        built = assessment.build(wh, p, area, chosen, measures=catalogue, parallel=True)
+    # the second process imports what it needs while this one does (assessment.alongside)
+    alongside.prestart()
+    try:
+        from svduty.products import drawings
+        from svduty.products.assessment import build as assessment
+        from svduty.warehouse import connect
+
+        chosen = assessment.Period.parse(period) if period else None
+        catalogue = measures_catalogue.configured(config)
+        drawings.keep_in(config.home / "cache" / "charts")  # on unchanged data, draws nothing
+        with closing(connect(config.warehouse_url, read_only=True)) as wh:
+            built = assessment.build(wh, p, area, chosen, measures=catalogue, parallel=True)
+    finally:
+        alongside.discard()  # not needed (a warehouse that cannot be shared) or not reached
     path = assessment.write(built, _out(config, out, area.id, "sna"))
     return {
         "area": area.id,

@@ -19,11 +19,19 @@ It is used only when the warehouse is a published DuckDB snapshot (``Warehouse.s
 anything else builds every section in the first process. When the second process fails, for
 any reason, the first builds the sections it took, so an error in a section is raised where it
 always was.
+
+The second process is started as early as the command can (:func:`prestart`, before this process
+imports the section builders or opens the warehouse) and imports what it will need (:data:`WARM`)
+while the first makes its Context; :func:`start` then hands it its Job. Started only once the
+first process had its Context, the second spent its first two seconds or so importing while
+the first was already building sections, which on a quiet two-core machine left one core idle.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
 import json
 import os
 import pickle
@@ -35,15 +43,34 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from svduty.products.assessment.common import Built
-from svduty.products.assessment.model import FigurePart
+# Only what a Job and a claim need at the top: the command imports this module to start the
+# second process before it imports the section builders (pandas, Ibis, Altair), not after.
+if TYPE_CHECKING:
+    from svduty.products.assessment.common import Built
 
-__all__ = ["FIRST", "Job", "Running", "claim", "start"]
+__all__ = ["FIRST", "WARM", "Job", "Running", "claim", "discard", "prestart", "start"]
 
 #: What the second process starts with: "where" is about a third of the build (Gi* hotspots for
 #: each year, three maps, the heaviest charts to draw), and its maps are best drawn early.
 FIRST = ("where",)
+
+#: What the second process imports while it waits for its Job: the section builders (which the
+#: Job's functions import when it is read) and what "where", which it starts with, imports when
+#: it runs (esda and libpysal for Gi*, scipy.stats and statsmodels for the hot places): about
+#: 2.5 CPU-seconds that it would otherwise spend after the first process has sent it work.
+WARM = (
+    "svduty.products.assessment.build",
+    "esda.crand",
+    "esda.getisord",
+    "libpysal.graph",
+    "scipy.stats",
+    "statsmodels.stats.multitest",
+)
+
+# The second process started by prestart() and not yet given a Job.
+_spare: subprocess.Popen | None = None
 
 # The second process starts with the first one's import path (a test's or a checkout's svduty),
 # then reads its Job from standard input.
@@ -122,21 +149,59 @@ class Running:
         shutil.rmtree(self.claims, ignore_errors=True)
 
 
-def start(job: Job) -> Running:
-    """Start the second process on ``job`` (its ``claims`` folder is removed when it ends)."""
-    process = subprocess.Popen(
+def _spawn() -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-c", _BOOT, json.dumps(sys.path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
-    with process.stdin:
-        pickle.dump(job, process.stdin)
+
+
+def prestart() -> None:
+    """Start the second process now, to import what it needs (WARM) while this one makes its
+    Context; the next :func:`start` gives it its Job. Call :func:`discard` when done, in case
+    none was started (a warehouse that cannot be shared, an error before the build)."""
+    global _spare
+    if _spare is None:
+        _spare = _spawn()
+
+
+def discard() -> None:
+    """End the process :func:`prestart` started if no Job was given to it."""
+    global _spare
+    process, _spare = _spare, None
+    if process is not None:
+        process.kill()  # it has done nothing but import
+        process.stdin.close()
+        process.stdout.close()
+        process.wait()
+
+
+def start(job: Job) -> Running:
+    """Start the second process on ``job`` (its ``claims`` folder is removed when it ends): the
+    one :func:`prestart` started, if it is still there, else a new one."""
+    global _spare
+    process, _spare = _spare, None
+    if process is None or process.poll() is not None:
+        if process is not None:  # ended before its Job (killed, say): a new one
+            process.stdin.close()
+            process.stdout.close()
+            process.wait()
+        process = _spawn()
+    # A Job is a few kilobytes: the pipe takes it whole, while the process may still be importing.
+    try:
+        with process.stdin:
+            pickle.dump(job, process.stdin)
+    except BrokenPipeError:  # it ended meanwhile: result() reports the failure
+        pass
     return Running(process, job.claims)
 
 
 def drawn(built: Built) -> Built:
     """``built`` with its charts drawn and let go (Figure.drawn_apart): the drawing is done
     here, in parallel, and a map's chart would be megabytes to hand back."""
+    from svduty.products.assessment.model import FigurePart
+
     parts = tuple(
         dataclasses.replace(p, figure=p.figure.drawn_apart()) if isinstance(p, FigurePart) else p
         for p in built.section.parts
@@ -183,7 +248,15 @@ def main() -> None:
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to standard error, not into the answer
     try:
-        payload = ("built", build(pickle.load(sys.stdin.buffer)))
+        for name in WARM:
+            with contextlib.suppress(ImportError):  # a section that needs it will say so
+                importlib.import_module(name)
+        try:
+            job = pickle.load(sys.stdin.buffer)
+        except EOFError:  # no Job: the first process did not need this one (discard)
+            answer.close()
+            return
+        payload = ("built", build(job))
     except BaseException:
         payload = ("failed", traceback.format_exc())
     with answer:
