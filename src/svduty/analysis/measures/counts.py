@@ -94,7 +94,7 @@ def record_counts_of(
         )
     source = source_rows(wh, name, police_uk_force=police_uk_force)
     coverage = {} if coverage is None else coverage
-    if name not in coverage:
+    if name not in coverage and len(measures) == 1:
         coverage[name] = _months_covered(source, name)
     # each definition compiled once; its matched rule decided in its own projection
     plans = {}
@@ -127,6 +127,10 @@ def record_counts_of(
         metrics[f"_synthetic_{i}"] = kept._synthetic.any(where=wanted)
     grouped = kept.group_by(["_month", "_lsoa"]).aggregate(**metrics).execute()
     months = pd.to_datetime(grouped["_month"]).dt.strftime("%Y-%m")
+    if name not in coverage:
+        # Several measures: every row of the source was grouped, so the months of the groups
+        # are the months the source covers, without a query of its own to find them.
+        coverage[name] = frozenset(months)
     out = []
     for i, m in enumerate(measures):
         counted = grouped[f"_count_{i}"] > 0
