@@ -78,6 +78,31 @@ def test_police_uk_counts_reconcile_with_the_raw_files(filled):
     assert force["not_placed"] >= counts[None]
 
 
+def test_every_area_has_every_covered_month_counted_from_the_raw_files_zero_when_none(filled):
+    # Each local authority's count in each month recounted from the raw files through the
+    # reference LSOA lookup; an authority with no robbery in a covered month counts zero (a
+    # row, not a gap), and no period outside the covered months appears.
+    rows = rows_for(filled, "police-uk-robbery", period_types=("month", "quarter"))
+    geo = Geography.load(filled, PFA, "avon-and-somerset")
+    las = ("E06000022", "E06000023", "E06000024", "E06000025", SOMERSET)
+    got = {(r["area_code"], r["period"]) for r in rows if r["period_type"] == "month"}
+    assert got == {(a, m) for a in (PFA, *las) for m in MONTHS_2018}
+    quarters = {r["period"] for r in rows if r["period_type"] == "quarter"}
+    assert quarters == {"2018 Q1", "2018 Q2", "2018 Q3", "2018 Q4", "2019 Q2", "2019 Q3"}
+    for month in MONTHS_2018:
+        counts = raw("Robbery", [month])
+        by_la: Counter = Counter()
+        for lsoa, n in counts.items():
+            if lsoa in geo.lsoa_la:
+                by_la[geo.lsoa_la[lsoa]] += n
+        assert pick(rows, PFA, month, "month")["count"] == sum(counts.values())
+        for la in las:
+            assert pick(rows, la, month, "month")["count"] == by_la[la], (la, month)
+    # a 2019 quarter with one covered month of three: counted, marked incomplete
+    q = pick(rows, PFA, "2019 Q2", "quarter")
+    assert q["months_covered"] == 1 and q["complete"] is False
+
+
 def test_rate_and_interval_follow_byar_from_the_census_population(filled):
     row = pick(rows_for(filled, "police-uk-robbery"), SOMERSET, "2018")
     population = int(
