@@ -15,6 +15,9 @@ analysis layer and kept in memory between page views.
 - ``measure_panels`` and ``trends``: the measures page, a panel and a trend chart per measure;
 - ``mapping``: the maps page (rates by LSOA and Gi* hotspots);
 - ``record_rows``: the rows behind a measure, a page at a time or as CSV;
+- ``results_table``: the table of every measure's results by area, kind of period and period,
+  written by the worker after each load; ``overview``: the overview's tiles, read from it;
+- ``freshness``: which feeds hold data, up to when, and which are missing;
 - ``wording``: how numbers and sources are worded.
 """
 
@@ -22,6 +25,7 @@ from svduty.portal.dashboard.caching import Memo, forget
 from svduty.portal.dashboard.catching_up import Shown, when_ready
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
 from svduty.portal.dashboard.configured import areas, catalogue
+from svduty.portal.dashboard.freshness import freshness
 from svduty.portal.dashboard.geography import wards
 from svduty.portal.dashboard.mapping import (
     MapView,
@@ -33,6 +37,7 @@ from svduty.portal.dashboard.mapping import (
 )
 from svduty.portal.dashboard.measure_panels import Panel, area_years, panels
 from svduty.portal.dashboard.opening import WarehouseUnavailable, data_version, reading
+from svduty.portal.dashboard.overview import CHANGE_TEST, Tile, tiles
 from svduty.portal.dashboard.record_rows import (
     RECORDS_PER_PAGE,
     Records,
@@ -45,6 +50,7 @@ from svduty.portal.dashboard.results import record_years
 from svduty.portal.dashboard.wording import table_cells
 
 __all__ = [
+    "CHANGE_TEST",
     "PERIOD_TYPES",
     "RECORDS_PER_PAGE",
     "Choice",
@@ -53,6 +59,7 @@ __all__ = [
     "Panel",
     "Records",
     "Shown",
+    "Tile",
     "WarehouseUnavailable",
     "age_band",
     "area_years",
@@ -60,6 +67,7 @@ __all__ = [
     "catalogue",
     "data_version",
     "forget",
+    "freshness",
     "map_features",
     "map_view",
     "map_years",
@@ -72,6 +80,7 @@ __all__ = [
     "records",
     "records_csv",
     "table_cells",
+    "tiles",
     "wards",
     "when_ready",
 ]

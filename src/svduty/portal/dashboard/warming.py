@@ -6,8 +6,9 @@ What a view of the measures page needs: the LSOA reference and geography of the 
 every measure's results for it (one frame serves the force area and each of its local
 authorities), each record-level measure's counts by LSOA (its years, the wards and the maps
 count from them), and the panels of each area's page over every year, calendar and financial
-(a range of years is cut from those), and each area's map as it opens. Results a load did not
-change are found on disk and not computed again.
+(a range of years is cut from those), and each area's map as it opens; and the table of every
+measure's results by area, kind of period and period that the overview reads (results_table).
+Results a load did not change are found on disk and not computed again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from svduty.portal.dashboard.mapping import map_view, map_years, mappable, openi
 from svduty.portal.dashboard.measure_panels import panels
 from svduty.portal.dashboard.opening import data_version, reading
 from svduty.portal.dashboard.results import PLACED_SOURCES, area_results, has_rows, months
+from svduty.portal.dashboard.results_table import results_table
 from svduty.settings import Config
 
 __all__ = ["warm"]
@@ -43,6 +45,7 @@ def warm(cfg: Config | None = None) -> dict:
             lsoas(wh, version, area.pfa_code)
             geography(wh, version, area)
             area_results(wh, version, cfg, area)  # the measures a load changed, together
+            results_table(wh, version, cfg, area)  # what the overview reads
             for m in measures:
                 if m.source in PLACED_SOURCES and has_rows(wh, m.source):
                     months(wh, version, m, area.pfa_code)

@@ -1,5 +1,7 @@
 """Views: the dashboards under /dashboard/ for signed-in partners.
 
+- ``dashboard-overview``: the landing page, one screen of tiles, one per measure, for an area
+  and kind of period, read from the results table the worker writes after each load;
 - ``dashboard``: the success measures and the other measures of an area or ward, with their
   trends (a chart with 95% intervals, its text alternative, data table and provenance), for
   calendar or financial years over a range of years;
@@ -32,7 +34,7 @@ from svduty.portal.partial import partial_main
 from svduty.portal.roles import Capability
 from svduty.reference.population import denominator
 
-__all__ = ["FilterForm", "MapForm", "RecordsForm", "urlpatterns"]
+__all__ = ["FilterForm", "MapForm", "OverviewForm", "RecordsForm", "urlpatterns"]
 
 # ---- the filters --------------------------------------------------------------------------------
 
@@ -110,6 +112,28 @@ class FilterForm(Accessible, forms.Form):
             first=d.get("start"),
             last=d.get("end"),
         )
+
+
+class OverviewForm(Accessible, forms.Form):
+    """Area and kind of period of the overview (every year is shown: the tiles' sparklines)."""
+
+    area = _area_field()
+    period_type = forms.ChoiceField(
+        label="Periods",
+        widget=forms.RadioSelect,
+        choices=list(dashboard.PERIOD_TYPES.items()),
+        error_messages={"invalid_choice": "Choose calendar years or financial years."},
+    )
+
+    def __init__(self, data, *, areas, **kwargs):
+        super().__init__(data, **kwargs)
+        self.areas = {a.id: a for a in areas}
+        self.fields["area"].choices = [(a.id, _area_label(a)) for a in areas]
+        self._style()
+
+    def choice(self) -> Choice:
+        d = self.cleaned_data
+        return Choice(area=self.areas[d["area"]], period_type=d["period_type"])
 
 
 class RecordsForm(FilterForm):
@@ -219,6 +243,62 @@ def _unavailable(request: HttpRequest, problem: WarehouseUnavailable) -> HttpRes
     return response
 
 
+def _freshness(wh, version) -> dict:
+    """The freshness line's context (portal/dashboard/_freshness.html), on every page."""
+    feeds = dashboard.freshness(wh, version)
+    held = [f for f in feeds if f.up_to is not None]
+    return {
+        "feeds_held": held,
+        "feeds_latest": max(held, key=lambda f: f.up_to).up_to_text if held else "",
+        "feeds_missing": [f for f in feeds if f.missing],
+        "feeds_all": feeds,
+    }
+
+
+def _freshness_now() -> dict:
+    """The freshness line's context, for a view that read the warehouse elsewhere."""
+    with dashboard.reading() as wh:
+        return _freshness(wh, dashboard.data_version(wh))
+
+
+# ---- the overview -------------------------------------------------------------------------------
+
+
+@require(Capability.VIEW_DASHBOARD)
+@partial_main
+def overview(request: HttpRequest) -> HttpResponse:
+    """A tile per measure for the area and kind of period chosen, on one screen."""
+    areas = dashboard.areas()
+    data = {"area": areas[0].id, "period_type": "calendar_year"} | request.GET.dict()
+    form = OverviewForm(data, areas=areas)
+    choice = form.choice() if form.is_valid() else None
+    try:
+        with dashboard.reading() as wh:
+            version = dashboard.data_version(wh)
+            shown = dashboard.when_ready(
+                wh, version, lambda v: dashboard.tiles(wh, v, choice) if choice else []
+            )
+            fresh = _freshness(wh, version)
+    except WarehouseUnavailable as problem:
+        return _unavailable(request, problem)
+    tiles = shown.value
+    return render(
+        request,
+        "portal/dashboard/overview.html",
+        {
+            "form": form,
+            "choice": choice,
+            "success": [t for t in tiles if t.measure.home_office],
+            "others": [t for t in tiles if not t.measure.home_office],
+            "synthetic": any(t.synthetic for t in tiles),
+            "change_test": dashboard.CHANGE_TEST,
+            "behind": shown.behind_load_at,
+            "active": "overview",
+            **fresh,
+        },
+    )
+
+
 # ---- the measures -------------------------------------------------------------------------------
 
 
@@ -234,8 +314,10 @@ def measures(request: HttpRequest) -> HttpResponse:
                 choice = chosen.choice
                 return chosen, choice, dashboard.panels(wh, version, choice) if choice else []
 
-            shown = dashboard.when_ready(wh, dashboard.data_version(wh), make)
+            version = dashboard.data_version(wh)
+            shown = dashboard.when_ready(wh, version, make)
             chosen, choice, panels = shown.value
+            fresh = _freshness(wh, version)
     except WarehouseUnavailable as problem:
         return _unavailable(request, problem)
     ready = [p for p in panels if p.unavailable is None]
@@ -255,6 +337,7 @@ def measures(request: HttpRequest) -> HttpResponse:
             "area_population": denominator("la").source,
             "ward_population": denominator("ward").source,
             "active": "measures",
+            **fresh,
         },
     )
 
@@ -297,13 +380,14 @@ def maps(request: HttpRequest) -> HttpResponse:
     """Rates by LSOA and Gi* hotspots of one measure in one area and year."""
     try:
         form, view, behind, no_measures = _map(request)
+        fresh = _freshness_now()
     except WarehouseUnavailable as problem:
         return _unavailable(request, problem)
     return render(
         request,
         "portal/dashboard/maps.html",
         {"form": form, "view": view, "no_measures": no_measures, "active": "maps",
-         "behind": behind,
+         "behind": behind, **fresh,
          # the interactive map's click on an LSOA chooses its local authority in the form
          "area_of_la": {a.la_codes[0]: a.id for a in dashboard.areas() if not a.is_force_area}},
     )  # fmt: skip
@@ -344,6 +428,7 @@ def records(request: HttpRequest) -> HttpResponse:
             if choice is not None:
                 measure = form.measures[form.cleaned_data["measure"]]
                 rows = dashboard.records(wh, version, measure, choice, page)
+            fresh = _freshness(wh, version)
     except WarehouseUnavailable as problem:
         return _unavailable(request, problem)
     detail = {"errors": sorted(form.errors)} if rows is None else {
@@ -364,6 +449,7 @@ def records(request: HttpRequest) -> HttpResponse:
             "measure": measure if rows is not None else None,
             "records": rows,
             "active": "records",
+            **fresh,
         },
     )
 
@@ -404,6 +490,7 @@ def records_csv(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
+    path("dashboard/overview/", overview, name="dashboard-overview"),
     path("dashboard/", measures, name="dashboard"),
     path("dashboard/map/", maps, name="dashboard-map"),
     path("dashboard/map.geojson", map_geojson, name="dashboard-map-geojson"),
