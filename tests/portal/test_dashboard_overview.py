@@ -133,12 +133,13 @@ def test_the_tiles_show_what_svduty_measures_computes(
         ].sort_values("period_start")
         # the tile leads to the measure's detail on the measures page, for the same choice
         assert tile["href"].startswith(reverse("portal:dashboard") + f"?area={area}&")
-        assert tile["href"].endswith("#fig-" + m.id)
         if area != AREAS[0] and m.source in NOT_FOR_AREAS:
             # the measures page's rule: ONS and emergency department figures for the force area
             # only (the command's rows for an authority are not what the partnership reports)
             assert tile["value"] is None and NOT_FOR_AREAS[m.source] in tile["text"], m.id
+            assert tile["href"].endswith("#not-shown")
             continue
+        assert tile["href"].endswith("#fig-" + m.id if len(rows) else "#not-shown"), m.id
         if tile["value"] is None:
             # never a zero for what could not be measured: it says so, and the command has no
             # rate for the area and kind of period either
@@ -178,6 +179,9 @@ def test_an_area_the_ons_does_not_publish_for_says_so(client, people, demo):
     assert published["value"] is None
     assert "police force areas only" in published["text"]
     assert "0" not in published["text"].replace("0 to 24", "")  # no zero stands in for it
+    # hospital returns come by financial year: a calendar year's tile says so
+    hospital = tiles["hospital-sharp-object"]
+    assert hospital["value"] is None and "by financial year only" in hospital["text"]
 
 
 def test_without_javascript_the_overview_is_a_form(client, people, demo):

@@ -19,6 +19,7 @@ def empty_home(settings, tmp_path):
     ("page", "status", "says"),
     [
         ("portal:dashboard", 503, "There is no warehouse yet"),  # the dashboard has nothing
+        ("portal:dashboard-overview", 503, "There is no warehouse yet"),
         ("portal:uploads", 200, "Uploads"),  # the history page works, with no loads to show
     ],
 )

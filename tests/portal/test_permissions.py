@@ -276,6 +276,7 @@ EXPECTED: dict[str, list[Case]] = {
         for org in ("police", "icb")
     ],
     # ---- dashboards: aggregates for every role; record-level rows for analysts
+    "portal:dashboard-overview": [get("dashboard-overview", row(WITH_A_ROLE))],
     "portal:dashboard": [get("dashboard", row(WITH_A_ROLE))],
     "portal:dashboard-map": [get("dashboard-map", row(WITH_A_ROLE))],
     # the interactive map's GeoJSON: the warehouse here has no data, so no year to map (400)

@@ -51,10 +51,13 @@ class Tile:
     spark_svg: str = ""
     spark_text: str = ""
     unavailable: str | None = None
+    charted: bool = True  # whether the measures page has a trend chart of it for this choice
 
     @property
     def anchor(self) -> str:
-        return figure_id(self.measure)
+        """Where the measure's detail is on the measures page: its chart, or the list of the
+        measures not shown there, with why."""
+        return figure_id(self.measure) if self.charted else "not-shown"
 
     @property
     def interval(self) -> str:
@@ -77,19 +80,27 @@ class Tile:
         return self.change_lower > 0 or self.change_upper < 0
 
     @property
-    def change_text(self) -> str:
+    def change_headline(self) -> str:
+        """The change from the baseline in a few words: direction, size, baseline, verdict."""
         if self.change_pct is None:
-            return "No change measured: no complete baseline year to compare with"
-        what = f"{self.direction.capitalize()} {abs(self.change_pct):.1f}% from {self.baseline}"
+            return "No change measured: no complete baseline year"
         if self.change_pct == 0:
             what = f"No change from {self.baseline}"
+        else:
+            what = f"{self.direction.capitalize()} {abs(self.change_pct):.1f}% from {self.baseline}"
         if self.significant is None:
-            return f"{what}; not tested (no events to test)"
-        verdict = "significant" if self.significant else "not significant"
-        return (
-            f"{what}, {verdict} (95% interval {self.change_lower:+.1f}% to "
-            f"{self.change_upper:+.1f}%)"
-        )
+            return f"{what}, not tested (no events)"
+        return f"{what}, {'significant' if self.significant else 'not significant'}"
+
+    @property
+    def change_interval(self) -> str:
+        if self.significant is None:
+            return ""
+        return f"95% interval {self.change_lower:+.1f}% to {self.change_upper:+.1f}%"
+
+    @property
+    def change_text(self) -> str:
+        return " ".join(filter(None, (self.change_headline, self.change_interval)))
 
 
 def tiles(wh: Warehouse, version, choice: Choice, cfg: Config | None = None) -> list[Tile]:
@@ -97,21 +108,27 @@ def tiles(wh: Warehouse, version, choice: Choice, cfg: Config | None = None) -> 
     period (its ward and years are not used: the overview shows every year of an area)."""
     cfg = cfg or config()
     table = results_table(wh, version, cfg, choice.area)
+    kinds: dict[str, set] = {}
+    by_measure: dict = {}
     if len(table):
-        table = table[
-            (table["area_code"] == choice.area.code) & (table["period_type"] == choice.period_type)
-        ]
-    by_measure = dict(tuple(table.groupby("measure", sort=False))) if len(table) else {}
+        table = table[table["area_code"] == choice.area.code]
+        for (measure, kind), _ in table.groupby(["measure", "period_type"], sort=False):
+            kinds.setdefault(measure, set()).add(kind)
+        table = table[table["period_type"] == choice.period_type]
+        by_measure = dict(tuple(table.groupby("measure", sort=False)))
     choice = Choice(choice.area, choice.period_type)
-    return [_tile(m, by_measure.get(m.id), choice) for m in catalogue(cfg).measures]
+    return [
+        _tile(m, by_measure.get(m.id), choice, kinds.get(m.id, set()))
+        for m in catalogue(cfg).measures
+    ]
 
 
-def _tile(m: Measure, rows: pd.DataFrame | None, choice: Choice) -> Tile:
+def _tile(m: Measure, rows: pd.DataFrame | None, choice: Choice, kinds: set) -> Tile:
     reason = _unavailable(m, choice)
     if reason is not None:
-        return Tile(m, unavailable=reason)
+        return Tile(m, unavailable=reason, charted=False)
     if rows is None or rows.empty:
-        return Tile(m, unavailable=_no_rows(m))
+        return Tile(m, unavailable=_no_rows(choice, kinds), charted=False)
     rows = rows.sort_values("period_start")
     complete = rows[rows["complete"]]
     latest = (complete if len(complete) else rows).iloc[-1]
@@ -150,7 +167,14 @@ def _tile(m: Measure, rows: pd.DataFrame | None, choice: Choice) -> Tile:
     )
 
 
-def _no_rows(m: Measure) -> str:
+def _no_rows(choice: Choice, kinds: set) -> str:
+    """Why a measure has no rows for the kind of period chosen (as the measures page says)."""
+    other = [k for k in PERIOD_TYPES if k != choice.period_type and k in kinds]
+    if other:
+        return (
+            f"Figures come by {PERIOD_TYPES[other[0]].split(' (')[0].lower()} only: choose "
+            "those periods to see them."
+        )
     return "No data for this measure have been loaded yet."
 
 
