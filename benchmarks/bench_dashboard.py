@@ -13,17 +13,39 @@ computes; the page itself adds its template) in four states:
 
 CPU (this process's user+sys) and wall time per view, best and median of ``--runs``. Run with
 `.venv/bin/python benchmarks/bench_dashboard.py --home DIR [--runs N]`. Not part of the tests.
+
+With ``--serve``, the dashboards as people meet them instead (issue 18's targets): `svduty
+serve` (gunicorn's two web workers and the background worker, as soak.py starts it) on a copy
+of the demo data directory, warmed as the worker leaves it after a load; then, over HTTP:
+
+- the first view after sign-in: each of ``--people`` people signs in and opens the dashboard
+  (the overview, the portal's Dashboard link), then the measures page (target: 1 s);
+- filter changes: each person changes a filter ``--changes`` times (area and kind of period of
+  the overview; area, kind of period and range of years of the measures page; the URLs the page
+  fetches when a filter changes), first one person alone, then five at once (target: 300 ms at
+  the 95th percentile).
+
+Wall time of each request (nearest-rank percentiles), with the machine's load average:
+`.venv/bin/python benchmarks/bench_dashboard.py --home DIR --serve [--changes 40]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import random
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 from pathlib import Path
+
+TARGETS = {"first view": 1.0, "filter change": 0.3}  # seconds, at the 95th percentile
 
 
 def _timed(fn) -> tuple[float, float]:
@@ -39,11 +61,114 @@ def _line(name: str, samples: list[tuple[float, float]]) -> str:
     return f"| {name} | {cpu[0]:.3f} | {cpu[mid]:.3f} | {wall[0]:.3f} | {wall[mid]:.3f} |"
 
 
+def prepare() -> None:
+    """In a child with the portal's settings: migrate, seed the demo people and warm the
+    dashboards as the background worker does after a load; print the people's passwords."""
+    from svduty.portal import serve
+
+    made = serve.prepare()
+    from svduty.portal.dashboard import warming
+
+    warming.warm()
+    print(json.dumps({username: password for username, _, _, password in made or []}))
+
+
+def _changes(rng: random.Random, areas: list[str], years: list[int], n: int) -> list[str]:
+    """``n`` filter changes as the pages send them: the overview's area or kind of period, the
+    measures page's area, kind of period or range of years."""
+    out = []
+    for _ in range(n):
+        query = {"area": rng.choice(areas),
+                 "period_type": rng.choice(["calendar_year", "financial_year"])}  # fmt: skip
+        if rng.random() < 0.5:
+            out.append("/dashboard/overview/?" + urllib.parse.urlencode(query))
+            continue
+        if years and rng.random() < 0.5:
+            first = rng.choice(years)
+            query |= {"start": first, "end": rng.choice([y for y in years if y >= first])}
+        out.append("/dashboard/?" + urllib.parse.urlencode(query))
+    return out
+
+
+def serving(args) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import soak  # the soak's server, people and percentiles
+
+    work = Path(tempfile.mkdtemp(prefix="svduty-bench-dashboard-"))
+    home, logs = work / "home", work / "logs"
+    logs.mkdir(parents=True)
+    shutil.copytree(args.home, home, ignore=shutil.ignore_patterns("cache", "uploads", "*.wal"))
+    env = soak._env(home) | {"DJANGO_SETTINGS_MODULE": "svduty.portal.settings"}
+    done = subprocess.run([sys.executable, __file__, "--home", str(args.home), "--prepare"],
+                          env=env, check=True, capture_output=True, text=True)  # fmt: skip
+    passwords = json.loads(done.stdout.strip().splitlines()[-1])
+    accounts = [(name, passwords[name]) for name in ("viewer", "analyst", "board")]
+    record = soak.Record()
+    load_before = os.getloadavg()
+    try:
+        with soak.portal(home, soak.free_port(), logs) as base:
+            # the first view after sign-in, of people who had not signed in before
+            for i in range(args.people):
+                person = soak.Person(base, record)
+                person.sign_in(*accounts[i % len(accounts)])
+                person.request("first view", "/dashboard/overview/")
+                person.request("first view (measures page)", "/dashboard/")
+            person = soak.Person(base, record)
+            person.sign_in(*accounts[0])
+            _, _, body = person.request("warm-up", "/dashboard/")
+            options = soak._Options(body).options
+            areas, years = options["area"], sorted(int(y) for y in options["start"] if y)
+
+            def changing(kind: str, seed: int, account) -> None:
+                someone = soak.Person(base, record)
+                someone.sign_in(*account)
+                for url in _changes(random.Random(seed), areas, years, args.changes):
+                    page = "overview" if "overview" in url else "measures page"
+                    someone.request(f"{kind}: {page}", url)
+
+            changing("filter change, 1 person", 1, accounts[0])
+            five = [
+                threading.Thread(target=changing,
+                                 args=("filter change, 5 people", 10 + i, accounts[i % 3]))
+                for i in range(5)
+            ]  # fmt: skip
+            for t in five:
+                t.start()
+            for t in five:
+                t.join()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, load before {load_before}, "
+          f"after {os.getloadavg()}")  # fmt: skip
+    print("| requests | n | p50 s | p95 s | max s | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    kinds = sorted({s.kind for s in record.samples if s.kind not in ("sign-in", "warm-up")})
+    for kind in kinds:
+        samples = [s for s in record.samples if s.kind == kind]
+        times = [s.seconds for s in samples]
+        errors = sum(1 for s in samples if s.status != 200)
+        print(f"| {kind} | {len(times)} | {soak.percentile(times, 50):.3f} | "
+              f"{soak.percentile(times, 95):.3f} | {max(times):.3f} | {errors} |")  # fmt: skip
+    for kind in ("filter change, 1 person", "filter change, 5 people"):
+        times = [s.seconds for s in record.samples if s.kind.startswith(kind)]
+        print(f"| {kind}, every page | {len(times)} | {soak.percentile(times, 50):.3f} | "
+              f"{soak.percentile(times, 95):.3f} | {max(times):.3f} | |")  # fmt: skip
+    print(f"targets (p95): {TARGETS}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", type=Path, required=True, help="a demo data directory")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--serve", action="store_true", help="over HTTP, as people meet them")
+    parser.add_argument("--people", type=int, default=5, help="--serve: first views")
+    parser.add_argument("--changes", type=int, default=40, help="--serve: per person")
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.prepare:
+        return prepare()
+    if args.serve:
+        return serving(args)
     # a copy, so the shared results this writes are not left in the person's data directory
     work = Path(tempfile.mkdtemp(prefix="svduty-bench-dashboard-"))
     home = work / "home"

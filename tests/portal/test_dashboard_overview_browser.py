@@ -70,7 +70,6 @@ def test_the_overview_fits_one_screen_and_is_accessible(page, live_server):
         url = live_server.url + "/dashboard/overview/" + query
         assert_clean(check_page(page, url, cache=cache))
         page.goto(url)
-        page.screenshot(path="/tmp/ov" + str(len(query)) + ".png", full_page=True)
         tiles = page.locator("li.tile")
         assert tiles.count() == 14
         # every tile within the first screen, nothing to scroll to (the footer aside)
