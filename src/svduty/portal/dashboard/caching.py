@@ -21,7 +21,18 @@ from pathlib import Path
 from svduty.portal.dashboard.shared import MISSING, SharedResults
 from svduty.warehouse import Warehouse
 
-__all__ = ["DATA", "PANELS", "SHARED", "VIEWS", "Memo", "NotReady", "forget", "key", "only_ready"]
+__all__ = [
+    "DATA",
+    "PANELS",
+    "SHARED",
+    "TILES",
+    "VIEWS",
+    "Memo",
+    "NotReady",
+    "forget",
+    "key",
+    "only_ready",
+]
 
 
 class NotReady(LookupError):
@@ -126,6 +137,9 @@ SHARED = SharedResults(_shared_folder)
 DATA = Memo(256, SHARED)
 PANELS = Memo(14 * 48, SHARED, derived=True)
 VIEWS = Memo(48, SHARED, derived=True)
+# The overview's tiles of an area and kind of period (a few kilobytes each; the partnership's
+# areas times two kinds of period, for the current version and the one before).
+TILES = Memo(64, SHARED, derived=True)
 
 
 def forget() -> None:
@@ -135,6 +149,7 @@ def forget() -> None:
     SHARED.clear()
     PANELS.clear()
     VIEWS.clear()
+    TILES.clear()
 
 
 def key(wh: Warehouse, version, *rest) -> tuple:

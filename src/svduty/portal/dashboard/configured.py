@@ -28,8 +28,17 @@ def _partnership(cfg: Config):
 
 
 def areas(cfg: Config | None = None) -> list[Area]:
-    """The force area first, then each local authority (svduty.products.area)."""
-    return partnership_areas(_partnership(cfg or config()))
+    """The force area first, then each local authority (svduty.products.area). Read again only
+    when the partnership's file changes: every view asks, and reading and validating the YAML
+    took a fifth of a second, most of a filter change's budget."""
+    cfg = cfg or config()
+    path = cfg.partnership_path if cfg.partnership_path.exists() else partnerships.DEFAULT_YAML
+    stamp = (str(path), path.stat().st_mtime_ns)
+    with _LOCK:
+        if stamp not in _AREAS:
+            _AREAS.clear()
+            _AREAS[stamp] = partnership_areas(_partnership(cfg))
+        return list(_AREAS[stamp])
 
 
 def catalogue(cfg: Config | None = None) -> Catalogue:
@@ -44,6 +53,7 @@ def catalogue(cfg: Config | None = None) -> Catalogue:
 
 
 _CATALOGUES: dict = {}
+_AREAS: dict = {}
 _LOCK = threading.Lock()
 
 

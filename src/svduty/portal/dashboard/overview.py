@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from svduty.analysis.measures.catalogue import Measure
+from svduty.portal.dashboard.caching import TILES, key
 from svduty.portal.dashboard.choice import PERIOD_TYPES, Choice
-from svduty.portal.dashboard.configured import catalogue, config
+from svduty.portal.dashboard.configured import catalogue, catalogue_stamp, config
 from svduty.portal.dashboard.measure_panels import _unavailable
 from svduty.portal.dashboard.results_table import results_table
 from svduty.portal.dashboard.trends import figure_id, rate_unit
@@ -105,8 +106,15 @@ class Tile:
 
 def tiles(wh: Warehouse, version, choice: Choice, cfg: Config | None = None) -> list[Tile]:
     """A tile per measure of the catalogue, in its order, for ``choice``'s area and kind of
-    period (its ward and years are not used: the overview shows every year of an area)."""
+    period (its ward and years are not used: the overview shows every year of an area). Kept
+    per data version in every process (caching.TILES); the worker makes them after each load."""
     cfg = cfg or config()
+    stamp = catalogue_stamp(cfg)
+    made = key(wh, version.loads, "tiles", choice.area.code, choice.period_type, stamp)
+    return TILES.get(made, lambda: _tiles(wh, version, choice, cfg))
+
+
+def _tiles(wh: Warehouse, version, choice: Choice, cfg: Config) -> list[Tile]:
     table = results_table(wh, version, cfg, choice.area)
     kinds: dict[str, set] = {}
     by_measure: dict = {}

@@ -7,7 +7,8 @@ every measure's results for it (one frame serves the force area and each of its 
 authorities), each record-level measure's counts by LSOA (its years, the wards and the maps
 count from them), and the panels of each area's page over every year, calendar and financial
 (a range of years is cut from those), and each area's map as it opens; and the table of every
-measure's results by area, kind of period and period that the overview reads (results_table).
+measure's results by area, kind of period and period that the overview reads (results_table),
+and the overview's tiles of each area and kind of period.
 Results a load did not change are found on disk and not computed again.
 """
 
@@ -23,6 +24,7 @@ from svduty.portal.dashboard.geography import geography, lsoas
 from svduty.portal.dashboard.mapping import map_view, map_years, mappable, opening_year
 from svduty.portal.dashboard.measure_panels import panels
 from svduty.portal.dashboard.opening import data_version, reading
+from svduty.portal.dashboard.overview import tiles
 from svduty.portal.dashboard.results import PLACED_SOURCES, area_results, has_rows, months
 from svduty.portal.dashboard.results_table import results_table
 from svduty.settings import Config
@@ -52,6 +54,7 @@ def warm(cfg: Config | None = None) -> dict:
         for area in areas(cfg):
             for period_type in PERIOD_TYPES:
                 panels(wh, version, Choice(area, period_type), cfg)
+                tiles(wh, version, Choice(area, period_type), cfg)
         # each area's map as it opens (its first measure, the latest whole year): drawn once
         # here rather than by each web worker's first reader
         opening = next(iter(mappable(cfg)), None)
