@@ -17,7 +17,7 @@ from svduty.portal.dashboard.results import (
     ENGLAND_AND_WALES,
     PLACED_SOURCES,
     area_results,
-    measure_results,
+    measure_results_by_area,
 )
 from svduty.portal.dashboard.trends import DIGITS, figure_id, rate_unit, series_table, trend_figure
 from svduty.portal.dashboard.ward_measures import ward_results
@@ -131,13 +131,14 @@ def _measure_panel(
 ) -> Panel:
     if choice.ward is not None:
         return _panel(m, ward_results(wh, version, cfg, choice), None, choice, whole)
-    every = measure_results(wh, version, cfg, choice.area, m)
-    if every.empty:
-        return _panel(m, every, None, choice)
+    by_area = measure_results_by_area(wh, version, cfg, choice.area, m)
+    if not by_area:
+        return _panel(m, pd.DataFrame(), None, choice)
     # beside a local authority its force area; beside the force area England and Wales
     # (published figures only)
     other = ENGLAND_AND_WALES if choice.area.is_force_area else choice.area.pfa_code
-    mine, comparator = (every[every["area_code"] == code] for code in (choice.area.code, other))
+    empty = next(iter(by_area.values())).iloc[0:0]
+    mine, comparator = (by_area.get(code, empty) for code in (choice.area.code, other))
     return _panel(m, mine, comparator, choice, whole)
 
 
