@@ -9,7 +9,8 @@ computes; the page itself adds its template) in four states:
 - warmed: nothing in this process's memory, the shared results as the worker's warm-up leaves
   them (the state of a web worker after each load, when the worker has finished its warm-up);
 - a range of years not asked for before, after the whole series was drawn;
-- cached: asked for again.
+- cached: asked for again;
+- the overview's tiles (``dashboard.tiles``) as the worker left them on disk, and again.
 
 CPU (this process's user+sys) and wall time per view, best and median of ``--runs``. Run with
 `.venv/bin/python benchmarks/bench_dashboard.py --home DIR [--runs N]`. Not part of the tests.
@@ -182,7 +183,8 @@ def main() -> None:
     from svduty.portal.dashboard import Choice, caching, warming
 
     force, authority = dashboard.areas()[0], dashboard.areas()[1]
-    states: dict[str, list] = {"cold": [], "warmed": [], "new range": [], "cached": []}
+    states: dict[str, list] = {"cold": [], "warmed": [], "new range": [], "cached": [],
+                               "overview, warmed": [], "overview, cached": []}  # fmt: skip
     for run in range(args.runs):
         with dashboard.reading() as wh:
             version = dashboard.data_version(wh)
@@ -201,6 +203,12 @@ def main() -> None:
             states["warmed"].append(_timed(view(authority)))
             states["new range"].append(_timed(view(authority, 2018, 2019 + run % 2)))
             states["cached"].append(_timed(view(authority)))
+            caching.TILES.clear()  # the overview's tiles as the worker left them on disk
+            tiles = lambda wh=wh, version=version: dashboard.tiles(  # noqa: E731
+                wh, version, Choice(authority, "calendar_year")
+            )
+            states["overview, warmed"].append(_timed(tiles))
+            states["overview, cached"].append(_timed(tiles))
     dashboard.forget()
     shutil.rmtree(work, ignore_errors=True)
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, load {os.getloadavg()}")
