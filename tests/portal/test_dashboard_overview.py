@@ -321,3 +321,33 @@ def test_the_freshness_line_names_a_missing_feed(client, people, organisations, 
     fire.save()
     html = viewer.get(reverse("portal:dashboard-overview")).content.decode()
     assert "Missing:" not in _Tiles(html).freshness
+
+
+def test_after_a_load_the_overview_shows_the_last_warmed_tiles_and_says_so(
+    client, people, demo, settings, monkeypatch
+):
+    """While the worker catches up with a load, the overview is made from the table it last
+    finished, says so, and computes nothing while the person waits (catching_up)."""
+    from portal.test_dashboard import _a_later_version
+    from svduty.portal.dashboard import catching_up, results
+
+    settings.DASHBOARD_WARMING = True
+    viewer = signed_in(client, people["viewer"])
+    url, query = reverse("portal:dashboard-overview"), {"area": "bristol"}
+    with dashboard.reading() as wh:
+        now = dashboard.data_version(wh)
+        catching_up.record_warmed(wh, now)
+    before = _Tiles(viewer.get(url, query).content.decode()).tiles
+    later = _a_later_version(now)
+    monkeypatch.setattr(dashboard, "data_version", lambda wh: later)
+    caching.DATA.clear()
+    caching.TILES.clear()  # another web worker: only what is on disk
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a measure was computed while a person waited")
+
+    monkeypatch.setattr(results, "compute", refuse)
+    html = viewer.get(url, query).content.decode()
+    assert 'id="behind-latest-load"' in html
+    assert f"committed at {later.newest_load_at:%H:%M} UTC" in html
+    assert _Tiles(html).tiles == before
