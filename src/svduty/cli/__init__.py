@@ -25,6 +25,7 @@ import svduty
 from svduty.cli import backup as backup_cli
 from svduty.cli import definition as definition_cli
 from svduty.cli import duty as duty_cli
+from svduty.cli import linkage as linkage_cli
 from svduty.cli import measures as measures_cli
 from svduty.cli import output
 from svduty.cli import partnership as partnership_cli
@@ -114,6 +115,9 @@ ingest_app = typer.Typer(
 app.add_typer(ingest_app, name="ingest")
 app.command("measures")(measures_cli.command)
 app.command("people")(people_cli.command)
+app.command("encode")(linkage_cli.encode_command)
+app.command("link")(linkage_cli.link_command)
+app.add_typer(linkage_cli.key_app, name="linkage-key")
 app.add_typer(definition_cli.app, name="definition")
 app.add_typer(partnership_cli.app, name="partnership")
 app.add_typer(voice_cli.app, name="voice")

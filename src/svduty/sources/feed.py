@@ -61,7 +61,11 @@ KINDS: dict[str, tuple[str, str]] = {
     ),
     "age_band": ("TEXT", "an age band such as 10-17, 18-24, 65+ or All ages"),
     "sex": ("TEXT", "Male, Female, Other, Not known or Persons (M/F/U accepted)"),
+    "encoding": ("TEXT", "a linkage encoding made by `svduty encode` (172 base64 characters)"),
 }
+# A linkage encoding (privacy.linkage.ENCODING_PATTERN): 1024 bits in base64. It is checked for
+# its form, never scanned for identifiers (base64 can spell a postcode by chance) nor repeated.
+ENCODING_PATTERN = r"[A-Za-z0-9+/]{171}="
 
 # What may be repeated back of a value (in a quarantine reason, the quarantine's row_json, an
 # upload's report, a page) is decided by its column's kind, here and nowhere else. A value
@@ -70,7 +74,7 @@ KINDS: dict[str, tuple[str, str]] = {
 # from the list, a date, a flag, a known area) or a number in range, and cannot identify
 # anyone. Free text is never repeated; identifiers are keyed tokens by then (shown_sql).
 WITHHELD = "(withheld)"
-NEVER_SHOWN_KINDS = frozenset({"text"})
+NEVER_SHOWN_KINDS = frozenset({"text", "encoding"})
 TOKEN_KINDS = frozenset({"identifier"})
 # A number is shown only with fewer digits than this: an NHS number has 10, a phone number 11.
 SHOWN_DIGITS_BELOW = 10
@@ -410,7 +414,16 @@ def _match_header(path: Path, feed: Feed, headers: list[str]) -> dict[str, Colum
                         if feed.health
                         else ""
                     )
-                    + ": remove the column and send the file again. svduty refuses such a file "
+                    + (
+                        ": run `svduty encode "
+                        + feed.source
+                        + " FILE --linkage-key KEYFILE --out OUT` first, which turns names, "
+                        "dates of birth and postcodes into linkage encodings and drops them, "
+                        "and send its output"
+                        if any(c.kind == "encoding" for c in feed.columns)
+                        else ": remove the column and send the file again"
+                    )
+                    + ". svduty refuses such a file "
                     "rather than cleaning it, so the identifiers are never stored",
                     code="identifier_column",
                 )
@@ -457,6 +470,7 @@ def _refuse_identifiers_in_text(
         (c, rows.column(c.name), rows.column("line"))
         for c in feed.all_columns
         if c.kind not in TOKEN_KINDS
+        and c.kind != "encoding"
         and c.name in rows.column_names
         # screened free text was held back row by row already (_hold_back)
         and not (feed.screened and c.kind in NEVER_SHOWN_KINDS)
@@ -696,6 +710,20 @@ def _column_sql(c: Column) -> tuple[str, list[tuple[str, str, str, str]]]:
             (c.header, "missing", f"{raw} IS NULL", _q(f"{c.header} is blank; it is required"))
         )
     if c.kind in ("identifier", "text"):
+        return raw, checks
+    if c.kind == "encoding":
+        checks.append(
+            (
+                c.header,
+                "encoding_form",
+                f"{raw} IS NOT NULL AND NOT regexp_full_match({raw}, '{ENCODING_PATTERN}')",
+                _q(
+                    f"{c.header} is not a linkage encoding made by `svduty encode` (172 base64 "
+                    "characters ending in =); encode the file again with the partnership's "
+                    "linkage key"
+                ),
+            )
+        )
         return raw, checks
     if c.kind == "code":
         cases = " ".join(f"WHEN {_q(k.lower())} THEN {_q(v)}" for k, v in c.codes.items())

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from svduty.sources import aggregates, community_voice, ed_assaults, police_crime
+from svduty.sources import aggregates, community_voice, ed_assaults, linked_records, police_crime
 from svduty.sources.feed import Feed
 
 FEEDS: dict[str, Feed] = {
     feed.source: feed
-    for feed in (police_crime.FEED, ed_assaults.FEED, *aggregates.FEEDS, community_voice.FEED)
+    for feed in (
+        police_crime.FEED,
+        ed_assaults.FEED,
+        *aggregates.FEEDS,
+        community_voice.FEED,
+        *linked_records.FEEDS,
+    )
 }
 
 
