@@ -10,8 +10,9 @@ similar ones. The rules (docs/people.md):
   that spells a person two ways counts them twice, as it would itself.
 - **Between services**, encodings are compared by their Sørensen-Dice coefficient
   (anonlink, the accelerated popcount); pairs at or above the threshold are candidates, and
-  anonlink's greedy solver takes them best first, joining two groups only when the result has
-  at most one person per service (one-to-one between services).
+  anonlink's probabilistic greedy solver takes them best first, joining two groups when at
+  least half the pairs between them are candidates and the result has at most one record
+  per service (one-to-one between services).
 - **Pathway**: for a person known to two or more services, the service whose first event came
   first; people whose first events at two services fell on the same day are "same day".
 
@@ -32,6 +33,11 @@ from svduty.warehouse import Warehouse
 # The Dice threshold, chosen on the synthetic benchmark (benchmarks/bench_linkage.py,
 # docs/benchmarks.md): precision and recall both about 0.99 there from 2,000 to 20,000 people.
 THRESHOLD = 0.82
+# Two groups merge when at least this share of the pairs between them are candidates: a person
+# known to three services whose social care record (day and month swapped) is not alike enough
+# to their education record (a nickname, a move) is still one person through youth justice.
+# 1.0 (anonlink's plain greedy solver) would leave them two.
+MERGE_THRESHOLD = 0.5
 TABLE = "linked_record"
 SAME_DAY = "same day"
 
@@ -51,7 +57,10 @@ def link(datasets: Sequence[Sequence[str]], threshold: float = THRESHOLD) -> lis
     candidates = anonlink.candidate_generation.find_candidate_pairs(
         bits, anonlink.similarities.dice_coefficient_accelerated, threshold
     )
-    return [sorted(g) for g in anonlink.solving.greedy_solve(candidates)]
+    groups = anonlink.solving.probabilistic_greedy_solve(
+        candidates, merge_threshold=MERGE_THRESHOLD, deduplicated=True
+    )
+    return [sorted(g) for g in groups]
 
 
 @dataclass
