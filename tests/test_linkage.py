@@ -414,3 +414,23 @@ def test_linked_counts_through_the_warehouse_match_the_truth_within_linkage_erro
     # Linkage errors move a person between combinations; at the measured quality (>= 0.95)
     # the people known to two or more services stay within 5% of the truth.
     assert abs(got.known_to_two_or_more - true_multi) <= 0.05 * true_multi
+
+
+@pytest.mark.postgres
+def test_postgresql_links_the_same_people(pg_url, places, hand):
+    """The encoded files loaded into PostgreSQL give the same linked counts."""
+    tmp, _, _ = places
+    doc, _ = hand
+    w = connect(pg_url)
+    try:
+        load_reference(w, loaded_by="test")
+        for feed in HAND:
+            [res] = ingest_feed(
+                w, feed, [tmp / "encoded" / f"{feed}.csv"], pseudonymiser=TOKENS, loaded_by="t"
+            )
+            assert res.status == "loaded", res.message
+        on_pg = cross_service(w).as_dict()
+    finally:
+        w.close()
+    for name in ("people", "total_people", "known_to_two_or_more", "combinations", "pathways"):
+        assert on_pg[name] == doc[name], name

@@ -47,6 +47,11 @@ FEED_PROVIDERS: dict[str, tuple[str, ...]] = {
     "education": ("local_authority",),
     # residents' and young people's survey and consultation responses (docs/voice.md)
     "community-voice": ("local_authority",),
+    # record-level events with linkage encodings (docs/people.md)
+    "youth-justice-records": ("youth_offending",),
+    "probation-records": ("probation",),
+    "education-records": ("local_authority",),
+    "childrens-social-care-records": ("local_authority",),
 }
 # The demo's lapsed agreement: its review date is past, so fire uploads are blocked until an
 # analyst records the review, which is the journey the demo shows.

@@ -171,6 +171,18 @@ def linked_feed(source: str) -> Feed:
             "of `Linkage encoding` (docs/people.md, Linking people across services).",
             "A linkage encoding is pseudonymised personal data under UK GDPR, not anonymous: "
             "the data sharing agreement must cover sending it.",
+            *(
+                (
+                    "Children's social care: the file carries no identifier (a name, a date of "
+                    "birth or a postcode refuses it), only encodings. s16 of the 2022 Act is "
+                    "not a gateway for social care personal information, so the agreement must "
+                    "name the gateway it relies on; svduty's portal treats the feed as health "
+                    "and social care (aggregate or anonymised agreements only) until the "
+                    "partnership decides otherwise.",
+                )
+                if source == "childrens-social-care-records"
+                else ()
+            ),
         ),
         table_description=TABLE_DESCRIPTION,
     )
