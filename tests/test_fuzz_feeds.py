@@ -17,6 +17,7 @@ the count of files by outcome; SVDUTY_FUZZ_LOG one to which each file adds a lin
 
 from __future__ import annotations
 
+import base64
 import codecs
 import csv
 import gzip
@@ -31,7 +32,7 @@ from hypothesis import strategies as st
 
 from svduty.privacy.pseudonymise import Pseudonymiser
 from svduty.sources import feed as feeds_base
-from svduty.sources import ons_prc, police_uk
+from svduty.sources import linked_records, ons_prc, police_uk
 from svduty.sources.errors import FileRefused
 from svduty.sources.feeds import FEEDS
 
@@ -47,6 +48,7 @@ OUTCOMES: Counter = Counter()
 
 NHS = "943 476 5919"  # valid check digit
 POSTCODE = "BS1 4DJ"
+ENCODING = base64.b64encode(bytes(range(128))).decode()
 NAME = "Jane Smyth"  # no screen can see a name: it must be withheld wherever it fails a check
 FORCES = {"avon-and-somerset": "Avon and Somerset Constabulary", "kent": "Kent Police"}
 
@@ -71,6 +73,8 @@ BY_KIND: dict[str, list[str]] = {
     "area": ["E06000023", "E01014399", "E92000001", "K04000001", "Bristol", "E99999999"],
     "age_band": ["10-17", "65+", "All ages", "24-18", "999-1000", "0-0", "18 - 24"],
     "sex": ["M", "Female", "Persons", "9", "u", "boys"],
+    # a linkage encoding's form: 172 base64 characters ending in one '='
+    "encoding": [ENCODING, ENCODING[:-2] + "==", ENCODING[1:], "A" * 171 + "=", ENCODING + "A"],
 }
 ANY = ["", " ", '""', "é", "\u2013", "\U0001f600", "'", '"', ",", "\t", "NULL", "N/A", "-", "0"]
 PLANTED = [NHS, NHS.replace(" ", ""), POSTCODE, POSTCODE.replace(" ", "").lower(), NAME]
@@ -91,6 +95,12 @@ def _seeds() -> dict[str, list[dict[str, str]]]:
 
     seeds = {source: rows(aggregates.HEADER, [row]) for source, row in aggregates.BASE.items()}
     seeds["police-crime"] = rows(crime.HEADER, crime.GOOD)
+    for source, events in linked_records.EVENTS.items():
+        seeds[source] = [
+            {"Linkage encoding": ENCODING, "Event": event, "Event date": "2023-05-01",
+             "Age": "15", "Sex": "F", "Area code": "E06000023"}
+            for event in events
+        ]  # fmt: skip
     ed_lines = ed.GOOD.read_text(encoding="utf-8-sig").splitlines()
     seeds["ed-assaults"] = rows(ed_lines[0], ed_lines[1:])
     seeds["community-voice"] = rows(

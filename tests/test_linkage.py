@@ -258,7 +258,7 @@ def test_a_linkage_key_inside_the_data_directory_or_a_pseudonymisation_key_is_re
 def test_encode_refuses_a_column_the_feed_does_not_know_and_leaves_unencodable_rows_blank(
     tmp_path, places
 ):
-    from svduty.privacy.linkage import dob_readable
+    from svduty.privacy.linkage import encodable
     from svduty.sources.feeds import FEEDS
     from svduty.sources.linkage_encode import encode_file
 
@@ -266,18 +266,24 @@ def test_encode_refuses_a_column_the_feed_does_not_know_and_leaves_unencodable_r
     raw = _write_raw(tmp_path / "r.csv", [("A", "B", "2009-01-01", "F", "", "x", "y")],
                      [*RAW_HEADER[:7], "School"])  # fmt: skip
     with pytest.raises(FileRefused, match="'School' is neither an identifier"):
-        encode_file(raw, feed, tmp_path / "o.csv", KEY.encode, dob_readable)
+        encode_file(raw, feed, tmp_path / "o.csv", KEY.encode, encodable)
     assert not (tmp_path / "o.csv").exists()
     rows = [
         ("Ann", "Lee", "2009-01-02", "F", "", "suspension", "2023-01-01"),
         ("", "", "2009-01-02", "F", "", "suspension", "2023-01-02"),  # no name
         ("Ann", "Lee", "not a date", "F", "", "suspension", "2023-01-03"),
+        ("آن", "-", "2009-01-02", "F", "", "suspension", "2023-01-04"),  # no letters a-z
     ]
     raw = _write_raw(tmp_path / "r2.csv", rows, RAW_HEADER[:7])
-    done = encode_file(raw, feed, tmp_path / "o.csv", KEY.encode, dob_readable)
-    assert (done.rows, done.encoded, done.not_encoded_lines) == (3, 1, (3, 4))
+    ragged = tmp_path / "r3.csv"
+    ragged.write_text(raw.read_text() + "Ann,Lee,2009-01-02,F,,suspension,2023-01-09,extra\n")
+    with pytest.raises(FileRefused, match="line 6 has 8 fields and the header 7"):
+        encode_file(ragged, feed, tmp_path / "o.csv", KEY.encode, encodable)
+    assert not (tmp_path / "o.csv").exists()
+    done = encode_file(raw, feed, tmp_path / "o.csv", KEY.encode, encodable)
+    assert (done.rows, done.encoded, done.not_encoded_lines) == (4, 1, (3, 4, 5))
     written = list(csv.reader((tmp_path / "o.csv").read_text().splitlines()))
-    assert [r[0] == "" for r in written[1:]] == [False, True, True]
+    assert [r[0] == "" for r in written[1:]] == [False, True, True, True]
 
 
 # ---- the synthetic people: linkage quality against the truth, and the overlaps -----------

@@ -34,7 +34,7 @@ def _forbidden(config: Config) -> list[Path]:
 
 
 def encode(config: Config, feed: str, file: Path, key_file: Path, out: Path) -> dict:
-    from svduty.privacy.linkage import SCHEMA_ID, dob_readable, load_linkage_key
+    from svduty.privacy.linkage import SCHEMA_ID, encodable, load_linkage_key
     from svduty.sources.feeds import FEEDS
     from svduty.sources.linkage_encode import encode_file
 
@@ -43,7 +43,7 @@ def encode(config: Config, feed: str, file: Path, key_file: Path, out: Path) -> 
     key = load_linkage_key(key_file, _forbidden(config))
     if out.resolve() == file.resolve():
         raise InputError("--out must be a new file, not the file being encoded")
-    result = encode_file(file, FEEDS[feed], out, key.encode, dob_readable)
+    result = encode_file(file, FEEDS[feed], out, key.encode, encodable)
     return {
         "feed": feed,
         "out": out.name,

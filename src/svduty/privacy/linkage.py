@@ -104,9 +104,11 @@ def postcode_district(value: str | None) -> str:
     return m.group(1) if m else ""
 
 
-def dob_readable(value: str | None) -> bool:
-    """Whether a date of birth is in a form the encoder reads."""
-    return bool(_normal_dob(value))
+def encodable(given: str | None, family: str | None, dob: str | None) -> bool:
+    """Whether a record has enough to encode: a name with letters in it (after accents are
+    dropped: a name in another script is not, yet) and a date of birth the encoder reads.
+    Without them an encoding would rest on sex and district alone and link strangers."""
+    return bool(_normal_name(given) or _normal_name(family)) and bool(_normal_dob(dob))
 
 
 def age_on(dob: str | None, when: date) -> int | None:

@@ -42,7 +42,7 @@ def encode_file(
     feed: Feed,
     out: Path,
     encode: Callable[[Sequence[Sequence[str | None]]], list[str]],
-    dob_readable: Callable[[str | None], bool],
+    encodable: Callable[[str | None, str | None, str | None], bool],
 ) -> Encoded:
     """Write `out`: the rows of `path` with the identifiers replaced by their encoding."""
     if not any(c.kind == "encoding" for c in feed.columns):
@@ -87,8 +87,21 @@ def encode_file(
             code="wrong_header",
         )
     sex_at = next((i for i, h in kept if _normal(h) == "sex"), None)
-    rows = list(reader)
-    lines = list(range(2, len(rows) + 2))
+    rows, lines = [], []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if len(row) != len(header):
+            raise FileRefused(
+                path,
+                f"line {line} has {len(row)} fields and the header {len(header)}: a comma "
+                "inside a value must be in double quotes. Correct it and encode again (nothing "
+                "was written)",
+                code="ragged_row",
+            )
+        rows.append(row)
+        lines.append(line)
 
     def cell(row: list[str], field: str) -> str | None:
         i = where.get(field)
@@ -96,8 +109,9 @@ def encode_file(
 
     records, encodable = [], []
     for row in rows:
-        named = (cell(row, "given_name") or "").strip() or (cell(row, "family_name") or "").strip()
-        ok = bool(named) and dob_readable(cell(row, "date_of_birth"))
+        ok = encodable(
+            cell(row, "given_name"), cell(row, "family_name"), cell(row, "date_of_birth")
+        )
         encodable.append(ok)
         if ok:
             records.append(
