@@ -107,12 +107,12 @@ def encode_file(
         i = where.get(field)
         return row[i] if i is not None and i < len(row) else None
 
-    records, encodable = [], []
+    records, encoded_rows = [], []
     for row in rows:
         ok = encodable(
             cell(row, "given_name"), cell(row, "family_name"), cell(row, "date_of_birth")
         )
-        encodable.append(ok)
+        encoded_rows.append(ok)
         if ok:
             records.append(
                 (
@@ -128,9 +128,9 @@ def encode_file(
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow([ENCODING_HEADER, *(h for _, h in kept)])
-        for row, ok in zip(rows, encodable, strict=True):
+        for row, ok in zip(rows, encoded_rows, strict=True):
             writer.writerow(
                 [next(encodings) if ok else "", *(row[i] if i < len(row) else "" for i, _ in kept)]
             )
-    missing = tuple(line for line, ok in zip(lines, encodable, strict=True) if not ok)
+    missing = tuple(line for line, ok in zip(lines, encoded_rows, strict=True) if not ok)
     return Encoded(rows=len(rows), encoded=len(rows) - len(missing), not_encoded_lines=missing)
