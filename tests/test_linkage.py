@@ -440,3 +440,13 @@ def test_postgresql_links_the_same_people(pg_url, places, hand):
         w.close()
     for name in ("people", "total_people", "known_to_two_or_more", "combinations", "pathways"):
         assert on_pg[name] == doc[name], name
+
+
+def test_link_refuses_a_threshold_outside_0_to_1_and_says_when_nothing_is_loaded(tmp_path):
+    env = {"SVDUTY_HOME": str(tmp_path / "home"), "SVDUTY_LOADED_BY": "linkage-test"}
+    bad = runner.invoke(app, ["link", "--threshold", "1.5"], env=env)
+    assert bad.exit_code == 1 and "between 0 and 1, not 1.5" in bad.output
+    assert runner.invoke(app, ["init"], env=env).exit_code == 0
+    empty = runner.invoke(app, ["link", "--json"], env=env)
+    assert empty.exit_code == 0, empty.output
+    assert json.loads(empty.stdout)["available"] is False
