@@ -517,7 +517,7 @@ def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) 
     """Load the real open data (and, unless told not to, synthetic partner extracts); summarise."""
     from svduty import partnership
     from svduty.analysis.police_summary import violence_summary
-    from svduty.sources.feeds import FEEDS
+    from svduty.synth import FEEDS as SYNTHESISED
     from svduty.warehouse import connect
     from svduty.warehouse.status import coverage, partner_loads
 
@@ -531,7 +531,9 @@ def demo(config: Config, *, synthetic: bool = True, progress=lambda step: None) 
         progress("generating SYNTHETIC partner extracts")
         made = synth_cli.synth(config, DEMO_SEED)
         folder = Path(made["out"])
-        for source in FEEDS:
+        # the feeds `svduty synth` writes (not the linked-records ones, whose synthetic people
+        # need identifiers and a linkage key: svduty.synth.linkage)
+        for source in SYNTHESISED:
             progress(f"loading SYNTHETIC {source}")
             partner[source] = [
                 r.as_dict() for r in ingest_feed_files(config, source, [folder / source])
