@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 import ibis
 import pandas as pd
@@ -38,6 +39,7 @@ from svduty.analysis.evidence.who import AGE_BANDS, NOT_KNOWN, SEX_NOT_RECORDED,
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.stats import proportion
 from svduty.warehouse import Warehouse
+from svduty.warehouse.narrowed import Narrowed
 
 NOT_PLACED = "not placed"
 OUTSIDE = "outside the force area"
@@ -129,7 +131,7 @@ def _hashed(wh: Warehouse, table: ibis.Table) -> ibis.Table:
     """On DuckDB, tokens as 64-bit hashes: grouping half a million 64-character strings is
     most of the work, and two of a force's few hundred thousand tokens share a 64-bit hash
     with a chance of about one in ten million. (Ibis compiles no hash for PostgreSQL.)"""
-    if wh.kind != "duckdb":
+    if getattr(wh, "kind", None) != "duckdb":
         return table
 
     def hashed(ref: ibis.Value) -> ibis.Value:  # a blank stays blank (DuckDB hashes NULL)
@@ -147,7 +149,7 @@ def _drop(wh: Warehouse, table: ibis.Table) -> None:
     name = table.get_name()
     # raw SQL: Ibis 12's drop_table writes a statement DuckDB cannot parse for a temporary
     # table (as products/assessment/scope.py found)
-    where = f'temp.main."{name}"' if wh.kind == "duckdb" else f'"{name}"'
+    where = f'temp.main."{name}"' if getattr(wh, "kind", None) == "duckdb" else f'"{name}"'
     wh.ibis.raw_sql(f"DROP TABLE IF EXISTS {where}")
 
 
@@ -319,14 +321,27 @@ def people(
     - ``lsoas``: only the crimes in scope in those LSOAs (an area of the partnership); a
       person's crimes anywhere in the extract still count towards a repeat.
     """
-    s = scoped(wh, "police_crime", definition=definition, strand=strand, measure=measure)
-    all_rows, table = s.all_rows, s.table
-    if years is not None:
-        all_rows = all_rows.filter(all_rows.recorded_date.year().between(*years))
-        table = table.filter(table.recorded_date.year().between(*years))
-    if lsoas is not None:
-        table = table.filter(table.lsoa_code.isin(list(lsoas)))
-    every, scope = _narrow(all_rows, table, wh, pfa_code)
+
+    def in_years(t: ibis.Table) -> ibis.Table:
+        if years is None:
+            return t
+        first, last = date(years[0], 1, 1), date(years[1], 12, 31)
+        return t.filter(t.recorded_date.between(first, last))
+
+    def narrow(t: ibis.Table) -> ibis.Table:
+        t = in_years(t)
+        return t if lsoas is None else t.filter(t.lsoa_code.isin(list(lsoas)))
+
+    # the definition's rules are applied to the narrowed rows only (a long CASE: applied to
+    # every row of the extract it was most of the work)
+    s = scoped(
+        Narrowed(wh, {"police_crime": narrow}),
+        "police_crime",
+        definition=definition,
+        strand=strand,
+        measure=measure,
+    )
+    every, scope = _narrow(in_years(wh.table("police_crime")), s.table, wh, pfa_code)
     try:
         return _people(s, every, scope)
     finally:

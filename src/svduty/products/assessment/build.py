@@ -125,6 +125,8 @@ def build(
     timings: dict[str, float] = {}
     done: dict[str, Built] = {}
     second = _start_alongside(ctx) if parallel else None
+    if second is not None:  # one DuckDB thread each in two processes (alongside.build)
+        wh.ibis.raw_sql("SET threads = 1")
     try:
         # in reading order; the second process takes them from the other end (alongside.ORDER)
         for name, make in _EVIDENCE:
@@ -147,6 +149,7 @@ def build(
     finally:
         if second is not None:
             second.stop()
+            wh.ibis.raw_sql("RESET threads")
         ctx.close()
     order = [name for name, _ in _EVIDENCE] + ["voice"]
     built = [done[name] for name in order]
