@@ -106,6 +106,29 @@ class _SharedChromium:
 _CHROMIUM = _SharedChromium()
 
 
+@contextmanager
+def chromium_for_django() -> Iterator[Browser]:
+    """The kit's shared chromium, held by the caller (a module's fixture) and let go when done,
+    with Django told that the asyncio loop Playwright's sync API runs in this thread is not one
+    Django code runs in.
+
+    While a Playwright driver is up, an event loop runs in the main thread, and Django refuses
+    every database call from a thread with a running loop (SynchronousOnlyOperation). The
+    portal's code is all synchronous, so the check is lifted while the browser is up; the kit's
+    session-scoped `browser` would keep the loop (and so the need) for the rest of the session.
+    """
+    unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield _CHROMIUM.acquire()
+    finally:
+        _CHROMIUM.release()
+        if unsafe is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = unsafe
+
+
 @pytest.fixture(scope="module", name="browser")
 def browser_fixture() -> Iterator[Browser]:
     """One headless chromium per test module (launching costs about a second).

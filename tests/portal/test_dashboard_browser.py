@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,17 +45,8 @@ def demo(settings, demo_config):
 def chromium():
     """The kit's shared chromium, with Django's async-safety check lifted while it is up (see
     test_journey_browser.chromium: Playwright's sync API runs a loop in this thread)."""
-    unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    shared = browser_kit._CHROMIUM
-    try:
-        yield shared.acquire()
-    finally:
-        shared.release()
-        if unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = unsafe
+    with browser_kit.chromium_for_django() as chromium:
+        yield chromium
 
 
 @pytest.fixture

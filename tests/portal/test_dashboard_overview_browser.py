@@ -4,8 +4,6 @@ to its measure's chart on the measures page) land, and the form works by keyboar
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
@@ -27,17 +25,8 @@ PASSWORD = "correct horse battery"
 def chromium():
     """The kit's shared chromium, with Django's async check lifted while it is up (as in
     test_journey_browser: Playwright's sync API runs an event loop in this thread)."""
-    unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    shared = browser_kit._CHROMIUM
-    try:
-        yield shared.acquire()
-    finally:
-        shared.release()
-        if unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = unsafe
+    with browser_kit.chromium_for_django() as chromium:
+        yield chromium
 
 
 @pytest.fixture

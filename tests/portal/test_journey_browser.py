@@ -29,7 +29,6 @@ import csv
 import dataclasses
 import gzip
 import io
-import os
 import re
 import shutil
 from pathlib import Path
@@ -159,26 +158,9 @@ def run_worker() -> int:
 
 @pytest.fixture(scope="module")
 def chromium():
-    """The kit's shared chromium, held for this module only, with Django told that the asyncio
-    loop Playwright's sync API runs in this thread is not one Django code runs in.
-
-    While a Playwright driver is up, an event loop runs in the main thread, and Django refuses
-    every database call from a thread with a running loop (SynchronousOnlyOperation). The
-    portal's code here is all synchronous, so the check is lifted while the browser is up; the
-    kit's session-scoped `browser` would keep the loop (and so the need) for the rest of the
-    session, so the module takes the shared chromium itself and lets it go when done.
-    """
-    unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    shared = browser_kit._CHROMIUM  # the one chromium every registration of the kit shares
-    try:
-        yield shared.acquire()
-    finally:
-        shared.release()
-        if unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = unsafe
+    """The kit's shared chromium, held for this module only (browser.chromium_for_django)."""
+    with browser_kit.chromium_for_django() as chromium:
+        yield chromium
 
 
 @pytest.fixture
