@@ -29,7 +29,7 @@ def people(config: Config, definition: str | None = None) -> dict:
     p = partnership.load(config.partnership_path)
     chosen = definition or p.local_definition["id"]
     with closing(connect(config.warehouse_url, read_only=True)) as wh:
-        if "police_crime" not in wh.ibis.list_tables():
+        if not wh.has_table("police_crime"):
             return {"available": False, "reason": _NO_RECORDS, "definition": chosen}
         result = compute(wh, definition=chosen, pfa_code=p.police_force_area)
     return {"available": True, "definition": chosen, **result.as_dict()}

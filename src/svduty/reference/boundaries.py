@@ -143,17 +143,23 @@ def national_lsoa21(la_codes) -> pa.Table:
     """``ref_boundary`` rows (level ``lsoa21``) for the 2021 LSOAs of these current local
     authorities, from the national file, ordered by code. The warehouse stores them for the
     partnership's own authorities only (svduty.warehouse.reference_load.load_area_boundaries)."""
+    return _boundary_rows("lsoa21", NATIONAL_LSOA21_FILE, _national_lsoa21(), la_codes)
+
+
+def _boundary_rows(level: str, file: str, features, la_codes) -> pa.Table:
+    """``ref_boundary`` rows of ``level`` for the features (code, name, la_code, geometry) of
+    these local authorities, ordered by code."""
     wanted = set(la_codes)
     rows = [
         {
-            "level": "lsoa21",
+            "level": level,
             "code": r["code"],
             "name": r["name"],
             "la_code": r["la_code"],
             "geometry_geojson": json.dumps(r["geometry"], separators=(",", ":")),
-            "source_file": f"geography/boundaries/{NATIONAL_LSOA21_FILE}",
+            "source_file": f"geography/boundaries/{file}",
         }
-        for r in _national_lsoa21()
+        for r in features
         if r["la_code"] in wanted
     ]
     rows.sort(key=lambda r: r["code"])
@@ -228,18 +234,4 @@ def _without_degenerate_rings(geometry: dict) -> dict | None:
 def national_ward24(la_codes) -> pa.Table:
     """``ref_boundary`` rows (level ``ward24``) for the May 2024 wards of these current local
     authorities, ordered by code (stored per partnership: load_area_boundaries)."""
-    wanted = set(la_codes)
-    rows = [
-        {
-            "level": "ward24",
-            "code": r["code"],
-            "name": r["name"],
-            "la_code": r["la_code"],
-            "geometry_geojson": json.dumps(r["geometry"], separators=(",", ":")),
-            "source_file": f"geography/boundaries/{NATIONAL_WARD24_FILE}",
-        }
-        for r in _national_ward24()
-        if r["la_code"] in wanted
-    ]
-    rows.sort(key=lambda r: r["code"])
-    return pa.Table.from_pylist(rows, schema=arrow_schema("ref_boundary"))
+    return _boundary_rows("ward24", NATIONAL_WARD24_FILE, _national_ward24(), la_codes)

@@ -151,7 +151,7 @@ def summarise(people: list[dict[str, date]], threshold: float, synthetic: bool) 
 
 def cross_service(wh: Warehouse, threshold: float = THRESHOLD) -> CrossService | None:
     """The cross-service figures of the loaded linked records; None when there are none."""
-    if TABLE not in wh.ibis.list_tables():
+    if not wh.has_table(TABLE):
         return None
     t = wh.table(TABLE)
     frame = t.select("feed", "linkage_encoding", "event_date", "synthetic").execute()

@@ -27,7 +27,6 @@ cannot be linked and are counted apart (``unlinked``), never guessed.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,11 +37,12 @@ from svduty.analysis.evidence.quality import Result, finish, scoped
 from svduty.analysis.evidence.who import AGE_BANDS, NOT_KNOWN, SEX_NOT_RECORDED, Definitionish
 from svduty.analysis.measures.catalogue import Measure
 from svduty.analysis.stats import proportion
-from svduty.warehouse import Warehouse
+from svduty.warehouse import Warehouse, temporary
 from svduty.warehouse.narrowed import Narrowed
 
 NOT_PLACED = "not placed"
 OUTSIDE = "outside the force area"
+_PREFIX = "_svduty_people"
 #: the ages of first appearance reported one by one; younger ages are grouped
 FIRST_AGE_BANDS = ("under 10", *(str(a) for a in range(10, 25)))
 _ROLES = (("victim", "victim_ref", "victim_age"), ("suspect", "suspect_ref", "suspect_age"))
@@ -120,9 +120,11 @@ def _narrow(all_rows: ibis.Table, scope: ibis.Table, wh: Warehouse, pfa_code: st
     people_columns = ["victim_ref", "suspect_ref", "recorded_date", "victim_age", "suspect_age"]
     placed = _areas(wh, scope, pfa_code)
     return (
-        _temporary(wh, _hashed(wh, all_rows.select(*people_columns))),
-        _temporary(
-            wh, _hashed(wh, placed.select(*people_columns, "victim_sex", "area", "_synthetic"))
+        temporary.make(wh.ibis, _hashed(wh, all_rows.select(*people_columns)), _PREFIX),
+        temporary.make(
+            wh.ibis,
+            _hashed(wh, placed.select(*people_columns, "victim_sex", "area", "_synthetic")),
+            _PREFIX,
         ),
     )
 
@@ -138,19 +140,6 @@ def _hashed(wh: Warehouse, table: ibis.Table) -> ibis.Table:
         return ibis.cases((ref.notnull(), ref.hash().cast("int64")), else_=ibis.null("int64"))
 
     return table.mutate(victim_ref=hashed(table.victim_ref), suspect_ref=hashed(table.suspect_ref))
-
-
-def _temporary(wh: Warehouse, expr: ibis.Table) -> ibis.Table:
-    name = f"_svduty_people_{uuid.uuid4().hex}"
-    return wh.ibis.create_table(name, expr, temp=True)
-
-
-def _drop(wh: Warehouse, table: ibis.Table) -> None:
-    name = table.get_name()
-    # raw SQL: Ibis 12's drop_table writes a statement DuckDB cannot parse for a temporary
-    # table (as products/assessment/scope.py found)
-    where = f'temp.main."{name}"' if getattr(wh, "kind", None) == "duckdb" else f'"{name}"'
-    wh.ibis.raw_sql(f"DROP TABLE IF EXISTS {where}")
 
 
 def _crimes(every: ibis.Table, scope: ibis.Table) -> pd.DataFrame:
@@ -345,8 +334,8 @@ def people(
     try:
         return _people(s, every, scope)
     finally:
-        _drop(wh, every)
-        _drop(wh, scope)
+        temporary.drop(wh.ibis, every.get_name())
+        temporary.drop(wh.ibis, scope.get_name())
 
 
 def _people(s, every: ibis.Table, scope: ibis.Table) -> People:

@@ -12,7 +12,6 @@ narrowed, as a partnership analyst would narrow an extract.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -31,7 +30,7 @@ from svduty.errors import InputError
 from svduty.partnership import Partnership
 from svduty.products.area import Area
 from svduty.products.assessment.period import Period, PeriodError, default_period
-from svduty.warehouse import Warehouse
+from svduty.warehouse import Warehouse, temporary
 from svduty.warehouse.narrowed import Narrowed
 
 __all__ = ["RECORD_TABLES", "Context", "ScopedWarehouse", "area_lsoas"]
@@ -86,17 +85,15 @@ class ScopedWarehouse(Narrowed):
         if not self._copy or name not in RECORD_TABLES:
             return super().table(name)
         if name not in self._copies:
-            copy = f"_svduty_scope_{uuid.uuid4().hex}_{name}"
-            made = self.ibis.create_table(copy, super().table(name), temp=True)
-            self._copies[name] = (copy, made)
+            made = temporary.make(self.ibis, super().table(name), f"_svduty_scope_{name}")
+            self._copies[name] = (made.get_name(), made)
         return self._copies[name][1]
 
     def close(self) -> None:
         """Drop the copies (the view can still be read: it copies again when asked)."""
         copies, self._copies = self._copies, {}
         for copy, _ in copies.values():
-            # raw SQL: Ibis 12's drop_table writes a statement DuckDB cannot parse here
-            self.ibis.raw_sql(f'DROP TABLE IF EXISTS temp.main."{copy}"')
+            temporary.drop(self.ibis, copy)
 
 
 def area_lsoas(wh: Warehouse, area: Area) -> tuple[str, ...]:
