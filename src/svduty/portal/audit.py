@@ -103,3 +103,18 @@ def record(
         ip_address=client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
     )
+
+
+def record_change(
+    request: HttpRequest, action: str, target: str, before: dict | None, after: dict
+) -> dict:
+    """Audit a record's change, field by field (every field of a new record, ``before`` None);
+    nothing is written when no field changed. Returns the changes."""
+    changed = {
+        k: {"before": None if before is None else before[k], "after": v}
+        for k, v in after.items()
+        if before is None or before[k] != v
+    }
+    if changed:
+        record(request, action, target, created=before is None, changed=changed)
+    return changed

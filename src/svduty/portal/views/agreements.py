@@ -135,20 +135,10 @@ def _save(request: HttpRequest, form: AgreementForm, before: dict | None) -> tup
     """Save the form and audit what changed (every field, for a new agreement)."""
     with transaction.atomic():
         a = form.save()
-        after = _values(a)
-        changed = {
-            k: {"before": None if before is None else before[k], "after": v}
-            for k, v in after.items()
-            if before is None or before[k] != v
-        }
-        if changed:
-            audit.record(
-                request,
-                AuditEvent.Action.AGREEMENT_CHANGE,
-                f"agreement {a.pk}: {a.title}",
-                created=before is None,
-                changed=changed,
-            )
+        changed = audit.record_change(
+            request, AuditEvent.Action.AGREEMENT_CHANGE, f"agreement {a.pk}: {a.title}", before,
+            _values(a),
+        )  # fmt: skip
     return a, changed
 
 

@@ -91,20 +91,13 @@ def _consultation_form(request: HttpRequest, instance: Consultation | None) -> H
             if instance is None:
                 c.recorded_by = request.user
             c.save()
-            after = _consultation_values(c)
-            changed = {
-                k: {"before": None if before is None else before[k], "after": v}
-                for k, v in after.items()
-                if before is None or before[k] != v
-            }
-            if changed:
-                audit.record(
-                    request,
-                    AuditEvent.Action.CONSULTATION_CHANGE,
-                    f"consultation {c.pk}: {c.body}",
-                    created=before is None,
-                    changed=changed,
-                )
+            changed = audit.record_change(
+                request,
+                AuditEvent.Action.CONSULTATION_CHANGE,
+                f"consultation {c.pk}: {c.body}",
+                before,
+                _consultation_values(c),
+            )
         messages.success(
             request,
             f"Recorded the consultation of {c.body}." if before is None else

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from svduty.analysis.evidence.people import people
+from svduty.analysis.evidence.people import FIRST_AGE_BANDS, people
 from svduty.products.assessment.common import num, pct, source_name
 from svduty.products.assessment.model import Heading, Paragraph, Table
 from svduty.products.assessment.scope import Context
@@ -146,7 +146,7 @@ def _first_age_parts(ctx: Context, result, source: str, version: str) -> list:
             )
         ]
     pivot = f.pivot_table(index="age", columns="role", values="people", aggfunc="sum")
-    order = [a for a in ("under 10", *(str(a) for a in range(10, 25))) if a in pivot.index]
+    order = [a for a in FIRST_AGE_BANDS if a in pivot.index]
     pivot = pivot.reindex(order).fillna(0).astype(int)
     table = pd.DataFrame({"Age when first seen": pivot.index})
     for role in ("victim", "suspect"):
