@@ -89,6 +89,16 @@ def pg_url():
         admin.close()
 
 
+def shared_data(*parts: str) -> Path:
+    """A folder of ../shared/data beside the checkout (or beside a parent, for a worktree); the
+    module (or the test) is skipped when it is not there."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        candidate = parent.joinpath("shared", "data", *parts)
+        if candidate.is_dir():
+            return candidate
+    pytest.skip(f"../shared/data/{'/'.join(parts)} is not here", allow_module_level=True)
+
+
 def street_text(month: str = "2018-01") -> str:
     """The decompressed text of a real bundled street file."""
     path = AS_STREET / f"{month}-avon-and-somerset-street.csv.gz"

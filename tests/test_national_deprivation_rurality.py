@@ -13,6 +13,7 @@ import pytest
 from pyproj import Transformer
 
 from conftest import AS_STREET
+from conftest import shared_data as _shared
 from svduty.analysis.evidence import inequality
 from svduty.warehouse import connect
 from svduty.warehouse.ingest import ingest_police_uk
@@ -21,15 +22,6 @@ from svduty.warehouse.reference_load import load_reference
 DATA = Path(__file__).resolve().parent.parent / "src/svduty/data"
 VIOLENCE = "Violence and sexual offences"
 MEASURE = "police-uk-violence"
-
-
-def _shared(*parts: str) -> Path:
-    """A folder of ../shared/data beside the checkout (or beside a parent, for a worktree)."""
-    for parent in Path(__file__).resolve().parents[1:]:
-        candidate = parent.joinpath("shared", "data", *parts)
-        if candidate.is_dir():
-            return candidate
-    pytest.skip(f"../shared/data/{'/'.join(parts)} is not here")
 
 
 def _force_lsoa21(pfa: str) -> pd.DataFrame:

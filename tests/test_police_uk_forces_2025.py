@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from conftest import shared_data as _shared
 from svduty.cli import app
 
 # Two whole pipelines (about a minute of CPU together): make test runs them, test-fast does not
@@ -27,15 +28,6 @@ pytestmark = pytest.mark.slow
 
 VIOLENCE = "Violence and sexual offences"
 runner = CliRunner()
-
-
-def _shared(*parts: str) -> Path:
-    """A folder of ../shared/data beside the checkout (or beside a parent, for a worktree)."""
-    for parent in Path(__file__).resolve().parents[1:]:
-        candidate = parent.joinpath("shared", "data", *parts)
-        if candidate.is_dir():
-            return candidate
-    pytest.skip(f"../shared/data/{'/'.join(parts)} is not here", allow_module_level=True)
 
 
 NATIONAL = _shared("geography", "national")

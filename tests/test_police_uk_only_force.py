@@ -19,19 +19,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import shared_data as _shared
 from svduty.cli import app
 
 # A whole pipeline for another force (about 30 s): make test runs it, make test-fast does not
 pytestmark = pytest.mark.slow
-
-
-def _shared(*parts: str) -> Path:
-    """A folder of ../shared/data beside the checkout (or beside a parent, for a worktree)."""
-    for parent in Path(__file__).resolve().parents[1:]:
-        candidate = parent.joinpath("shared", "data", *parts)
-        if candidate.is_dir():
-            return candidate
-    pytest.skip(f"../shared/data/{'/'.join(parts)} is not here", allow_module_level=True)
 
 
 def _csv(path: Path) -> list[dict]:

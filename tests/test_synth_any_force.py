@@ -20,19 +20,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import shared_data as _shared
 from svduty.cli import app
 
 # Two force areas, generated and loaded (about 40 s of CPU): make test runs it, test-fast not
 pytestmark = pytest.mark.slow
 runner = CliRunner()
-
-
-def _shared(*parts: str) -> Path:
-    for parent in Path(__file__).resolve().parents[1:]:
-        candidate = parent.joinpath("shared", "data", *parts)
-        if candidate.is_dir():
-            return candidate
-    pytest.skip(f"../shared/data/{'/'.join(parts)} is not here", allow_module_level=True)
 
 
 def _csv(path: Path) -> list[dict]:
