@@ -203,3 +203,9 @@ def test_postgresql_gives_the_same_figures(pg_url, tmp_path, result, home):
         assert json.dumps(getattr(on_pg, name).to_dict("records"), default=str) == json.dumps(
             getattr(result, name).to_dict("records"), default=str
         ), name
+
+
+def test_the_temporary_tables_are_dropped(wh, home):
+    before = set(wh.ibis.list_tables())
+    people(wh, definition="asvrp-2023", pfa_code=home.pfa_code)
+    assert set(wh.ibis.list_tables()) == before

@@ -17,8 +17,10 @@ def make(backend: ibis.BaseBackend, expr: ibis.Table, prefix: str) -> ibis.Table
     return backend.create_table(f"{prefix}_{uuid.uuid4().hex}", expr, temp=True)
 
 
-def drop(backend: ibis.BaseBackend, name: str) -> None:
-    """Drop the temporary table ``name`` (nothing when it is gone already)."""
+def drop(backend: ibis.BaseBackend, table: ibis.Table) -> None:
+    """Drop the temporary table ``make`` returned (nothing when it is gone already)."""
+    # its name as Ibis gives it is qualified on DuckDB ("temp.main.<name>"): the last part
+    name = table.get_name().rsplit(".", 1)[-1]
     # raw SQL: Ibis 12's drop_table writes a statement DuckDB cannot parse for a temporary table
     where = f'temp.main."{name}"' if backend.name == "duckdb" else f'"{name}"'
     backend.raw_sql(f"DROP TABLE IF EXISTS {where}")

@@ -334,8 +334,8 @@ def people(
     try:
         return _people(s, every, scope)
     finally:
-        temporary.drop(wh.ibis, every.get_name())
-        temporary.drop(wh.ibis, scope.get_name())
+        temporary.drop(wh.ibis, every)
+        temporary.drop(wh.ibis, scope)
 
 
 def _people(s, every: ibis.Table, scope: ibis.Table) -> People:

@@ -79,20 +79,21 @@ class ScopedWarehouse(Narrowed):
         super().__init__(wh, narrow)
         self.months, self.lsoas, self.la_codes = months, lsoas, la_codes
         self._copy = copy and getattr(wh, "kind", None) == "duckdb"
-        self._copies: dict[str, tuple[str, ibis.Table]] = {}
+        self._copies: dict[str, ibis.Table] = {}
 
     def table(self, name: str) -> ibis.Table:
         if not self._copy or name not in RECORD_TABLES:
             return super().table(name)
         if name not in self._copies:
-            made = temporary.make(self.ibis, super().table(name), f"_svduty_scope_{name}")
-            self._copies[name] = (made.get_name(), made)
-        return self._copies[name][1]
+            self._copies[name] = temporary.make(
+                self.ibis, super().table(name), f"_svduty_scope_{name}"
+            )
+        return self._copies[name]
 
     def close(self) -> None:
         """Drop the copies (the view can still be read: it copies again when asked)."""
         copies, self._copies = self._copies, {}
-        for copy, _ in copies.values():
+        for copy in copies.values():
             temporary.drop(self.ibis, copy)
 
 
